@@ -1,0 +1,112 @@
+"""Inputs to attend over: tokens, embeddings, positional encodings and designed heads."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+
+import torch
+from torch import Tensor
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+
+HEAD_KINDS = ("local", "previous", "global", "first")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a sentence into words and punctuation marks: "It's here." -> ["It's", "here", "."]."""
+    return _TOKEN.findall(text)
+
+
+def _token_seed(token: str) -> int:
+    digest = hashlib.blake2b(token.lower().encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & (2**63 - 1)
+
+
+def token_embeddings(tokens: list[str], d_model: int, dtype: torch.dtype = torch.float32) -> Tensor:
+    """A fixed random vector per word, the same in every session and on every machine.
+
+    Each word (case-folded) seeds its own generator from a hash of its text, so "cat"
+    has one embedding wherever it appears. Entries are N(0, 1), as a learned embedding
+    table is at initialisation.
+
+    Returns:
+        (L, d_model) embeddings.
+    """
+    if d_model < 1:
+        raise ValueError(f"d_model must be >= 1, got {d_model}")
+    rows = []
+    cache: dict[str, Tensor] = {}
+    for token in tokens:
+        if token not in cache:
+            g = torch.Generator().manual_seed(_token_seed(token))
+            cache[token] = torch.randn(d_model, generator=g, dtype=torch.float64)
+        rows.append(cache[token])
+    if not rows:
+        return torch.empty(0, d_model, dtype=dtype)
+    return torch.stack(rows).to(dtype)  # (L, d_model)
+
+
+def sinusoidal_positions(L: int, d_model: int, dtype: torch.dtype = torch.float32) -> Tensor:
+    """Sinusoidal positional encodings (Vaswani et al. 2017, section 3.5).
+
+    PE[p, 2i] = sin(p / 10000^(2i/d_model)), PE[p, 2i+1] = cos(p / 10000^(2i/d_model)).
+
+    Returns:
+        (L, d_model) encodings.
+    """
+    position = torch.arange(L, dtype=torch.float64)[:, None]  # (L, 1)
+    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64)
+                    * (-math.log(10000.0) / d_model))  # (ceil(d_model / 2),)
+    pe = torch.zeros(L, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(position * div)
+    pe[:, 1::2] = torch.cos(position * div)[:, : d_model // 2]
+    return pe.to(dtype)
+
+
+def random_sequence(n: int, d_model: int, seed: int = 0, dtype: torch.dtype = torch.float32
+                    ) -> tuple[list[str], Tensor]:
+    """n random positions: labels "p0".."p{n-1}" and N(0, 1) embeddings from `seed`.
+
+    Returns:
+        labels and (n, d_model) embeddings.
+    """
+    g = torch.Generator().manual_seed(int(seed))
+    x = torch.randn(n, d_model, generator=g, dtype=torch.float64).to(dtype)
+    return [f"p{i}" for i in range(n)], x
+
+
+def designed_qk(kind: str, L: int, d_head: int, sharpness: float = 4.0,
+                window: float = 1.5) -> tuple[Tensor, Tensor]:
+    """Queries and keys whose scaled dot products give a chosen attention pattern exactly.
+
+    The pattern comes out of the ordinary softmax(q k^T / sqrt(d_head)): nothing is
+    drawn by hand. With positions i (query) and j (key):
+      - "local": logits -(j - i)^2 / (2 window^2): a Gaussian window around i.
+      - "previous": logits -sharpness^2 (j - (i - 1))^2: almost all weight on i - 1.
+      - "global": logits 0: uniform over every key.
+      - "first": logits 4 sharpness [j == 0]: the first token as a sink.
+    A quadratic in j needs only two features: q_i = a [2i', -1], k_j = [j, j^2] gives
+    a (2 i' j - j^2) = -a (j - i')^2 + (terms constant in a row, which softmax ignores).
+
+    Returns:
+        q (L, d_head) and k (L, d_head), d_head >= 2.
+    """
+    if kind not in HEAD_KINDS:
+        raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
+    if d_head < 2:
+        raise ValueError(f"designed heads need d_head >= 2, got {d_head}")
+    root = math.sqrt(d_head)  # undo the 1/sqrt(d_head) scaling
+    i = torch.arange(L, dtype=torch.float64)
+    q = torch.zeros(L, d_head, dtype=torch.float64)
+    k = torch.zeros(L, d_head, dtype=torch.float64)
+    if kind in ("local", "previous"):
+        centre = i if kind == "local" else i - 1
+        a = 1.0 / (2 * window**2) if kind == "local" else sharpness**2
+        q[:, 0], q[:, 1] = 2 * a * centre * root, -a * root
+        k[:, 0], k[:, 1] = i, i**2
+    elif kind == "first":
+        q[:, 0] = 4 * sharpness * root
+        k[0, 0] = 1.0
+    return q.float(), k.float()

@@ -1,0 +1,212 @@
+"""Multi-head attention as an nn.Module, with every head's map kept for viewing."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .functional import check_mask, softmax_and_output
+
+
+@dataclass
+class AttentionConfig:
+    """Shape of a multi-head attention layer."""
+
+    d_model: int = 64
+    num_heads: int = 4
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        check_heads(self.d_model, self.num_heads)
+
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.num_heads
+
+
+def check_heads(d_model: int, num_heads: int) -> None:
+    """Raise ValueError unless d_model splits evenly into num_heads positive heads."""
+    if not isinstance(d_model, int) or d_model < 1:
+        raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
+    if not isinstance(num_heads, int) or num_heads < 1:
+        raise ValueError(f"num_heads must be a positive integer, got {num_heads!r}")
+    if d_model % num_heads:
+        raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
+
+
+@dataclass(frozen=True)
+class MultiHeadResult:
+    """What one multi-head attention call computed, head by head."""
+
+    output: Tensor  # (..., Lq, d_model) after W_O
+    weights: Tensor  # (..., H, Lq, Lk) one attention map per head
+    q: Tensor  # (..., H, Lq, d_head) projected queries
+    k: Tensor  # (..., H, Lk, d_head) projected keys
+    v: Tensor  # (..., H, Lk, d_head) projected values
+    heads: Tensor  # (..., H, Lq, d_head) each head's output, before concatenation and W_O
+
+    @property
+    def concat(self) -> Tensor:
+        """(..., Lq, H * d_head) the heads side by side, the input of W_O."""
+        *batch, H, Lq, d_head = self.heads.shape
+        return self.heads.transpose(-3, -2).reshape(*batch, Lq, H * d_head)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention (Vaswani et al. 2017) returning per-head weights.
+
+    Parameters use the layout of `torch.nn.MultiheadAttention`: a packed
+    `in_proj_weight` (3 * d_model, d_model) holding W_Q, W_K, W_V as rows, and an
+    `out_proj` Linear holding W_O. Inputs are batch-first: (..., L, d_model).
+
+    Args:
+        d_model: model width.
+        num_heads: number of heads H; d_model must be divisible by H.
+        bias: add biases to the four projections.
+    """
+
+    def __init__(self, d_model: int, num_heads: int, bias: bool = True,
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None):
+        super().__init__()
+        check_heads(d_model, num_heads)
+        self.d_model, self.num_heads = d_model, num_heads
+        self.d_head = d_model // num_heads
+        factory = {"device": device, "dtype": dtype}
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model, **factory))
+        self.in_proj_bias = nn.Parameter(torch.empty(3 * d_model, **factory)) if bias else None
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
+        self.reset_parameters()
+
+    @classmethod
+    def from_config(cls, config: AttentionConfig, **factory) -> MultiHeadAttention:
+        return cls(config.d_model, config.num_heads, bias=config.bias, **factory)
+
+    @classmethod
+    def from_torch(cls, mha: nn.MultiheadAttention) -> MultiHeadAttention:
+        """Copy the weights of a torch `nn.MultiheadAttention` (same q, k, v width)."""
+        if not mha._qkv_same_embed_dim:
+            raise ValueError("from_torch needs an nn.MultiheadAttention with kdim = vdim = embed_dim")
+        if mha.bias_k is not None or mha.add_zero_attn:
+            raise ValueError("from_torch does not support add_bias_kv or add_zero_attn")
+        ref = mha.in_proj_weight
+        ours = cls(mha.embed_dim, mha.num_heads, bias=mha.in_proj_bias is not None,
+                   device=ref.device, dtype=ref.dtype)
+        with torch.no_grad():
+            ours.in_proj_weight.copy_(mha.in_proj_weight)
+            ours.out_proj.weight.copy_(mha.out_proj.weight)
+            if ours.in_proj_bias is not None:
+                ours.in_proj_bias.copy_(mha.in_proj_bias)
+                ours.out_proj.bias.copy_(mha.out_proj.bias)
+        return ours
+
+    def reset_parameters(self) -> None:
+        """Xavier-uniform projections and zero biases, as torch's MultiheadAttention."""
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        nn.init.xavier_uniform_(self.out_proj.weight)
+        if self.in_proj_bias is not None:
+            nn.init.zeros_(self.in_proj_bias)
+            nn.init.zeros_(self.out_proj.bias)
+
+    @property
+    def W_Q(self) -> Tensor:
+        """(d_model, d_model) query projection (rows = output features)."""
+        return self.in_proj_weight[: self.d_model]
+
+    @property
+    def W_K(self) -> Tensor:
+        return self.in_proj_weight[self.d_model: 2 * self.d_model]
+
+    @property
+    def W_V(self) -> Tensor:
+        return self.in_proj_weight[2 * self.d_model:]
+
+    @property
+    def W_O(self) -> Tensor:
+        return self.out_proj.weight
+
+    def split_heads(self, x: Tensor) -> Tensor:
+        """(..., L, d_model) -> (..., H, L, d_head)."""
+        *batch, L, _ = x.shape
+        return x.view(*batch, L, self.num_heads, self.d_head).transpose(-3, -2)
+
+    def project(self, query: Tensor, key: Tensor | None = None,
+                value: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Apply W_Q, W_K, W_V and split into heads.
+
+        Args:
+            query: (..., Lq, d_model); key, value: (..., Lk, d_model), default = query.
+        Returns:
+            q (..., H, Lq, d_head), k and v (..., H, Lk, d_head).
+        """
+        key = query if key is None else key
+        value = key if value is None else value
+        self._check_input(query, "query")
+        self._check_input(key, "key")
+        self._check_input(value, "value")
+        if key.shape[-2] != value.shape[-2]:
+            raise ValueError(f"key and value must have the same length, got "
+                             f"{tuple(key.shape)} and {tuple(value.shape)}")
+        w, b = self.in_proj_weight, self.in_proj_bias
+        if query is key and key is value:
+            # Self-attention: one packed matmul, as torch does.
+            q, k, v = F.linear(query, w, b).chunk(3, dim=-1)  # 3 x (..., L, d_model)
+        else:
+            w_q, w_k, w_v = w.chunk(3)
+            b_q, b_k, b_v = b.chunk(3) if b is not None else (None, None, None)
+            q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
+        return self.split_heads(q), self.split_heads(k), self.split_heads(v)
+
+    def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> MultiHeadResult:
+        """Attention of already-projected heads, then concatenation and W_O.
+
+        Args:
+            q: (..., H, Lq, d_head); k, v: (..., H, Lk, d_head).
+            mask: bool, True = may attend, broadcastable to (..., Lq, Lk); the same
+                mask applies to every head.
+        Returns:
+            MultiHeadResult.
+        """
+        *batch, H, Lq, d_head = q.shape
+        Lk = k.shape[-2]
+        if mask is not None:
+            check_mask(mask, (*batch, Lq, Lk))
+            mask = mask.to(q.device).unsqueeze(-3)  # (..., 1, Lq, Lk): every head
+        # Scale q (L x d) rather than the scores (L x L): the cheaper place, as torch does.
+        q_scaled = q * (1.0 / math.sqrt(d_head))
+        logits = q_scaled @ k.transpose(-2, -1)  # (..., H, Lq, d) x (..., H, d, Lk) -> (..., H, Lq, Lk)
+        if mask is not None:
+            logits = logits.masked_fill_(~mask, float("-inf"))
+        weights, heads = softmax_and_output(logits, v, mask)  # (..., H, Lq, Lk), (..., H, Lq, d_head)
+        concat = heads.transpose(-3, -2).reshape(*batch, Lq, H * d_head)  # (..., Lq, d_model)
+        output = self.out_proj(concat)  # (..., Lq, d_model)
+        return MultiHeadResult(output=output, weights=weights, q=q, k=k, v=v, heads=heads)
+
+    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                mask: Tensor | None = None) -> MultiHeadResult:
+        """Multi-head attention; self-attention when key and value are omitted.
+
+        Args:
+            query: (..., Lq, d_model) or unbatched (Lq, d_model).
+            key, value: (..., Lk, d_model); default = query.
+            mask: bool, True = may attend, broadcastable to (..., Lq, Lk).
+        Returns:
+            MultiHeadResult: output (..., Lq, d_model), weights (..., H, Lq, Lk).
+        """
+        q, k, v = self.project(query, key, value)
+        return self.attend(q, k, v, mask)
+
+    def _check_input(self, x: Tensor, name: str) -> None:
+        if not isinstance(x, Tensor) or x.dim() < 2:
+            raise ValueError(f"{name} must be a tensor of shape (..., L, d_model), "
+                             f"got {getattr(x, 'shape', type(x).__name__)}")
+        if x.shape[-1] != self.d_model:
+            raise ValueError(f"{name} has width {x.shape[-1]}, expected d_model={self.d_model}")
+        if x.dtype != self.in_proj_weight.dtype:
+            raise ValueError(f"{name} has dtype {x.dtype}, the layer has {self.in_proj_weight.dtype}")
+
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, num_heads={self.num_heads}, d_head={self.d_head}"

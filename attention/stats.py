@@ -1,0 +1,127 @@
+"""Statistics of attention maps: entropy, local vs global heads, head similarity."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+def entropy(weights: Tensor, dim: int = -1) -> Tensor:
+    """Shannon entropy in nats, with 0 * log 0 = 0 (so masked keys and rows give no NaN).
+
+    Args:
+        weights: (..., Lk) probabilities along `dim`.
+    Returns:
+        (...) entropy of each distribution.
+    """
+    return -torch.special.xlogy(weights, weights).sum(dim=dim)
+
+
+def max_entropy(mask: Tensor | None = None, L: int | None = None, S: int | None = None) -> Tensor:
+    """The largest entropy each query row can reach: ln(number of keys it may attend).
+
+    ln n without a mask; ln(i + 1) for row i under a causal mask; 0 for a row with no key.
+
+    Args:
+        mask: bool (..., Lq, Lk), True = may attend; or None with L (rows) and S (keys).
+    Returns:
+        (..., Lq) in nats.
+    """
+    if mask is None:
+        if L is None:
+            raise ValueError("max_entropy needs a mask or the number of rows L")
+        S = L if S is None else S
+        return torch.full((L,), math.log(S) if S > 0 else 0.0)
+    allowed = mask.sum(dim=-1).to(torch.float64)  # (..., Lq)
+    return torch.where(allowed > 0, allowed.clamp(min=1).log(), 0.0).float()
+
+
+def js_divergence(p: Tensor, q: Tensor, dim: int = -1) -> Tensor:
+    """Jensen–Shannon divergence in bits (0 = identical, 1 = disjoint support).
+
+    Args:
+        p, q: (..., Lk) probability distributions along `dim`.
+    Returns:
+        (...) divergence of each pair of rows.
+    """
+    m = 0.5 * (p + q)
+    kl_pm = torch.special.xlogy(p, p).sum(dim) - torch.special.xlogy(p, m).sum(dim)
+    kl_qm = torch.special.xlogy(q, q).sum(dim) - torch.special.xlogy(q, m).sum(dim)
+    return (0.5 * (kl_pm + kl_qm) / math.log(2)).clamp(0.0, 1.0)
+
+
+def head_similarity(weights: Tensor) -> Tensor:
+    """How alike every pair of heads attends: 1 - mean JS divergence over query rows.
+
+    Args:
+        weights: (H, Lq, Lk) one map per head.
+    Returns:
+        (H, H) similarity in [0, 1], 1 on the diagonal.
+    """
+    p = weights[:, None]  # (H, 1, Lq, Lk)
+    q = weights[None, :]  # (1, H, Lq, Lk)
+    return 1.0 - js_divergence(p, q).mean(dim=-1)  # (H, H, Lq) -> (H, H)
+
+
+@dataclass(frozen=True)
+class HeadStatistics:
+    """Per-head summaries that tell local from global heads; each (H,), averaged over queries."""
+
+    entropy: Tensor  # mean row entropy, nats
+    normalized_entropy: Tensor  # entropy / max entropy of each row, in [0, 1]
+    mean_distance: Tensor  # sum_j w_ij |i - j|, in positions
+    previous_token: Tensor  # mean w_{i, i-1}
+    first_token: Tensor  # mean w_{i, 0}: the "sink"
+    self_score: Tensor  # mean w_{i, i}: the diagonal
+
+    def labels(self) -> list[str]:
+        """One word per head, where the numbers say so: previous-token, sink, local, global."""
+        out = []
+        for h in range(len(self.entropy)):
+            if self.previous_token[h] >= 0.5:
+                out.append("previous-token")
+            elif self.first_token[h] >= 0.5:
+                out.append("sink")
+            elif self.self_score[h] >= 0.5:
+                out.append("self")
+            elif self.normalized_entropy[h] >= 0.8:
+                out.append("global")
+            elif self.normalized_entropy[h] <= 0.6 and self.mean_distance[h] <= 2.0:
+                out.append("local")
+            else:
+                out.append("mixed")
+        return out
+
+
+def head_statistics(weights: Tensor, mask: Tensor | None = None) -> HeadStatistics:
+    """Summaries of each head's map (Clark et al. 2019, "What does BERT look at?").
+
+    Args:
+        weights: (H, L, L) self-attention maps, rows summing to 1 (or 0 where masked).
+        mask: bool (L, L) or (H, L, L), True = may attend, for the per-row maximum entropy.
+    Returns:
+        HeadStatistics with (H,) tensors.
+    """
+    if weights.dim() != 3 or weights.shape[-1] != weights.shape[-2]:
+        raise ValueError(f"weights must be (H, L, L) self-attention maps, got {tuple(weights.shape)}")
+    H, L, _ = weights.shape
+    w = weights.float()
+    pos = torch.arange(L, device=w.device)
+    distance = (pos[:, None] - pos[None, :]).abs().float()  # (L, L) |i - j|
+    row_entropy = entropy(w)  # (H, L)
+    if mask is None:
+        mask = torch.ones(L, L, dtype=torch.bool, device=w.device)
+    row_max = max_entropy(mask.to(w.device)).expand(H, L)  # (H, L)
+    normalized = torch.where(row_max > 0, row_entropy / row_max.clamp(min=1e-12), 0.0)
+    previous = torch.diagonal(w, offset=-1, dim1=-2, dim2=-1)  # (H, L-1): w[i, i-1]
+    return HeadStatistics(
+        entropy=row_entropy.mean(-1),
+        normalized_entropy=normalized.mean(-1),
+        mean_distance=(w * distance).sum(-1).mean(-1),
+        previous_token=previous.mean(-1) if L > 1 else torch.zeros(H),
+        first_token=w[..., 0].mean(-1),
+        self_score=torch.diagonal(w, dim1=-2, dim2=-1).mean(-1),
+    )
