@@ -1,0 +1,234 @@
+"""The raster (PNG image mark) heatmaps: Vega's colours, masks, orientation, specs."""
+
+import base64
+import io
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from attention.raster import (MASK_COLOR, color_indices, colorize, palette, png_data_url,
+                              raster_head_grid, raster_heatmap, scheme_stops)
+
+vlc = pytest.importorskip("vl_convert")
+
+
+def rgb(hex_color: str) -> list[int]:
+    return list(bytes.fromhex(hex_color.lstrip("#")))
+
+
+def decode(url: str) -> np.ndarray:
+    assert url.startswith("data:image/png;base64,")
+    img = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    return np.asarray(img.convert("RGB"))
+
+
+def render(chart) -> np.ndarray:
+    png = vlc.vegalite_to_png(chart.to_dict(), scale=1)
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+# ------------------------------------------------------------------------- colours
+
+def test_scheme_ends_are_vegas():
+    # Vega's scheme stops (vega-scale schemes.js): viridis 440154 .. fde725,
+    # redblue 8c0d25 (low) .. f2efee (middle) .. 134b85 (high).
+    v = colorize([[0.0, 1.0]], "viridis", (0, 1))
+    assert v[0, 0].tolist() == rgb("440154") + [255]
+    assert v[0, 1].tolist() == rgb("fde725") + [255]
+    d = colorize([[-3.0, 0.0, 3.0]], "redblue", (-3, 3))
+    assert d[0, 0, :3].tolist() == rgb("8c0d25")
+    assert d[0, 1, :3].tolist() == rgb("f2efee")
+    assert d[0, 2, :3].tolist() == rgb("134b85")
+
+
+def test_values_outside_domain_are_clamped():
+    v = colorize([[-5.0, 7.0]], "viridis", (0, 1))
+    assert v[0, 0, :3].tolist() == rgb("440154")
+    assert v[0, 1, :3].tolist() == rgb("fde725")
+
+
+def test_diverging_centre_is_zero_for_an_asymmetric_domain():
+    d = colorize([[-1.0, 0.0, 4.0]], "redblue", (-1, 4))
+    assert d[0, 0, :3].tolist() == rgb("8c0d25")
+    assert d[0, 1, :3].tolist() == rgb("f2efee")
+    assert d[0, 2, :3].tolist() == rgb("134b85")
+
+
+def test_masked_and_non_finite_cells_are_grey_never_nan():
+    values = np.array([[0.2, np.nan], [-np.inf, 0.7]])
+    masked = np.array([[True, False], [False, False]])
+    out = colorize(values, "viridis", (0, 1), masked=masked)
+    assert out.dtype == np.uint8 and out.shape == (2, 2, 4)
+    grey = rgb(MASK_COLOR)
+    assert out[0, 0, :3].tolist() == grey  # masked
+    assert out[0, 1, :3].tolist() == grey  # NaN
+    assert out[1, 0, :3].tolist() == grey  # -inf (a masked logit)
+    assert out[1, 1, :3].tolist() != grey
+    assert (out[..., 3] == 255).all()
+
+
+def test_palette_path_is_within_two_levels_of_colorize():
+    rng = np.random.default_rng(0)
+    for scheme, domain in [("viridis", (0, 1)), ("redblue", (-2, 2))]:
+        values = rng.uniform(domain[0], domain[1], size=(64, 64))
+        exact = colorize(values, scheme, domain)[..., :3].astype(int)
+        fast = palette(scheme)[color_indices(values, scheme, domain)].astype(int)
+        assert np.abs(exact - fast).max() <= 2
+        ends = palette(scheme)[[0, 254]]
+        assert ends.tolist() == [scheme_stops(scheme)[0].tolist(), scheme_stops(scheme)[-1].tolist()]
+
+
+@pytest.mark.parametrize("scheme, domain", [("viridis", (0, 1)), ("redblue", (-3, 3)),
+                                            ("redblue", (-1, 4))])
+def test_colours_equal_vegas_own_rect_rendering(scheme, domain):
+    """Vega renders a rect heatmap of the same values; its cell colours match ours."""
+    n, cell = 12, 10
+    rng = np.random.default_rng(1)
+    values = rng.uniform(domain[0] - 0.3, domain[1] + 0.3, size=(n, n))
+    df = pd.DataFrame([(i, j, values[i, j]) for i in range(n) for j in range(n)],
+                      columns=["query", "key", "value"])
+    scale = (alt.Scale(scheme=scheme, domain=list(domain), domainMid=0, clamp=True)
+             if scheme == "redblue" else alt.Scale(scheme=scheme, domain=list(domain),
+                                                   clamp=True))
+    chart = alt.Chart(df).mark_rect().encode(
+        x=alt.X("key:O", axis=None), y=alt.Y("query:O", axis=None),
+        color=alt.Color("value:Q", scale=scale, legend=None),
+    ).properties(width=n * cell, height=n * cell)
+    img = render(chart)
+    pad = 5  # Vega's default padding
+    centres = pad + cell * np.arange(n) + cell // 2
+    drawn = img[centres[:, None], centres[None, :]].astype(int)
+    ours = colorize(values, scheme, domain)[..., :3].astype(int)
+    # colorize reads a 65536-entry table: a channel may round the other way (1 level)
+    assert np.abs(drawn - ours).max() <= 1
+    assert (np.abs(drawn - ours).max(axis=-1) == 0).mean() > 0.9
+
+
+def test_colorize_accepts_lists_and_rejects_bad_input():
+    assert colorize([[0.5]], "VIRIDIS", (0, 1)).shape == (1, 1, 4)
+    with pytest.raises(ValueError):
+        colorize([[0.5]], "jet", (0, 1))
+    with pytest.raises(ValueError):
+        colorize([[0.5]], "viridis", (1, 1))
+
+
+# ------------------------------------------------------------------------- PNGs
+
+def test_png_data_url_round_trips_rgba_and_palette_images():
+    rgba = colorize(np.linspace(0, 1, 12).reshape(3, 4), "viridis", (0, 1))
+    assert np.array_equal(decode(png_data_url(rgba)), rgba[..., :3])
+    idx = color_indices(np.linspace(0, 1, 12).reshape(3, 4), "viridis", (0, 1))
+    assert np.array_equal(decode(png_data_url(idx, palette("viridis"))), palette("viridis")[idx])
+    with pytest.raises(ValueError):
+        png_data_url(idx)
+
+
+# ------------------------------------------------------------------------- charts
+
+def _layer_image_url(chart) -> str:
+    return chart.data["url"].iloc[0]
+
+
+def test_raster_heatmap_png_is_one_pixel_per_cell_row_0_on_top():
+    values = np.zeros((3, 5))
+    values[0, 4] = 1.0  # query 0, key 4: the top-right pixel
+    img = decode(_layer_image_url(raster_heatmap(values)))
+    assert img.shape == (3, 5, 3)
+    assert img[0, 4].tolist() == rgb("fde725")
+    assert (img.reshape(-1, 3) == rgb("fde725")).all(axis=1).sum() == 1
+
+
+def test_rendered_hot_cell_lands_at_its_query_row_and_key_column():
+    L, S, cell = 4, 6, 10
+    values = np.zeros((L, S))
+    values[1, 4] = 1.0
+    chart = raster_heatmap(values, [f"q{i}" for i in range(L)], [f"k{j}" for j in range(S)],
+                           size=(S * cell, L * cell))
+    img = render(chart)
+    low = np.all(img == rgb("440154"), axis=-1)
+    hot = np.all(img == rgb("fde725"), axis=-1)
+    plot = low | hot
+    rows, cols = np.nonzero(plot)
+    # the legend gradient also holds these colours: keep the plot's component (left)
+    left = cols < cols.min() + S * cell
+    top, x0 = rows[left].min(), cols[left].min()
+    assert rows[left].max() - top + 1 == L * cell
+    hr, hc = np.nonzero(hot[:, : x0 + S * cell])
+    assert hr.size == cell * cell
+    assert ((hr.min() - top) // cell, (hc.min() - x0) // cell) == (1, 4)
+
+
+def test_raster_heatmap_spec():
+    toks = ["the", "cat", 'say "hi"']
+    chart = raster_heatmap(np.eye(3), toks, toks, title="weights")
+    spec = chart.to_dict()
+    image, legend = spec["layer"]
+    assert image["mark"]["type"] == "image"
+    assert image["mark"]["aspect"] is False
+    assert image["mark"]["smooth"] is False  # pixelated when enlarged
+    enc = image["encoding"]
+    assert enc["x"]["axis"]["title"] == "key" and enc["y"]["axis"]["title"] == "query"
+    assert enc["y"]["scale"]["reverse"] is True  # query 0 at the top
+    assert enc["x"]["scale"]["domain"] == [0, 3] and enc["y"]["scale"]["domain"] == [0, 3]
+    assert {"x2", "y2", "url"} <= set(enc)
+    assert json.loads(enc["x"]["axis"]["labelExpr"].split("[floor")[0]) == toks
+    color = legend["encoding"]["color"]
+    assert color["scale"]["scheme"] == "viridis" and color["scale"]["domain"] == [0.0, 1.0]
+    assert color["title"] == "weight"
+    assert spec["title"] == "weights"
+
+
+def test_diverging_spec_and_index_labels_for_long_sequences():
+    n = 100
+    chart = raster_heatmap(np.zeros((n, n)), [str(i) for i in range(n)], [str(i) for i in range(n)],
+                           scheme="redblue", domain=(-2, 2), value_title="score")
+    spec = chart.to_dict()
+    image, legend = spec["layer"]
+    assert len(image["encoding"]["x"]["axis"]["values"]) <= 20
+    assert image["encoding"]["x"]["axis"]["labelExpr"] == "floor(datum.value)"
+    scale = legend["encoding"]["color"]["scale"]
+    assert (scale["scheme"], scale["domain"], scale["domainMid"]) == ("redblue", [-2.0, 2.0], 0)
+    assert legend["encoding"]["color"]["title"] == "score"
+
+
+def test_specs_are_deterministic_and_convert():
+    rng = np.random.default_rng(0)
+    values = rng.random((3, 6, 6))
+    toks = [f"t{i}" for i in range(6)]
+    a = raster_head_grid(values, toks, toks, title="heads").to_json()
+    b = raster_head_grid(values.copy(), toks, toks, title="heads").to_json()
+    assert a == b
+    assert vlc.vegalite_to_svg(json.loads(a)).startswith("<svg")
+
+
+def test_head_grid_spec_and_images():
+    H, L, S = 5, 4, 4
+    values = np.zeros((H, L, S))
+    for h in range(H):
+        values[h, h % L, 0] = 1.0
+    mask = ~np.tril(np.ones((L, S), dtype=bool))
+    chart = raster_head_grid(values, None, None, masked=mask, columns=3)
+    spec = chart.to_dict()
+    assert spec["columns"] == 3
+    assert spec["facet"]["field"] == "head_title"
+    image, legend = spec["spec"]["layer"]
+    assert image["mark"]["type"] == "image"
+    assert legend["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert spec["resolve"]["scale"]["color"] == "shared"
+    df = chart.data
+    assert df["head"].tolist() == list(range(H))
+    assert df["head_title"].tolist() == [f"head {h}" for h in range(H)]
+    for h in range(H):
+        img = decode(df["url"].iloc[h])
+        assert img[h % L, 0].tolist() == rgb("fde725")
+        assert img[0, 1].tolist() == rgb(MASK_COLOR)  # above the diagonal: masked
+    render(chart)  # converts and draws
+
+
+def test_label_count_must_match():
+    with pytest.raises(ValueError):
+        raster_heatmap(np.zeros((3, 3)), ["a", "b"], ["a", "b", "c"]).to_dict()
