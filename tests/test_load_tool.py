@@ -1,0 +1,74 @@
+"""The load tool speaks Streamlit's websocket protocol: sessions load, rerun, no errors."""
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
+load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(load)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def noop_server():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "noop_app.py"),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("streamlit did not start")
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_two_sessions_rerun_without_errors(noop_server):
+    url, pid = noop_server
+    r = load.main([f"{url}/", "--sessions", "2", "--duration", "4", "--interval", "1",
+                   "--ramp", "0", "--rerun-timeout", "20"])
+    assert r["errors"] == 0, r["error_samples"]
+    assert r["loads"] == 2
+    assert r["reruns"] > 0
+    assert r["notes"] == ["changed: number_input 'Seed'"]
+    assert str(pid) in r["server_processes"]
+    assert r["cpu_s_per_run"] is not None
+
+
+def test_refuses_non_loopback():
+    with pytest.raises(SystemExit):
+        load.main(["http://192.0.2.1:8501/", "--sessions", "1", "--duration", "1"])
+
+
+def test_percentile_nearest_rank():
+    assert load.percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.0
+    assert load.percentile([float(i) for i in range(1, 101)], 95) == 95.0
+    assert load.percentile([], 50) != load.percentile([], 50)  # nan
