@@ -1,7 +1,33 @@
-"""Attention Explorer: the entry file. Page config, torch threads, navigation."""
+"""Attention Explorer: the entry file. Page config, torch threads, shared sidebar, navigation."""
 
 import streamlit as st
+import torch
+
+from attention.dashboard.controls import sidebar
+from attention.dashboard.frame import CONTROLS_KEY, LIMITS
+from attention.dashboard.params import show_notes
+
+
+@st.cache_resource
+def _set_threads() -> int:
+    """Once per server: a server shares its cores among every session."""
+    torch.set_num_threads(1)
+    return torch.get_num_threads()
+
 
 st.set_page_config(page_title="Attention Explorer", page_icon="🔍", layout="wide")
-st.title("Attention Explorer")
-st.write("Scaled dot-product attention, multi-head attention, causal masks and entropy.")
+_set_threads()
+
+pages = [
+    st.Page("app_pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("app_pages/single_head.py", title="Single head", icon="🎯", url_path="single_head"),
+    st.Page("app_pages/multi_head.py", title="Multi head", icon="🧩", url_path="multi_head"),
+    st.Page("app_pages/causal.py", title="Causal", icon="⏩", url_path="causal"),
+    st.Page("app_pages/entropy.py", title="Entropy", icon="📊", url_path="entropy"),
+]
+pg = st.navigation(pages)
+
+controls, notes = sidebar(LIMITS)
+st.session_state[CONTROLS_KEY] = controls
+show_notes(notes + ([controls.note] if controls.note else []))
+pg.run()

@@ -78,7 +78,7 @@ def random_sequence(n: int, d_model: int, seed: int = 0, dtype: torch.dtype = to
 
 
 def designed_qk(kind: str, L: int, d_head: int, sharpness: float = 4.0,
-                window: float = 1.5) -> tuple[Tensor, Tensor]:
+                window: float = 1.0) -> tuple[Tensor, Tensor]:
     """Queries and keys whose scaled dot products give a chosen attention pattern exactly.
 
     The pattern comes out of the ordinary softmax(q k^T / sqrt(d_head)): nothing is

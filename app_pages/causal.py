@@ -1,0 +1,67 @@
+"""Causal: masked attention for autoregressive models, padding, and generation step by step."""
+
+import numpy as np
+import streamlit as st
+
+from attention import charts
+from attention.dashboard import compute
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
+from attention.dashboard.params import Param, clamp_state
+
+c = shared()
+seq = compute.input_of(c, LIMITS)
+L = len(seq.tokens)
+page_params([Param("step", "int", lo=1, hi=L), Param("pad", "int", lo=0, hi=L - 1),
+             Param("dk", "int", lo=1, hi=512)])
+
+st.title("Causal attention")
+lesson("causal")
+
+cols = st.columns([2, 1, 1])
+clamp_state("step", 1, L)
+clamp_state("pad", 0, L - 1)
+step = cols[0].slider("Generation step", min_value=1, max_value=max(L, 2), value=L, key="step",
+                      bind="query-params", disabled=L < 2,
+                      help="How many tokens the model has produced so far: rows appear one by one.")
+pad = cols[1].number_input("Padded positions at the end", min_value=0, max_value=max(L - 1, 0),
+                           value=0, key="pad", bind="query-params")
+d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
+step = min(int(step), L)
+
+full = compute.single_head_of(c, LIMITS, d_k=int(d_k), pad=int(pad))
+masked = compute.single_head_of(c, LIMITS, d_k=int(d_k), causal=True, pad=int(pad))
+ran_on(masked.device)
+toks = masked.tokens
+downloads = Downloads("causal")
+
+left, right = st.columns(2)
+left.altair_chart(downloads.chart("without mask", charts.heatmap(
+    full.weights, toks, toks, title="Without the mask: every query sees every key",
+    masked=~full.mask if pad else None, value_title="weight")), key="chart_full")
+right.altair_chart(downloads.chart("with causal mask", charts.heatmap(
+    masked.weights, toks, toks, title="With the causal mask: query i sees keys 0..i",
+    masked=~masked.mask, value_title="weight")), key="chart_causal")
+
+left, right = st.columns(2)
+left.altair_chart(downloads.chart("masked logits", charts.heatmap(
+    masked.logits, toks, toks, kind="scores", masked=~masked.mask,
+    title="Masked logits: grey = −∞ (weight exactly 0)", value_title="logit")), key="chart_logits")
+not_yet = np.zeros_like(masked.mask)
+not_yet[step:] = True  # rows the model has not computed yet
+right.altair_chart(downloads.chart("generation", charts.heatmap(
+    np.where(not_yet, 0.0, masked.weights), toks, toks,
+    title=f"Generation step {step}: rows 0..{step - 1} computed",
+    masked=~masked.mask | not_yet, value_title="weight")), key="chart_generation")
+st.caption(f"Row {step - 1} (“{toks[step - 1]}”) attends over {int(masked.mask[step - 1].sum())} keys. "
+           "Rows above it are unchanged by every later step: a model can cache their keys and values.")
+
+if pad:
+    st.info(f"The last {int(pad)} positions are padding: their keys are masked for every query "
+            "(a column mask), combined with the causal triangle on the right.")
+
+question("causal")
+downloads.array("weights (no mask)", full.weights, toks, toks)
+downloads.array("weights (causal)", masked.weights, toks, toks)
+downloads.array("mask", masked.mask.astype(np.uint8), toks, toks)
+downloads.panel()

@@ -1,0 +1,71 @@
+"""Entropy: how focused or spread each query's attention is, against the maximum ln n."""
+
+import numpy as np
+import streamlit as st
+
+from attention import charts
+from attention.dashboard import compute
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
+from attention.dashboard.params import Param
+from attention.frames import series_frame, sweep_frame
+
+PRESETS = {"random": "Random projections", "designed": "Designed heads"}
+SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
+
+c = shared()
+page_params([Param("temperature", "float", lo=0.05, hi=20.0), Param("causal", "bool"),
+             Param("preset", "choice", choices=tuple(PRESETS)), Param("dk", "int", lo=1, hi=512)])
+
+st.title("Entropy")
+lesson("entropy")
+
+cols = st.columns([2, 1, 1, 2])
+temperature = cols[0].slider("Temperature", min_value=0.05, max_value=20.0, value=1.0, step=0.05,
+                             key="temperature", bind="query-params")
+causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
+d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
+preset = cols[3].segmented_control("Heads", list(PRESETS), format_func=PRESETS.get, default="random",
+                                   key="preset", bind="query-params", required=True)
+
+v = compute.single_head_of(c, LIMITS, d_k=int(d_k), temperature=temperature, causal=causal)
+ran_on(v.device)
+toks, L = v.tokens, len(v.tokens)
+downloads = Downloads("entropy")
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Maximum entropy ln n", f"{np.log(L):.3f} nats", help=f"n = {L} tokens")
+m2.metric("Mean entropy (single head)", f"{v.entropy.mean():.3f} nats")
+m3.metric("Normalised", f"{(v.entropy / np.where(v.max_entropy > 0, v.max_entropy, 1)).mean():.0%}",
+          help="Mean of entropy / maximum per row (rows with one key count as 0).")
+
+per_query = series_frame(v.entropy, toks, name="entropy")
+per_query["maximum"] = v.max_entropy
+title = "Entropy per query token" + (" (tick = ln(i + 1), the most row i can reach)" if causal else "")
+st.altair_chart(downloads.chart("entropy per query", charts.bars(
+    per_query, y="entropy", title=title, y_title="entropy (nats)",
+    reference=None if causal else float(np.log(L)), reference_label=f"ln {L} = {np.log(L):.3f}",
+    per_row_max="maximum" if causal else None)), width="stretch", key="chart_entropy")
+
+left, right = st.columns(2)
+sweep = compute.temperature_sweep(v, (c, int(d_k), causal), SWEEP)  # (n, L)
+curves = sweep_frame(np.array(SWEEP), {"mean over queries": sweep.mean(1), "most focused query": sweep.min(1),
+                                       "most spread query": sweep.max(1)}, "temperature", "entropy")
+left.altair_chart(downloads.chart("entropy vs temperature", charts.lines(
+    curves, x="temperature", y="entropy", title="Entropy against temperature (this input)",
+    x_title="temperature", y_title="entropy (nats)", log_x=True, reference=float(np.log(L)),
+    reference_label=f"ln {L}", marker_x=float(temperature))), width="stretch", key="chart_sweep")
+
+m = compute.multi_head_of(c, LIMITS, preset=preset or "random", causal=causal)
+per_head = series_frame(m.entropy.mean(1), [f"head {h} · {k}" for h, k in enumerate(m.kinds)],
+                        name="entropy")
+right.altair_chart(downloads.chart("entropy per head", charts.bars(
+    per_head, y="entropy", title=f"Mean entropy per head ({c.heads} heads, temperature 1)",
+    y_title="entropy (nats)", x_title="head", reference=float(np.log(L)),
+    reference_label=f"ln {L}")), width="stretch", key="chart_heads")
+
+question("entropy")
+downloads.array("entropy per query", v.entropy, toks)
+downloads.array("entropy vs temperature", sweep, [f"{t:.3g}" for t in SWEEP], toks)
+downloads.array("entropy per head and query", m.entropy, [f"head {h}" for h in range(c.heads)], toks)
+downloads.panel()

@@ -1,0 +1,83 @@
+"""Multi head: one map per head, local vs global heads, concatenation and W_O."""
+
+import numpy as np
+import streamlit as st
+
+from attention import charts
+from attention.dashboard import compute
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
+from attention.dashboard.params import Param, clamp_state
+from attention.frames import series_frame
+
+PRESETS = {"random": "Random projections", "designed": "Designed heads"}
+
+c = shared()
+H = c.heads
+page_params([Param("preset", "choice", choices=tuple(PRESETS)), Param("causal", "bool"),
+             Param("head_a", "int", lo=0, hi=H - 1), Param("head_b", "int", lo=0, hi=H - 1)])
+
+st.title("Multi head")
+lesson("multi_head")
+
+cols = st.columns([2, 1, 1, 1])
+preset = cols[0].segmented_control("Heads", list(PRESETS), format_func=PRESETS.get, default="random",
+                                   key="preset", bind="query-params", required=True)
+causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
+clamp_state("head_a", 0, H - 1)
+clamp_state("head_b", 0, H - 1)
+head_a = cols[2].number_input("Compare head", min_value=0, max_value=H - 1, value=0, key="head_a",
+                              bind="query-params")
+head_b = cols[3].number_input("with head", min_value=0, max_value=H - 1, value=min(1, H - 1),
+                              key="head_b", bind="query-params")
+
+m = compute.multi_head_of(c, LIMITS, preset=preset or "random", causal=causal)
+ran_on(m.device)
+toks, L = m.tokens, len(m.tokens)
+mask = np.tril(np.ones((L, L), bool)) if causal else None
+downloads = Downloads("multi_head")
+mean_entropy = m.entropy.mean(axis=1)  # (H,)
+titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in range(H)]
+
+st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W_K, W_V: "
+           f"{c.d_model} × {c.d_model} each, split into {H} blocks of {m.d_head} columns; "
+           f"W_O: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats (max ln {L} = {np.log(L):.3f}).")
+st.altair_chart(downloads.chart("heads", charts.head_grid(
+    m.weights, toks, toks, titles, masked=~mask if causal else None)), key="chart_heads")
+
+st.subheader("Focused or spread: entropy and distance per head")
+per_head = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")
+per_head["distance"] = m.mean_distance
+st.altair_chart(downloads.chart("entropy per head", charts.bars(
+    per_head, y="entropy", title="Mean entropy per head (low = focused, high = global)",
+    y_title="entropy (nats)", x_title="head", reference=float(np.log(L)),
+    reference_label=f"ln {L} = {np.log(L):.3f}")), width="stretch", key="chart_head_entropy")
+
+st.subheader("Concatenate, then mix with W_O")
+left, right = st.columns(2)
+dims = [str(i) for i in range(m.concat.shape[1])]
+left.altair_chart(downloads.chart("concatenation", charts.heatmap(
+    m.concat, toks, dims, kind="scores", title=f"Concat(head_0 … head_{H - 1}): {L} × {c.d_model}",
+    value_title="value", col_title="dimension (head by head)")), key="chart_concat")
+right.altair_chart(downloads.chart("output", charts.heatmap(
+    m.output, toks, dims, kind="scores", title=f"Output = Concat · W_Oᵀ: {L} × {c.d_model}",
+    value_title="output", col_title="dimension")), key="chart_output")
+
+st.subheader("Two heads compared, and how alike all heads are")
+a, b = int(head_a), int(head_b)
+left, right = st.columns(2)
+diff = m.weights[a] - m.weights[b]
+left.altair_chart(downloads.chart("difference", charts.heatmap(
+    diff, toks, toks, kind="scores", title=f"head {a} − head {b} (weights)",
+    value_title="difference", masked=~mask if causal else None)), key="chart_difference")
+names = [f"head {h}" for h in range(H)]
+right.altair_chart(downloads.chart("similarity", charts.heatmap(
+    m.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",
+    value_title="similarity", row_title="head", col_title="head")), key="chart_similarity")
+
+question("multi_head")
+downloads.array("weights", m.weights)
+downloads.array("concat", m.concat, toks, None)
+downloads.array("output", m.output, toks, None)
+downloads.array("similarity", m.similarity, names, names)
+downloads.panel()

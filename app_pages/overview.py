@@ -1,0 +1,50 @@
+"""Overview: what attention computes, and where to look next."""
+
+import streamlit as st
+
+st.title("Attention Explorer")
+st.markdown(
+    "Attention lets a model decide, for every position, **which other positions to read from**. "
+    "Each token asks a question (its *query*), every token offers a description of itself "
+    "(its *key*) and some content (its *value*). The better a query matches a key, the more of "
+    "that key's value flows into the query's output."
+)
+
+st.subheader("Scaled dot-product attention")
+st.latex(r"\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
+st.markdown(
+    "with $Q \\in \\mathbb{R}^{n \\times d_k}$ the queries, $K \\in \\mathbb{R}^{m \\times d_k}$ the keys, "
+    "$V \\in \\mathbb{R}^{m \\times d_v}$ the values, $d_k$ the width of queries and keys and $d_v$ that of values."
+)
+st.markdown("The attention weights form one probability distribution over the keys per query:")
+st.latex(r"\alpha_{ij} = \frac{\exp\!\left(q_i \cdot k_j / \sqrt{d_k}\right)}{\sum_{l} \exp\!\left(q_i \cdot k_l / \sqrt{d_k}\right)}, \qquad \sum_j \alpha_{ij} = 1")
+st.markdown(
+    "**Why divide by √d_k?** If the entries of $q$ and $k$ are independent with mean 0 and "
+    "variance 1, then $q \\cdot k$ has variance $d_k$. Large logits push the softmax towards a "
+    "one-hot vector, where its gradients vanish; dividing by $\\sqrt{d_k}$ brings the variance back to 1."
+)
+st.latex(r"\operatorname{Var}(q \cdot k) = d_k \quad\Longrightarrow\quad \operatorname{Var}\!\left(\frac{q \cdot k}{\sqrt{d_k}}\right) = 1")
+
+st.subheader("Multi-head attention")
+st.latex(r"\operatorname{MultiHead}(Q, K, V) = \operatorname{Concat}(\text{head}_1, \ldots, \text{head}_h)\, W^O, \quad \text{head}_i = \operatorname{Attention}(Q W_i^Q, K W_i^K, V W_i^V)")
+st.markdown(
+    "with learned projections $W_i^Q, W_i^K \\in \\mathbb{R}^{d_{model} \\times d_k}$, "
+    "$W_i^V \\in \\mathbb{R}^{d_{model} \\times d_v}$ and $W^O \\in \\mathbb{R}^{h d_v \\times d_{model}}$. "
+    "Some heads attend locally (nearby positions), others globally (the whole sequence)."
+)
+
+st.subheader("Causal masking and entropy")
+st.latex(r"\operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}} + M\right), \quad M_{ij} = \begin{cases} 0 & j \le i \\ -\infty & j > i \end{cases}")
+st.latex(r"H(\alpha_i) = -\sum_j \alpha_{ij} \ln \alpha_{ij}, \qquad 0 \le H \le \ln n \quad (\ln 8 \approx 2.079 \text{ nats})")
+
+st.subheader("Explore")
+cols = st.columns(4)
+cols[0].page_link("app_pages/single_head.py", label="Single head", icon="🎯",
+                  help="QKᵀ, scaling, masking, softmax and output, step by step.")
+cols[1].page_link("app_pages/multi_head.py", label="Multi head", icon="🧩",
+                  help="One map per head; local and global heads.")
+cols[2].page_link("app_pages/causal.py", label="Causal", icon="⏩",
+                  help="Masked attention for autoregressive models.")
+cols[3].page_link("app_pages/entropy.py", label="Entropy", icon="📊",
+                  help="How focused or spread each query's attention is.")
+st.caption("Every control lives in the URL: copy the address bar to share exactly what you see.")

@@ -1,0 +1,94 @@
+"""Single head: scaled dot-product attention step by step, and why √d_k."""
+
+import streamlit as st
+
+from attention import charts
+from attention.dashboard import compute
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
+from attention.dashboard.params import Param, clamp_state
+from attention.frames import series_frame, sweep_frame
+
+c = shared()
+seq = compute.input_of(c, LIMITS)
+L = len(seq.tokens)
+page_params([Param("dk", "int", lo=1, hi=512), Param("temperature", "float", lo=0.05, hi=20.0),
+             Param("scaled", "bool"), Param("causal", "bool"), Param("query", "int", lo=0, hi=L - 1)])
+
+st.title("Single head")
+lesson("single_head")
+if seq.truncated_from:
+    st.warning(f"The sentence has {seq.truncated_from} tokens; showing the first {L} (the cap).")
+
+cols = st.columns([1, 1.4, 1, 1, 2])
+d_k = cols[0].number_input("d_k", min_value=1, max_value=512, value=16, step=1, key="dk",
+                           bind="query-params", help="Width of queries and keys (and values).")
+temperature = cols[1].slider("Temperature", min_value=0.05, max_value=20.0, value=1.0, step=0.05,
+                             key="temperature", bind="query-params",
+                             help="Divides the logits: < 1 sharpens the softmax, > 1 flattens it.")
+scaled = cols[2].toggle("√d_k scaling", value=True, key="scaled", bind="query-params")
+causal = cols[3].toggle("Causal mask", value=False, key="causal", bind="query-params")
+clamp_state("query", 0, L - 1)
+query = cols[4].slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
+                       bind="query-params", disabled=L < 2,
+                       help="Highlights this query's row and shows its weights as bars.")
+query = min(int(query), L - 1)
+
+v = compute.single_head_of(c, LIMITS, d_k=int(d_k), temperature=temperature, scaled=scaled,
+                           causal=causal)
+ran_on(v.device)
+toks, masked = v.tokens, ~v.mask
+scale_txt = f"× 1/√{int(d_k)} = {v.scale:.4f}" if scaled else "× 1 (unscaled)"
+downloads = Downloads("single_head")
+
+st.subheader("1–4. The pipeline")
+left, right = st.columns(2)
+with left:
+    st.altair_chart(downloads.chart("scores", charts.heatmap(
+        v.scores, toks, toks, kind="scores", title="1. Scores QKᵀ", value_title="q·k")),
+        width="content", key="chart_scores")
+    st.altair_chart(downloads.chart("weights", charts.heatmap(
+        v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
+        masked=masked if causal else None, highlight_row=query, value_title="weight")),
+        width="content", key="chart_weights")
+with right:
+    st.altair_chart(downloads.chart("logits", charts.heatmap(
+        v.logits, toks, toks, kind="scores", masked=masked,
+        title=f"2. Logits: scores {scale_txt} ÷ T={temperature:g}", value_title="logit",
+        highlight_row=query)), width="content", key="chart_logits")
+    dims = [str(i) for i in range(v.output.shape[1])]
+    st.altair_chart(downloads.chart("output", charts.heatmap(
+        v.output, toks, dims, kind="scores", title="4. Output: weights × V",
+        value_title="output", col_title="dimension")), width="content", key="chart_output")
+
+st.subheader(f"Query {query}: “{toks[query]}”")
+row = series_frame(v.weights[query], toks, name="weight")
+st.altair_chart(downloads.chart("query row", charts.bars(
+    row, y="weight", title=f"Where “{toks[query]}” looks (row {query} of the weights)",
+    y_title="weight", x_title="key token")), width="stretch", key="chart_query_row")
+st.caption(f"Row sum = {v.weights[query].sum():.4f}; entropy = {v.entropy[query]:.3f} nats "
+           f"of at most {v.max_entropy[query]:.3f}.")
+
+st.subheader("Why √d_k?")
+exp = compute.scaling_experiment(c.seed)
+a, b = st.columns(2)
+var = sweep_frame(exp.d_k, {"q·k (unscaled)": exp.var_unscaled, "q·k / √d_k": exp.var_scaled},
+                  "d_k", "variance")
+a.altair_chart(downloads.chart("variance vs d_k", charts.lines(
+    var, x="d_k", y="variance", title="Variance of q·k for q, k ~ N(0, I)", x_title="d_k",
+    y_title="variance", log_x=True, marker_x=float(d_k))), width="stretch", key="chart_variance")
+sat = sweep_frame(exp.d_k, {"unscaled": exp.max_weight_unscaled, "scaled by 1/√d_k": exp.max_weight_scaled},
+                  "d_k", "largest weight")
+b.altair_chart(downloads.chart("saturation vs d_k", charts.lines(
+    sat, x="d_k", y="largest weight", title="Softmax saturation over 8 keys: mean largest weight",
+    x_title="d_k", y_title="largest weight", log_x=True, reference=1 / 8,
+    reference_label="uniform 1/8", marker_x=float(d_k))), width="stretch", key="chart_saturation")
+st.caption("Measured from 256 random draws of 8 queries and keys per d_k. Unscaled, the variance "
+           "grows like d_k and the softmax turns one-hot; scaled, both stay put.")
+
+question("single_head")
+for name, arr, rows, cols_ in [("scores", v.scores, toks, toks), ("logits", v.logits, toks, toks),
+                               ("weights", v.weights, toks, toks), ("output", v.output, toks, None),
+                               ("q", v.q, toks, None), ("k", v.k, toks, None), ("v", v.v, toks, None)]:
+    downloads.array(name, arr, rows, cols_)
+downloads.panel()

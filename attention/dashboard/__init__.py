@@ -1,0 +1,1 @@
+"""The dashboard's Streamlit side: shared controls, cached compute, link validation, text."""

@@ -1,0 +1,63 @@
+"""Cached wrappers over `attention.views`: keyed on plain numbers and strings only."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .. import views
+from ..settings import Limits
+from .controls import Controls
+
+MAX_ENTRIES = 64
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def sequence(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
+             max_tokens: int) -> views.Sequence:
+    return views.build_input(text, tokens, d_model, seed, positional, max_tokens)
+
+
+def input_of(c: Controls, limits: Limits) -> views.Sequence:
+    return sequence(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def single_head(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
+                max_tokens: int, d_k: int, temperature: float, scaled: bool, causal: bool,
+                pad: int, device: str) -> views.SingleHeadView:
+    seq = sequence(text, tokens, d_model, seed, positional, max_tokens)
+    return views.single_head(seq, d_k, seed, temperature=temperature, scaled=scaled,
+                             causal=causal, pad=pad, device=device)
+
+
+def single_head_of(c: Controls, limits: Limits, *, d_k: int, temperature: float = 1.0,
+                   scaled: bool = True, causal: bool = False, pad: int = 0) -> views.SingleHeadView:
+    return single_head(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
+                       d_k, float(temperature), bool(scaled), bool(causal), int(pad), c.device)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def multi_head(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
+               max_tokens: int, heads: int, preset: str, causal: bool,
+               device: str) -> views.MultiHeadView:
+    seq = sequence(text, tokens, d_model, seed, positional, max_tokens)
+    return views.multi_head(seq, heads, seed, preset=preset, causal=causal, device=device)
+
+
+def multi_head_of(c: Controls, limits: Limits, *, preset: str = "random",
+                  causal: bool = False) -> views.MultiHeadView:
+    return multi_head(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
+                      c.heads, preset, bool(causal), c.device)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def scaling_experiment(seed: int) -> views.ScalingExperiment:
+    return views.scaling_experiment(seed)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def temperature_sweep(_view: views.SingleHeadView, key: tuple, temperatures: tuple[float, ...]
+                      ) -> np.ndarray:
+    """(n, L) entropy per temperature; `key` identifies the view (its cache arguments)."""
+    return views.temperature_sweep(_view.scores, _view.mask, _view.scale, np.array(temperatures))

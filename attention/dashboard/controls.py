@@ -1,0 +1,76 @@
+"""The shared sidebar: every control keyed and bound to the URL, validated first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ..device import available_devices
+from ..settings import Limits
+from ..views import DEFAULT_TEXT
+from .params import Param, clean_link
+
+MAX_SEED = 2**31 - 1
+D_MODEL_DEFAULT, HEADS_DEFAULT = 64, 4
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The shared inputs every page reads."""
+
+    text: str
+    tokens: int | None  # a random sequence of this many positions replaces the sentence
+    d_model: int  # rounded down to a multiple of heads
+    heads: int
+    seed: int
+    positional: bool
+    device: str
+    note: str | None  # said when d_model had to be adjusted
+
+
+def shared_params(limits: Limits) -> list[Param]:
+    return [
+        Param("text", "text", max_chars=limits.max_text_chars),
+        Param("tokens", "int", lo=1, hi=limits.max_tokens, allow_empty=True),
+        Param("d_model", "int", lo=2, hi=limits.max_d_model),
+        Param("heads", "int", lo=1, hi=limits.max_heads),
+        Param("seed", "int", lo=0, hi=MAX_SEED),
+        Param("pos", "bool"),
+        Param("device", "choice", choices=tuple(["auto", *available_devices()])),
+    ]
+
+
+def sidebar(limits: Limits) -> tuple[Controls, list[str]]:
+    """Draw the shared controls; return their values and the link-validation notes."""
+    notes = clean_link(shared_params(limits))
+    sb = st.sidebar
+    sb.header("Input")
+    text = sb.text_area("Sentence", value=DEFAULT_TEXT, key="text", bind="query-params",
+                        max_chars=limits.max_text_chars, height=80,
+                        help="Words and punctuation become tokens.")
+    tokens = sb.number_input("Sequence length", min_value=1, max_value=limits.max_tokens,
+                             value=None, step=1, key="tokens", bind="query-params",
+                             placeholder="the sentence",
+                             help="When set, a random sequence of this many positions "
+                                  "replaces the sentence (useful for long inputs).")
+    positional = sb.toggle("Positional encoding", value=True, key="pos", bind="query-params",
+                           help="Add sinusoidal position vectors to the token embeddings.")
+    sb.header("Model")
+    d_model = sb.number_input("Model width (d_model)", min_value=2, max_value=limits.max_d_model,
+                              value=D_MODEL_DEFAULT, step=8, key="d_model", bind="query-params")
+    heads = sb.number_input("Heads", min_value=1, max_value=limits.max_heads, value=HEADS_DEFAULT,
+                            step=1, key="heads", bind="query-params")
+    seed = sb.number_input("Seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key="seed",
+                           bind="query-params", help="Seeds the random projections and sequences.")
+    device = sb.selectbox("Device", ["auto", *available_devices()], key="device",
+                          bind="query-params")
+    d_model, heads = int(d_model), int(heads)
+    note = None
+    usable = max(d_model // heads, 2) * heads  # d_head >= 2, d_model divisible by heads
+    if usable != d_model:
+        note = f"d_model {d_model} is not a multiple of {heads} heads (of at least 2 dims); using {usable}"
+        d_model = min(usable, limits.max_d_model * 2)
+    return Controls(text=text or "", tokens=int(tokens) if tokens else None, d_model=d_model,
+                    heads=heads, seed=int(seed), positional=bool(positional), device=device,
+                    note=note), notes

@@ -1,0 +1,73 @@
+"""The words on each page: what you see, what to try, one question and its answer."""
+
+LESSONS = {
+    "single_head": {
+        "intro": (
+            "One attention head, step by step. Each token's vector **x** is projected into a "
+            "query **q = x W_Q**, a key **k = x W_K** and a value **v = x W_V**. The scores "
+            "**QKᵀ** say how well each query matches each key; scaling by **1/√d_k** (and "
+            "dividing by the temperature) gives the logits; a softmax over each row turns them "
+            "into weights that sum to 1; the output of a query is the weighted average of the values."
+        ),
+        "try": (
+            "- Turn **√d_k scaling** off and raise **d_k**: the weights collapse onto one key per row.\n"
+            "- Lower the **temperature** below 1: the softmax sharpens; above 1 it flattens towards uniform.\n"
+            "- Pick a **query token** and read its row as a probability distribution in the bar chart.\n"
+            "- Switch on the **causal mask**: the grey cells are keys a query may not see."
+        ),
+        "question": "If every score in a row is the same number, what do that row's weights look like, "
+                    "and does the temperature change them?",
+        "answer": "They are uniform, 1/n for each of the n allowed keys, whatever the temperature: "
+                  "softmax only sees differences between logits, and scaling equal numbers keeps them equal.",
+    },
+    "multi_head": {
+        "intro": (
+            "Multi-head attention runs **H** heads side by side. Each head has its own projections "
+            "W_Q, W_K, W_V into a smaller space of **d_head = d_model / H** dimensions, so each can "
+            "look for a different relationship. The heads' outputs are concatenated and mixed by "
+            "**W_O** back into d_model dimensions. All maps share one colour scale, so they compare."
+        ),
+        "try": (
+            "- Choose the **designed heads** preset: a local window, a previous-token head, a global "
+            "(uniform) head and a first-token head, each produced by ordinary softmax(QKᵀ/√d).\n"
+            "- With **random projections**, change the **seed**: untrained heads are mostly diffuse.\n"
+            "- Compare two heads: the difference map shows where one looks and the other doesn't.\n"
+            "- Raise **Heads** in the sidebar and watch d_head shrink."
+        ),
+        "question": "A head whose weights are exactly uniform: what does its output for every query look like?",
+        "answer": "The same vector for every query: the plain average of all value vectors. "
+                  "Such a head carries a summary of the whole sequence, not information about any one token.",
+    },
+    "causal": {
+        "intro": (
+            "An autoregressive model (GPT and its kin) predicts token *i + 1* from tokens 0..i, so "
+            "query *i* must not see later keys. A **causal mask** sets those logits to −∞ before the "
+            "softmax (drawn grey here), which gives them weight exactly 0. Each row then spreads "
+            "over fewer keys: row 0 can only attend to itself."
+        ),
+        "try": (
+            "- Compare the two maps: the allowed weights are renormalised, not just cut.\n"
+            "- Move the **generation step**: rows appear one at a time, as a model computes them "
+            "while it generates; earlier rows never change when a token is added.\n"
+            "- Add **padding**: padded keys are masked for every query, a column mask rather than a triangle."
+        ),
+        "question": "When the model generates token 5, do the attention weights of rows 0–4 change?",
+        "answer": "No. Under a causal mask row i depends only on tokens 0..i, so earlier rows are "
+                  "fixed once computed; that is why generation can cache their keys and values (the KV cache).",
+    },
+    "entropy": {
+        "intro": (
+            "Entropy measures how spread out a row of weights is: **H = −Σ w log w** (in nats). "
+            "It is 0 when a query attends to a single key and reaches its maximum **ln n** when it "
+            "attends uniformly to all n keys: for 8 tokens, ln 8 = 2.079 nats. Low entropy means "
+            "focused attention, high entropy means diffuse attention."
+        ),
+        "try": (
+            "- Sweep the **temperature**: entropy rises towards ln n as it grows, and falls to 0 as it shrinks.\n"
+            "- Switch on the **causal mask**: query i can attend to only i + 1 keys, so its maximum is ln(i + 1).\n"
+            "- Compare heads: designed local and first-token heads sit near 0, the global head at ln n."
+        ),
+        "question": "A query attends to two keys with weights 0.5 and 0.5, and to nothing else. What is its entropy?",
+        "answer": "ln 2 ≈ 0.693 nats, the same as a uniform choice between two options, whatever the number of other keys.",
+    },
+}

@@ -1,0 +1,71 @@
+"""The caps on what one request may ask for, by deployment profile.
+
+Pick a profile with the environment variable ATTENTION_PROFILE (local | hosted), or
+`profile = "hosted"` in .streamlit/secrets.toml; the variable wins. Each cap can be
+overridden by an environment variable ATTENTION_<CAP> (e.g. ATTENTION_MAX_TOKENS=2048),
+never above the local profile's value times 4.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one page run may compute and accept."""
+
+    profile: str
+    max_tokens: int  # positions in a random sequence or a sentence
+    max_heads: int
+    max_d_model: int
+    max_text_chars: int  # characters of a sentence
+    max_upload_mb: int
+    max_pretrained_tokens: int  # tokenizer tokens fed to the real model
+    allow_model_choice: bool  # a model by local path or hub name
+
+
+PROFILES = {
+    "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024,
+                    max_text_chars=5000, max_upload_mb=50, max_pretrained_tokens=512,
+                    allow_model_choice=True),
+    # Sized so one request stays well under a second of one core.
+    "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
+                     max_text_chars=1000, max_upload_mb=5, max_pretrained_tokens=128,
+                     allow_model_choice=False),
+}
+
+
+def _secrets_profile() -> str | None:
+    try:
+        with SECRETS.open("rb") as f:
+            return tomllib.load(f).get("profile")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+
+
+def load_limits(environ: dict[str, str] | None = None) -> Limits:
+    """The active profile's limits, with per-cap environment overrides applied."""
+    env = os.environ if environ is None else environ
+    name = (env.get("ATTENTION_PROFILE") or _secrets_profile() or "local").strip().lower()
+    base = PROFILES.get(name, PROFILES["hosted"])  # an unknown name gets the safe profile
+    changes = {}
+    for f in fields(Limits):
+        raw = env.get(f"ATTENTION_{f.name.upper()}")
+        if raw is None or f.name == "profile":
+            continue
+        if f.type == "bool" or isinstance(getattr(base, f.name), bool):
+            changes[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+        else:
+            try:
+                value = int(raw)
+            except ValueError:
+                continue
+            ceiling = getattr(PROFILES["local"], f.name) * 4
+            changes[f.name] = max(1, min(value, ceiling))
+    return replace(base, **changes)
