@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
 load = importlib.util.module_from_spec(_spec)
+sys.modules["bench_load"] = load  # dataclasses look their module up here
 _spec.loader.exec_module(load)
 
 
