@@ -15,15 +15,15 @@ def _set_threads() -> int:
     return torch.get_num_threads()
 
 
-st.set_page_config(page_title="Attention Explorer", page_icon="🔍", layout="wide")
+st.set_page_config(page_title="Attention Explorer", page_icon=":material/visibility:", layout="wide")
 _set_threads()
 
 pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("app_pages/single_head.py", title="Single head", icon="🎯", url_path="single_head"),
-    st.Page("app_pages/multi_head.py", title="Multi head", icon="🧩", url_path="multi_head"),
-    st.Page("app_pages/causal.py", title="Causal", icon="⏩", url_path="causal"),
-    st.Page("app_pages/entropy.py", title="Entropy", icon="📊", url_path="entropy"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("app_pages/single_head.py", title="Single head", icon=":material/center_focus_strong:", url_path="single_head"),
+    st.Page("app_pages/multi_head.py", title="Multi head", icon=":material/grid_view:", url_path="multi_head"),
+    st.Page("app_pages/causal.py", title="Causal", icon=":material/arrow_forward:", url_path="causal"),
+    st.Page("app_pages/entropy.py", title="Entropy", icon=":material/bar_chart:", url_path="entropy"),
 ]
 pg = st.navigation(pages)
 

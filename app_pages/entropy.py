@@ -10,7 +10,7 @@ from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran
 from attention.dashboard.params import Param
 from attention.frames import series_frame, sweep_frame
 
-PRESETS = {"random": "Random projections", "designed": "Designed heads"}
+PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
 
 c = shared()
@@ -25,7 +25,7 @@ temperature = cols[0].slider("Temperature", min_value=0.05, max_value=20.0, valu
                              key="temperature", bind="query-params")
 causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
 d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
-preset = cols[3].segmented_control("Heads", list(PRESETS), format_func=PRESETS.get, default="random",
+preset = cols[3].segmented_control("Heads", list(PRESETS), default="Random projections",
                                    key="preset", bind="query-params", required=True)
 
 v = compute.single_head_of(c, LIMITS, d_k=int(d_k), temperature=temperature, causal=causal)
@@ -56,7 +56,7 @@ left.altair_chart(downloads.chart("entropy vs temperature", charts.lines(
     x_title="temperature", y_title="entropy (nats)", log_x=True, reference=float(np.log(L)),
     reference_label=f"ln {L}", marker_x=float(temperature))), width="stretch", key="chart_sweep")
 
-m = compute.multi_head_of(c, LIMITS, preset=preset or "random", causal=causal)
+m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal)
 per_head = series_frame(m.entropy.mean(1), [f"head {h} · {k}" for h, k in enumerate(m.kinds)],
                         name="entropy")
 right.altair_chart(downloads.chart("entropy per head", charts.bars(

@@ -10,7 +10,7 @@ from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran
 from attention.dashboard.params import Param, clamp_state
 from attention.frames import series_frame
 
-PRESETS = {"random": "Random projections", "designed": "Designed heads"}
+PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 
 c = shared()
 H = c.heads
@@ -21,7 +21,7 @@ st.title("Multi head")
 lesson("multi_head")
 
 cols = st.columns([2, 1, 1, 1])
-preset = cols[0].segmented_control("Heads", list(PRESETS), format_func=PRESETS.get, default="random",
+preset = cols[0].segmented_control("Heads", list(PRESETS), default="Random projections",
                                    key="preset", bind="query-params", required=True)
 causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
 clamp_state("head_a", 0, H - 1)
@@ -31,7 +31,7 @@ head_a = cols[2].number_input("Compare head", min_value=0, max_value=H - 1, valu
 head_b = cols[3].number_input("with head", min_value=0, max_value=H - 1, value=min(1, H - 1),
                               key="head_b", bind="query-params")
 
-m = compute.multi_head_of(c, LIMITS, preset=preset or "random", causal=causal)
+m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal)
 ran_on(m.device)
 toks, L = m.tokens, len(m.tokens)
 mask = np.tril(np.ones((L, L), bool)) if causal else None

@@ -39,12 +39,12 @@ st.latex(r"H(\alpha_i) = -\sum_j \alpha_{ij} \ln \alpha_{ij}, \qquad 0 \le H \le
 
 st.subheader("Explore")
 cols = st.columns(4)
-cols[0].page_link("app_pages/single_head.py", label="Single head", icon="🎯",
+cols[0].page_link("app_pages/single_head.py", label="Single head", icon=":material/center_focus_strong:",
                   help="QKᵀ, scaling, masking, softmax and output, step by step.")
-cols[1].page_link("app_pages/multi_head.py", label="Multi head", icon="🧩",
+cols[1].page_link("app_pages/multi_head.py", label="Multi head", icon=":material/grid_view:",
                   help="One map per head; local and global heads.")
-cols[2].page_link("app_pages/causal.py", label="Causal", icon="⏩",
+cols[2].page_link("app_pages/causal.py", label="Causal", icon=":material/arrow_forward:",
                   help="Masked attention for autoregressive models.")
-cols[3].page_link("app_pages/entropy.py", label="Entropy", icon="📊",
+cols[3].page_link("app_pages/entropy.py", label="Entropy", icon=":material/bar_chart:",
                   help="How focused or spread each query's attention is.")
 st.caption("Every control lives in the URL: copy the address bar to share exactly what you see.")

@@ -74,11 +74,12 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
 
 
 def _axes(row_title: str, col_title: str) -> dict:
+    # Every label drawn (no overlap thinning): rect charts only hold small grids.
     return dict(
         x=alt.X("key_token:O", sort=alt.EncodingSortField("key", op="min"), title=col_title,
-                axis=alt.Axis(labelAngle=-45, labelLimit=90)),
+                axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=False)),
         y=alt.Y("query_token:O", sort=alt.EncodingSortField("query", op="min"), title=row_title,
-                axis=alt.Axis(labelLimit=90)),
+                axis=alt.Axis(labelLimit=90, labelOverlap=False)),
     )
 
 
@@ -86,10 +87,10 @@ def rect_heatmap(frame: pd.DataFrame, *, kind: str, title: str, value_title: str
                  highlight_row: int | None = None, row_title: str = "query",
                  col_title: str = "key", width: int = 300, height: int = 300,
                  text: bool = False) -> alt.LayerChart:
-    """Rect marks from a `matrix_frame`; a click on a cell highlights its query row."""
-    initial = {} if highlight_row is None else {"value": [{"query": int(highlight_row)}]}
+    """Rect marks from a `matrix_frame`; a click on a cell highlights its query row,
+    and `highlight_row` (the page's selected query) is outlined."""
     row = alt.selection_point(name="query_row", fields=["query"], on="click", clear="dblclick",
-                              **initial)
+                              empty=True)
     colour = (alt.when("datum.masked").then(alt.value(MASKED_GREY))
               .otherwise(alt.Color("value:Q", scale=scale, title=value_title)))
     base = alt.Chart(frame).encode(**_axes(row_title, col_title))
@@ -101,6 +102,9 @@ def rect_heatmap(frame: pd.DataFrame, *, kind: str, title: str, value_title: str
                  alt.Tooltip("text:N", title=value_title)],
     ).add_params(row)
     layers = [rect]
+    if highlight_row is not None:
+        layers.append(base.mark_rect(fill=None, stroke="#f58518", strokeWidth=2)
+                      .transform_filter(f"datum.query == {int(highlight_row)}"))
     if text:
         layers.append(base.mark_text(fontSize=10).encode(
             text=alt.Text("value:Q", format=".2f"),
@@ -126,7 +130,7 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
         weights: (H, L, S); head_titles: H titles.
     """
     H, L, S = weights.shape
-    size = size or side_px(max(L, S), lo=140, hi=230, per=22)
+    size = size or side_px(max(L, S), lo=120, hi=170, per=20)
     if L * S * H > RECT_MAX_CELLS:
         from .raster import raster_head_grid
         scheme = "viridis" if kind == "weights" else "redblue"
@@ -169,7 +173,7 @@ def bars(frame: pd.DataFrame, *, y: str, title: str, y_title: str, reference: fl
         rule = alt.Chart(ref).mark_rule(color="#e45756", strokeDash=[6, 3]).encode(y="y:Q")
         layers += [rule, alt.Chart(ref).mark_text(align="left", dx=4, dy=-6, color="#e45756").encode(
             y="y:Q", text="label:N", x=alt.value(0))]
-    return alt.layer(*layers).properties(title=title, height=220)
+    return alt.layer(*layers).properties(title=title, height=320)
 
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, y_title: str,
@@ -188,4 +192,4 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, y_ti
                        y="y:Q", text="label:N", x=alt.value(0))]
     if marker_x is not None:
         layers.append(alt.Chart(pd.DataFrame({"x": [marker_x]})).mark_rule(color="gray").encode(x="x:Q"))
-    return alt.layer(*layers).properties(title=title, height=260)
+    return alt.layer(*layers).properties(title=title, height=360)

@@ -30,7 +30,7 @@ class Param:
     kind: str  # "int" | "float" | "bool" | "text" | "choice"
     lo: float | None = None
     hi: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # for "choice": the option labels, as Streamlit writes them
     max_chars: int = 0
     allow_empty: bool = False  # "?tokens=" clears a number input whose default is None
 
@@ -47,8 +47,11 @@ class Param:
                 return ("true" if low in _TRUE else "false"), None
             return None, f"`{self.key}` must be true or false; ignored"
         if self.kind == "choice":
-            if raw in self.choices:
-                return raw, None
+            # Case and spacing are forgiven, and a label's first word will do ("designed").
+            wanted = " ".join(raw.lower().replace("+", " ").replace("_", " ").split())
+            for label in self.choices:
+                if wanted in (label.lower(), label.lower().split()[0]):
+                    return label, None
             return None, f"`{self.key}` must be one of {', '.join(self.choices)}; ignored"
         return self._clean_number(raw)
 

@@ -1,0 +1,67 @@
+"""AppTest helpers: run a page from the entry file and read its charts' specs and data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+ENTRY = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+PAGES = {
+    "overview": "app_pages/overview.py",
+    "single_head": "app_pages/single_head.py",
+    "multi_head": "app_pages/multi_head.py",
+    "causal": "app_pages/causal.py",
+    "entropy": "app_pages/entropy.py",
+}
+TIMEOUT = 120  # importing torch and a first compute take more than AppTest's 3 s default
+
+
+def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
+    """A fresh session opened on `page` (as a direct link would), with `query` in the URL."""
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if page != "overview":
+        at.switch_page(PAGES[page])
+    at.run()
+    return at
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def spec(chart) -> dict:
+    return json.loads(chart.proto.spec)
+
+
+def chart_data(chart) -> list[pd.DataFrame]:
+    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+
+
+def chart_by_title(at: AppTest, prefix: str):
+    for ch in charts(at):
+        title = spec(ch).get("title", "")
+        if isinstance(title, str) and title.startswith(prefix):
+            return ch
+    raise AssertionError(f"no chart titled {prefix!r}; have {[spec(c).get('title') for c in charts(at)]}")
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception element, at least one chart, and no NaN or inf in any chart's data."""
+    assert not at.exception, [e.value for e in at.exception]
+    for ch in charts(at):
+        for frame in chart_data(ch):
+            numeric = frame.select_dtypes(include=[np.number])
+            assert np.isfinite(numeric.to_numpy(dtype=float)).all(), spec(ch).get("title")
+
+
+@pytest.fixture
+def page():
+    return open_page
