@@ -20,8 +20,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no tracebacks,
+# no model by path or hub name); see attention/settings.py and README "Hosting a demo".
+PROFILE ?= $(or $(ATTENTION_PROFILE),local)
+HOSTED_FLAGS := --client.showErrorDetails none --server.fileWatcherType none --server.headless true
 run: $(VENV)/.runtime
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/streamlit run streamlit_app.py
+	ATTENTION_PROFILE=$(PROFILE) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+	  $(BIN)/streamlit run streamlit_app.py $(if $(filter hosted,$(PROFILE)),$(HOSTED_FLAGS))
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 chromium:

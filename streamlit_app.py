@@ -9,14 +9,14 @@ from attention.dashboard.params import show_notes
 
 
 @st.cache_resource
-def _set_threads() -> int:
-    """Once per server: a server shares its cores among every session."""
-    torch.set_num_threads(1)
+def _set_threads(n: int) -> int:
+    """Once per server process: the process shares its cores among every session."""
+    torch.set_num_threads(n)
     return torch.get_num_threads()
 
 
 st.set_page_config(page_title="Attention Explorer", page_icon=":material/visibility:", layout="wide")
-_set_threads()
+_set_threads(LIMITS.torch_threads)
 
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),

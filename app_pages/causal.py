@@ -7,7 +7,7 @@ from attention import charts
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, clamp_state
+from attention.dashboard.params import Param, bounded, clamp_state
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -27,7 +27,9 @@ step = cols[0].slider("Generation step", min_value=1, max_value=max(L, 2), value
 pad = cols[1].number_input("Padded positions at the end", min_value=0, max_value=max(L - 1, 0),
                            value=0, key="pad", bind="query-params")
 d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
-step = min(int(step), L)
+step = bounded(step, 1, L, L)
+pad = bounded(pad, 0, L - 1, 0)
+d_k = bounded(d_k, 1, 512, 16)
 
 full = compute.single_head_of(c, LIMITS, d_k=int(d_k), pad=int(pad))
 masked = compute.single_head_of(c, LIMITS, d_k=int(d_k), causal=True, pad=int(pad))

@@ -7,7 +7,7 @@ from attention import charts
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param
+from attention.dashboard.params import Param, bounded
 from attention.frames import series_frame, sweep_frame
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
@@ -28,6 +28,8 @@ d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk"
 preset = cols[3].segmented_control("Heads", list(PRESETS), default="Random projections",
                                    key="preset", bind="query-params", required=True)
 
+d_k = bounded(d_k, 1, 512, 16)
+temperature = bounded(temperature, 0.05, 20.0, 1.0)
 v = compute.single_head_of(c, LIMITS, d_k=int(d_k), temperature=temperature, causal=causal)
 ran_on(v.device)
 toks, L = v.tokens, len(v.tokens)

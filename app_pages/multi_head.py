@@ -7,7 +7,7 @@ from attention import charts
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, clamp_state
+from attention.dashboard.params import Param, bounded, clamp_state
 from attention.frames import series_frame
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
@@ -64,7 +64,7 @@ right.altair_chart(downloads.chart("output", charts.heatmap(
     value_title="output", col_title="dimension")), key="chart_output")
 
 st.subheader("Two heads compared, and how alike all heads are")
-a, b = int(head_a), int(head_b)
+a, b = bounded(head_a, 0, H - 1, 0), bounded(head_b, 0, H - 1, 0)
 left, right = st.columns(2)
 diff = m.weights[a] - m.weights[b]
 left.altair_chart(downloads.chart("difference", charts.heatmap(

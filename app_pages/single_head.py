@@ -6,7 +6,7 @@ from attention import charts
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, clamp_state
+from attention.dashboard.params import Param, bounded, clamp_state
 from attention.frames import series_frame, sweep_frame
 
 c = shared()
@@ -32,13 +32,15 @@ clamp_state("query", 0, L - 1)
 query = cols[4].slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
                        bind="query-params", disabled=L < 2,
                        help="Highlights this query's row and shows its weights as bars.")
-query = min(int(query), L - 1)
+d_k = bounded(d_k, 1, 512, 16)
+temperature = bounded(temperature, 0.05, 20.0, 1.0)
+query = bounded(query, 0, L - 1, 0)
 
-v = compute.single_head_of(c, LIMITS, d_k=int(d_k), temperature=temperature, scaled=scaled,
+v = compute.single_head_of(c, LIMITS, d_k=d_k, temperature=temperature, scaled=scaled,
                            causal=causal)
 ran_on(v.device)
 toks, masked = v.tokens, ~v.mask
-scale_txt = f"× 1/√{int(d_k)} = {v.scale:.4f}" if scaled else "× 1 (unscaled)"
+scale_txt = f"× 1/√{d_k} = {v.scale:.4f}" if scaled else "× 1 (unscaled)"
 downloads = Downloads("single_head")
 
 st.subheader("1–4. The pipeline")

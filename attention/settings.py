@@ -28,16 +28,17 @@ class Limits:
     max_upload_mb: int
     max_pretrained_tokens: int  # tokenizer tokens fed to the real model
     allow_model_choice: bool  # a model by local path or hub name
+    torch_threads: int  # per server process: a server shares its cores among sessions
 
 
 PROFILES = {
     "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024,
                     max_text_chars=5000, max_upload_mb=50, max_pretrained_tokens=512,
-                    allow_model_choice=True),
+                    allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1)),
     # Sized so one request stays well under a second of one core.
     "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
                      max_text_chars=1000, max_upload_mb=5, max_pretrained_tokens=128,
-                     allow_model_choice=False),
+                     allow_model_choice=False, torch_threads=1),
 }
 
 

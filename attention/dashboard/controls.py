@@ -9,7 +9,7 @@ import streamlit as st
 from ..device import available_devices
 from ..settings import Limits
 from ..views import DEFAULT_TEXT
-from .params import Param, clean_link
+from .params import Param, bounded, clean_link
 
 MAX_SEED = 2**31 - 1
 D_MODEL_DEFAULT, HEADS_DEFAULT = 64, 4
@@ -65,12 +65,17 @@ def sidebar(limits: Limits) -> tuple[Controls, list[str]]:
                            bind="query-params", help="Seeds the random projections and sequences.")
     device = sb.selectbox("Device", ["auto", *available_devices()], key="device",
                           bind="query-params")
-    d_model, heads = int(d_model), int(heads)
+    # Bounds again on the values themselves: a forged widget message skips the browser's checks.
+    d_model = bounded(d_model, 2, limits.max_d_model, D_MODEL_DEFAULT)
+    heads = bounded(heads, 1, limits.max_heads, HEADS_DEFAULT)
+    tokens = bounded(tokens, 1, limits.max_tokens, 1) if tokens is not None else None
+    seed = bounded(seed, 0, MAX_SEED, 0)
+    text = (text or "")[: limits.max_text_chars]
+    device = device if device in ("auto", *available_devices()) else "auto"
     note = None
     usable = max(d_model // heads, 2) * heads  # d_head >= 2, d_model divisible by heads
     if usable != d_model:
         note = f"d_model {d_model} is not a multiple of {heads} heads (of at least 2 dims); using {usable}"
         d_model = min(usable, limits.max_d_model * 2)
-    return Controls(text=text or "", tokens=int(tokens) if tokens else None, d_model=d_model,
-                    heads=heads, seed=int(seed), positional=bool(positional), device=device,
-                    note=note), notes
+    return Controls(text=text, tokens=tokens, d_model=d_model, heads=heads, seed=seed,
+                    positional=bool(positional), device=device, note=note), notes

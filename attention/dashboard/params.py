@@ -134,3 +134,10 @@ def show_notes(notes: list[str]) -> None:
     """A small notice listing what the link validation changed."""
     if notes:
         st.info("This link had values we adjusted: " + "; ".join(notes) + ".", icon="🔗")
+
+
+def bounded(value, lo: float, hi: float, default):
+    """A widget's value kept in [lo, hi]: the browser enforces bounds, a forged message need not."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return default
+    return type(default)(min(max(value, lo), hi))

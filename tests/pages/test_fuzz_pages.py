@@ -1,0 +1,54 @@
+"""Fuzzing the pages: random links and widget values never raise and never show NaN."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import PAGES, assert_clean, open_page
+
+# At least 300 examples in CI; FUZZ_EXAMPLES trims a local run.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+KEYS = ["text", "tokens", "d_model", "heads", "seed", "pos", "device", "temperature", "dk",
+        "query", "preset", "causal", "scaled", "step", "pad", "head_a", "head_b", "layer",
+        "head", "hide_special", "stat", "unknown_name", "embed"]
+
+numbers = st.one_of(
+    st.integers(min_value=-10**30, max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["1e400", "-1e400", "nan", "inf", "-inf", "1e-400", "0", "-0", "1", "2",
+                     "1024", "1025", "16", "17", "true", "false", "designed"]),
+)
+texts = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+    st.sampled_from(["", " ", "x" * 20000, "\x00\x1b[31m", "<script>alert(1)</script>",
+                     "![img](http://127.0.0.1/x.png)", "a " * 3000, "😀" * 50, "[CLS] [SEP]"]),
+)
+queries = st.dictionaries(st.sampled_from(KEYS), st.one_of(numbers, texts), max_size=6)
+
+
+@FUZZ
+@given(page=st.sampled_from(sorted(set(PAGES) - {"overview"})), query=queries)
+def test_random_links_render_cleanly(page, query):
+    at = open_page(page, query)
+    assert_clean(at)
+
+
+@settings(max_examples=max(EXAMPLES // 5, 10), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(page=st.sampled_from(["single_head", "multi_head", "causal", "entropy"]),
+       key=st.sampled_from(["tokens", "d_model", "heads", "seed"]),
+       value=st.integers(min_value=-10**12, max_value=10**12), text=texts)
+def test_forged_widget_values_are_bounded(page, key, value, text):
+    """Values the browser would refuse (out of range) arrive as a forged message could send them."""
+    at = open_page(page)
+    at.sidebar.number_input(key=key).set_value(value)
+    at.sidebar.text_area(key="text").set_value(text)
+    at.run()
+    assert_clean(at)
