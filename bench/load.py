@@ -8,7 +8,8 @@ Each simulated session does what the browser does, over Streamlit's own protocol
 2. Open the websocket ``/_stcore/stream`` with subprotocols ``streamlit, <xsrf token>``
    and the cookies, so HAProxy routes it to the process that served the page.
 3. Send ``BackMsg.rerun_script`` (``ClientState``: the URL's query string, the page name
-   from the path on the first run and the page's ``page_script_hash`` after it, the
+   from the path on the first run and after it the ``page_script_hash`` that the last
+   ``navigation`` (or, without ``st.navigation``, ``new_session``) named, the
    widget states, and ``cached_message_hashes``) and read ``ForwardMsg`` frames until
    ``script_finished`` (a ``FINISHED_EARLY_FOR_RERUN`` does not end the wait).
 4. Every ``--interval`` seconds (uniformly jittered 0.5x..1.5x; never while its own
@@ -154,6 +155,16 @@ def _peak_rss_mib(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU-seconds all cores spent not idle since boot (from /proc/stat)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLK_TCK
 
 
 def _reset_peak_rss(pid: int) -> bool:
@@ -358,6 +369,8 @@ class Session:
             if kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash
                 self.max_age = fm.new_session.config.max_cached_message_age or 2
+            elif kind == "navigation":  # st.navigation names the page that ran
+                self.page_hash = fm.navigation.page_script_hash
             elif kind == "delta":
                 self._on_delta(fm, seen)
             elif kind == "page_info_changed":
@@ -508,6 +521,7 @@ async def run_load(opts: argparse.Namespace) -> dict:
     reset = all(_reset_peak_rss(p) for p in pids) if pids else False
     cpu0 = {p: _cpu_seconds(p) for p in pids}
     own0 = sum(os.times()[:2])
+    busy0 = _machine_busy_seconds()
     results = Results()
     t0 = time.monotonic()
     stop_at = t0 + opts.duration
@@ -522,6 +536,7 @@ async def run_load(opts: argparse.Namespace) -> dict:
     wall = time.monotonic() - t0
     cpu = {p: _cpu_seconds(p) - cpu0[p] for p in pids}
     own = sum(os.times()[:2]) - own0
+    busy = _machine_busy_seconds() - busy0
 
     runs = len(results.loads) + len(results.reruns)
     server_cpu = sum(v for p, v in cpu.items() if pids[p] != "haproxy")
@@ -546,6 +561,9 @@ async def run_load(opts: argparse.Namespace) -> dict:
         "peak_rss_mib": {str(p): round(v, 1) for p, v in peak.items()},
         "peak_rss_total_mib": round(sum(v for p, v in peak.items() if pids[p] != "haproxy"), 1),
         "peak_rss_reset": reset, "loadgen_cpu_s": round(own, 2),
+        "machine_busy_cores": round(busy / wall, 2) if wall else None,
+        "other_busy_cores": round((busy - server_cpu - proxy_cpu - own) / wall, 2) if wall else None,
+        "cores": os.cpu_count(),
         "sticky_cookies": results.backends, "notes": sorted(results.notes),
     }
 
@@ -568,6 +586,8 @@ def report(r: dict) -> str:
         f"peak RSS           {r['peak_rss_total_mib']} MiB total "
         f"{r['peak_rss_mib']} ({'reset at start' if r['peak_rss_reset'] else 'since process start'})",
         f"load generator CPU {r['loadgen_cpu_s']} s (shares this machine)",
+        f"machine            {r['machine_busy_cores']} of {r['cores']} cores busy; "
+        f"{r['other_busy_cores']} by processes outside this test",
     ]
     if r["media_fetches"]:
         lines.append(f"media              {r['media_fetches']} fetched, p95 {ms(r['media_p95_s'])} ms")
