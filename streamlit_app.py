@@ -24,10 +24,13 @@ pages = [
     st.Page("app_pages/multi_head.py", title="Multi head", icon=":material/grid_view:", url_path="multi_head"),
     st.Page("app_pages/causal.py", title="Causal", icon=":material/arrow_forward:", url_path="causal"),
     st.Page("app_pages/entropy.py", title="Entropy", icon=":material/bar_chart:", url_path="entropy"),
+    st.Page("app_pages/pretrained.py", title="Pretrained model", icon=":material/model_training:", url_path="pretrained"),
 ]
 pg = st.navigation(pages)
 
 controls, notes = sidebar(LIMITS)
 st.session_state[CONTROLS_KEY] = controls
-show_notes(notes + ([controls.note] if controls.note else []))
+show_notes(notes)
+if controls.note:
+    st.caption(controls.note)
 pg.run()
