@@ -290,8 +290,10 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
         title: chart title.
         value_title: legend title.
         masked: optional (L, S) bool, True = masked (drawn grey).
-        size: plot size in pixels, an int (square) or (width, height); default
-            28 px per cell within 240..480.
+        size: width and height in pixels, an int (square) or (width, height); default
+            28 px per cell within 240..480. Vega-Lite's meaning: the plot area under
+            the default autosize "pad" (vl-convert, notebooks), the whole chart under
+            Streamlit's theme, which uses "fit" (as for a rect heatmap).
 
     Returns:
         An ``alt.LayerChart`` whose data is one row holding the PNG data URL.
@@ -314,7 +316,7 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
 
 def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str = "viridis",
                      domain: Sequence[float] = (0.0, 1.0), title: str | None = None,
-                     value_title: str = "weight", masked=None, head_titles=None,
+                     value_title: str = "weight", masked=None, titles=None,
                      columns: int = 4, size=None) -> alt.FacetChart:
     """Small multiples: one PNG image per head on a shared colour scale, faceted by head.
 
@@ -324,7 +326,7 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
         scheme, domain, value_title: the shared colour scale and legend title.
         title: chart title.
         masked: optional bool mask, (L, S) or (H, L, S), True = masked.
-        head_titles: H panel titles; default "head 0", "head 1", ...
+        titles: H panel titles; default "head 0", "head 1", ...
         columns: panels per row.
         size: panel size in pixels, an int or (width, height); default 12 px
             per cell within 120..220.
@@ -341,14 +343,14 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
     smooth = S > width or L > height
     if masked is not None:
         masked = np.broadcast_to(np.asarray(masked, dtype=bool), v.shape)
-    if head_titles is None:
-        head_titles = [f"head {h}" for h in range(H)]
-    if len(head_titles) != H:
-        raise ValueError(f"{len(head_titles)} head titles for {H} heads")
+    if titles is None:
+        titles = [f"head {h}" for h in range(H)]
+    if len(titles) != H:
+        raise ValueError(f"{len(titles)} titles for {H} heads")
     rows = []
     for h in range(H):
         row = _frame_row(v[h], scheme, dom, None if masked is None else masked[h])
-        rows.append({"head": h, "head_title": str(head_titles[h]), **row})
+        rows.append({"head": h, "head_title": str(titles[h]), **row})
     image, legend = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
                             width, height, smooth)
     chart = alt.layer(image, legend, data=pd.DataFrame(rows)).facet(

@@ -1,0 +1,358 @@
+"""Browser benchmark: how long the dashboard takes to redraw after "Seed" changes.
+
+Run: `.venv/bin/python bench/browser.py` (options: --cases, --repeats, --warmup, --list).
+
+It starts two Streamlit servers on free 127.0.0.1 ports -- the dashboard
+(streamlit_app.py) and bench/noop_app.py, whose rerun does nothing but draw one
+"Seed" number input -- and drives Debian's headless Chromium with Playwright.
+
+Method (all times are taken inside the page, on its performance.now() clock):
+- An init script records, before any app code runs: the arrival of every websocket
+  message (by wrapping window.WebSocket), every 2D-canvas draw call (drawImage, fill,
+  fillRect, fillText, stroke, putImageData, clearRect: Vega draws its charts on
+  canvases), every DOM mutation, and transitions of stApp's data-test-script-state.
+  Each such event also requests an animation frame, whose callback records the time
+  of the frame that paints it.
+- A change: the script types a new seed into the "Seed" input and presses Enter; a
+  capturing keydown listener stamps t0 at the Enter. Seeds are never repeated, so no
+  result comes from Streamlit's cache.
+- Done when the script state is notRunning after a run that began after t0 (a
+  running -> notRunning transition; for a run so short that React shows only one of
+  the two states, websocket messages after t0) and nothing (websocket message, canvas
+  draw, DOM mutation) has happened for --quiet-ms. The
+  redraw time is then (the first animation frame after the last of those events) - t0:
+  the server's last message, React's update, Vega's parse and draw (image marks decode
+  their PNGs asynchronously; their draws count) all lie inside it.
+- First load: a fresh browser context (empty cache, new session) opens the page's URL;
+  the time runs from navigation start to the same end point. One visit to "/" first
+  warms the server (imports torch), so this is a newcomer's load on a running server.
+- Each case: a fresh context opens the case's URL, --warmup changes, then --repeats
+  measured ones; the median is reported, and its ratio to the no-op app's median
+  rerun measured in the same run (before and after the dashboard cases, pooled).
+
+Goals (ratio to the no-op rerun): default pages <= 1.3; 12 heads x 128 tokens <= 1.5;
+12 x 512 and 1 x 1024 <= 3; first load of any page <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+@dataclass(frozen=True)
+class Case:
+    path: str
+    goal: float  # the largest acceptable ratio to the no-op rerun
+
+
+CASES = [
+    Case("/single_head", 1.3),
+    Case("/multi_head", 1.3),
+    Case("/causal", 1.3),
+    Case("/entropy", 1.3),
+    Case("/multi_head?tokens=64&heads=12", 1.5),
+    Case("/multi_head?tokens=128&heads=12", 1.5),
+    Case("/multi_head?tokens=512&heads=12", 3.0),
+    Case("/single_head?tokens=1024", 3.0),
+]
+FIRST_LOAD_GOAL_S = 3.0
+
+PROBE_JS = """
+(() => {
+  const B = window.__bench = {t0: 0, lastWs: 0, lastDraw: 0, lastMut: 0, lastFrame: 0,
+                              running: 0, finished: 0, state: null, raf: false};
+  const frame = () => {
+    if (B.raf) return;
+    B.raf = true;
+    requestAnimationFrame(() => { B.raf = false; B.lastFrame = performance.now(); });
+  };
+  const NativeWS = window.WebSocket;
+  class ProbedWS extends NativeWS {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { B.lastWs = performance.now(); frame(); });
+    }
+  }
+  window.WebSocket = ProbedWS;
+  const proto = CanvasRenderingContext2D.prototype;
+  for (const name of ['drawImage', 'fill', 'fillRect', 'fillText', 'stroke', 'putImageData',
+                      'clearRect']) {
+    const native = proto[name];
+    proto[name] = function (...args) { B.lastDraw = performance.now(); frame(); return native.apply(this, args); };
+  }
+  const state = (el) => {
+    const v = el.getAttribute('data-test-script-state');
+    if (v === B.state) return;
+    if (v === 'running') B.running += 1;
+    if (v === 'notRunning' && B.state === 'running') B.finished += 1;
+    B.state = v;
+  };
+  new MutationObserver((records) => {
+    B.lastMut = performance.now(); frame();
+    for (const r of records) {
+      if (r.type === 'attributes' && r.attributeName === 'data-test-script-state') state(r.target);
+      else if (r.type === 'childList') for (const n of r.addedNodes) {
+        if (n.nodeType !== 1) continue;
+        const el = n.matches('[data-test-script-state]') ? n : n.querySelector('[data-test-script-state]');
+        if (el) state(el);
+      }
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && B.armed) { B.t0 = performance.now(); B.armed = false; }
+  }, true);
+})();
+"""
+
+# Done: the app is idle after a run that began after the change (seen as a
+# running -> notRunning transition, or, when React folds the two states of a very short
+# run into one render, as websocket messages after t0), all is quiet for `quiet` ms,
+# and a frame has been painted since the last event.
+DONE_JS = """
+([n, quiet]) => {
+  const B = window.__bench;
+  const last = Math.max(B.lastWs, B.lastDraw, B.lastMut);
+  const ran = B.t0 !== null && (B.finished > n || B.lastWs > B.t0);
+  return ran && B.state === 'notRunning' && performance.now() - last >= quiet
+         && B.lastFrame >= last;
+}
+"""
+RESULT_JS = "() => { const B = window.__bench; return {t0: B.t0, frame: B.lastFrame}; }"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run script` on a free loopback port, stopped by stop() (or on exit)."""
+
+    def __init__(self, script: str, log_dir: Path, start_timeout_s: float = 120.0):
+        self.port = free_port()
+        self.log = log_dir / (Path(script).stem + ".log")
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + start_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{script} exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"{script} did not answer within {start_timeout_s:.0f} s")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+class Bench:
+    def __init__(self, browser, quiet_ms: int, timeout_s: float):
+        self.browser = browser
+        self.quiet_ms = quiet_ms
+        self.timeout_ms = int(timeout_s * 1000)
+        self.next_seed = 1000
+
+    def context(self):
+        ctx = self.browser.new_context(viewport=VIEWPORT)
+        ctx.add_init_script(PROBE_JS)
+        return ctx
+
+    def _settle(self, page, finished_before: int) -> float | None:
+        """Wait for the end point; the ms from t0 (or navigation start) to it, or None."""
+        try:
+            page.wait_for_function(DONE_JS, arg=[finished_before, self.quiet_ms],
+                                   timeout=self.timeout_ms, polling=25)
+        except Exception as e:  # playwright TimeoutError
+            print(f"    timed out: {type(e).__name__}", file=sys.stderr)
+            return None
+        r = page.evaluate(RESULT_JS)
+        return r["frame"] - r["t0"]
+
+    def first_load(self, url: str) -> float | None:
+        ctx = self.context()
+        try:
+            page = ctx.new_page()
+            page.goto(url, wait_until="commit", timeout=self.timeout_ms)
+            return self._settle(page, 0)
+        finally:
+            ctx.close()
+
+    def reruns(self, url: str, warmup: int, repeats: int) -> list[float | None]:
+        """Open url, then change Seed warmup + repeats times; the measured times (ms)."""
+        ctx = self.context()
+        try:
+            page = ctx.new_page()
+            page.goto(url, wait_until="commit", timeout=self.timeout_ms)
+            if self._settle(page, 0) is None:
+                return [None] * repeats
+            seed = page.get_by_label("Seed", exact=True)
+            times = []
+            for i in range(warmup + repeats):
+                self.next_seed += 1
+                seed.fill(str(self.next_seed), timeout=self.timeout_ms)
+                n = page.evaluate("() => { const B = window.__bench; B.armed = true; B.t0 = null;"
+                                  " return B.finished; }")
+                seed.press("Enter", timeout=self.timeout_ms)
+                t = self._settle(page, n)
+                if i >= warmup:
+                    times.append(t)
+                if t is None:  # the page is stuck; do not stack more changes on it
+                    break
+            return times + [None] * (repeats - len(times))
+        finally:
+            ctx.close()
+
+
+def median(xs: list[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(x: float | None, unit: str = "ms", nd: int = 0) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.{nd}f} {unit}" if unit else f"{x:.{nd}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", nargs="*", default=None,
+                    help="case numbers (see --list) or substrings of their paths; default all")
+    ap.add_argument("--repeats", type=int, default=5, help="measured Seed changes per case")
+    ap.add_argument("--warmup", type=int, default=2, help="unmeasured Seed changes first")
+    ap.add_argument("--noop-repeats", type=int, default=None,
+                    help="no-op reruns measured before and after the cases (default: repeats)")
+    ap.add_argument("--no-first-load", action="store_true", help="skip the first-load times")
+    ap.add_argument("--quiet-ms", type=int, default=400,
+                    help="idle time that marks the end of a redraw (not part of the figure)")
+    ap.add_argument("--timeout", type=float, default=90.0, help="seconds allowed per step")
+    ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    args = ap.parse_args(argv)
+
+    cases = CASES
+    if args.list:
+        for i, c in enumerate(CASES):
+            print(f"{i}: {c.path} (goal <= {c.goal}x)")
+        return 0
+    if args.cases:
+        chosen = []
+        for sel in args.cases:
+            hits = [CASES[int(sel)]] if sel.isdigit() and int(sel) < len(CASES) else \
+                [c for c in CASES if sel in c.path]
+            if not hits:
+                ap.error(f"no case matches {sel!r}; see --list")
+            chosen += [c for c in hits if c not in chosen]
+        cases = chosen
+    repeats = max(1, min(args.repeats, 100))
+    warmup = max(0, min(args.warmup, 20))
+    noop_repeats = max(1, min(args.noop_repeats or repeats, 100))
+
+    from playwright.sync_api import sync_playwright
+    import streamlit
+
+    if not Path(CHROMIUM).exists():
+        print(f"Chromium not found at {CHROMIUM} (make chromium, or set CHROMIUM)", file=sys.stderr)
+        return 2
+
+    # SIGTERM/SIGHUP -> SystemExit, so the finally clauses below stop the servers.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+
+    servers: list[Server] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            noop = Server("bench/noop_app.py", Path(tmp))
+            servers.append(noop)
+            app = Server("streamlit_app.py", Path(tmp))
+            servers.append(app)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                            headless=True)
+                print(f"Streamlit {streamlit.__version__}, Chromium {browser.version}, "
+                      f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+                      f"{warmup} warm-up + {repeats} measured Seed changes per case")
+                bench = Bench(browser, args.quiet_ms, args.timeout)
+                bench.first_load(app.url + "/")  # warm the server: imports, caches
+
+                noop_times = bench.reruns(noop.url + "/", warmup, noop_repeats)
+                loads: dict[str, float | None] = {}
+                results: dict[str, list[float | None]] = {}
+                for c in cases:
+                    if not args.no_first_load:
+                        loads[c.path] = bench.first_load(app.url + c.path)
+                    results[c.path] = bench.reruns(app.url + c.path, warmup, repeats)
+                    print(f"  {c.path}: {', '.join(fmt(t) for t in results[c.path])}",
+                          flush=True)
+                noop_times += bench.reruns(noop.url + "/", warmup, noop_repeats)
+                browser.close()
+        finally:
+            for s in reversed(servers):
+                s.stop()
+
+    base = median(noop_times)
+    print(f"\nno-op rerun (bench/noop_app.py): median {fmt(base)} "
+          f"of {sum(t is not None for t in noop_times)} "
+          f"[{', '.join(fmt(t, '') for t in noop_times)}]")
+    head = f"{'case':<34} {'first load':>10} {'rerun median':>13} {'x no-op':>8} {'goal':>6}  ok"
+    print(head)
+    print("-" * len(head))
+    all_ok = True
+    for c in cases:
+        m = median(results[c.path])
+        ratio = m / base if (m is not None and base) else None
+        load = loads.get(c.path)
+        ok = ratio is not None and ratio <= c.goal
+        load_ok = args.no_first_load or (load is not None and load / 1000 <= FIRST_LOAD_GOAL_S)
+        all_ok &= ok and load_ok
+        load_txt = "-" if args.no_first_load else fmt(None if load is None else load / 1000, "s", 2)
+        mark = ("yes" if ok else "NO") + ("" if load_ok else " (load)")
+        print(f"{c.path:<34} {load_txt:>10} {fmt(m):>13} {fmt(ratio, '', 2):>8} "
+              f"{c.goal:>6.1f}  {mark}")
+    print(f"\nfirst-load goal <= {FIRST_LOAD_GOAL_S:.0f} s; "
+          f"{'all goals met' if all_ok else 'some goals missed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Browser fixtures: the dashboard on a free loopback port, headless Chromium, helpers.
+
+Playwright cannot download its own browser here, so the tests drive Debian's Chromium
+(`make chromium` installs it). A missing Chromium is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_START_S = 90  # a cold start imports torch
+SCRIPT_TIMEOUT_MS = 90_000
+
+# Counts the app's script runs as seen in the DOM: `finished` goes up each time
+# stApp's data-test-script-state turns to "notRunning" after having been "running".
+# A run so short that React renders only its end shows as websocket messages instead,
+# so those are counted too (`ws`, `lastWs`).
+RUN_COUNTER_JS = """
+(() => {
+  const s = window.__runs = {running: 0, finished: 0, last: null, ws: 0, lastWs: 0};
+  const NativeWS = window.WebSocket;
+  window.WebSocket = class extends NativeWS {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { s.ws += 1; s.lastWs = performance.now(); });
+    }
+  };
+  const seen = (el) => {
+    const v = el.getAttribute('data-test-script-state');
+    if (v === s.last) return;
+    if (v === 'running') s.running += 1;
+    if (v === 'notRunning' && s.last === 'running') s.finished += 1;
+    s.last = v;
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes') seen(r.target);
+      else for (const n of r.addedNodes) {
+        if (n.nodeType !== 1) continue;
+        const el = n.matches('[data-test-script-state]') ? n : n.querySelector('[data-test-script-state]');
+        if (el) seen(el);
+      }
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true,
+                        attributeFilter: ['data-test-script-state']});
+})();
+"""
+RUN_DONE_JS = """
+([finished, ws]) => {
+  const s = window.__runs;
+  const app = document.querySelector('[data-testid=stApp]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && (s.finished > finished || (s.ws > ws && performance.now() - s.lastWs > 300));
+}
+"""
+
+APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_streamlit(script: str, port: int, log_path: Path) -> subprocess.Popen:
+    """Start `streamlit run script` on 127.0.0.1:port; wait until /_stcore/health says ok."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.3)
+    stop(proc)
+    raise RuntimeError(f"streamlit did not answer on port {port}:\n{log_path.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def dashboard_url() -> Iterator[str]:
+    """Base URL (no trailing slash) of the dashboard, started once per test session."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = Path(tmp) / "streamlit.log"
+        proc = start_streamlit("streamlit_app.py", port, log_path)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make chromium` (or set CHROMIUM)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (own context: no shared session or cache) that counts script runs."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RUN_COUNTER_JS)
+    pg = context.new_page()
+    pg.set_default_timeout(SCRIPT_TIMEOUT_MS)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def run_mark(page) -> tuple[int, int]:
+    """Where the run counters stand; pass it to wait_for_run after a change."""
+    r = page.evaluate("() => [window.__runs.finished, window.__runs.ws]")
+    return r[0], r[1]
+
+
+def wait_for_run(page, mark: tuple[int, int] | None = None) -> None:
+    """Wait for the script to finish: on a fresh page, its first run; after a change,
+    a run that began after `mark` (from run_mark, taken before the change)."""
+    if mark is None:
+        page.wait_for_selector(APP_IDLE, timeout=SCRIPT_TIMEOUT_MS)
+    else:
+        page.wait_for_function(RUN_DONE_JS, arg=list(mark), timeout=SCRIPT_TIMEOUT_MS)
+    # Elements of the previous run fade out ("stale") until the new run replaces them.
+    page.wait_for_function("() => !document.querySelector('[data-stale=true]')",
+                           timeout=SCRIPT_TIMEOUT_MS)
+
+
+@pytest.fixture
+def open_app(page, dashboard_url) -> Callable[[str], object]:
+    """open_app("/multi_head?heads=2") -> page: open a dashboard link, wait for the script."""
+    def _open(path: str):
+        page.goto(dashboard_url + path, wait_until="domcontentloaded")
+        wait_for_run(page)
+        return page
+    return _open
