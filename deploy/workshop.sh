@@ -179,7 +179,7 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- Streamlit processes
 # Same cookie secret everywhere, so signed cookies (st.login, XSRF) verify on any process.
-secret="$("$PY" -c 'import secrets; print(secrets.token_hex(32))')"
+secret="${STREAMLIT_SERVER_COOKIE_SECRET:-$("$PY" -c 'import secrets; print(secrets.token_hex(32))')}"
 for p in "${local_ports[@]}"; do
   st_cmd "$p"
   OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads \
@@ -202,10 +202,12 @@ for _ in range(360):
 sys.exit(1)
 EOF
 }
+probe=127.0.0.1  # where this machine reaches its own processes
+[[ "$listen" == 0.0.0.0 || "$listen" == 127.0.0.1 ]] || probe="$listen"
 for p in "${local_ports[@]}"; do
-  wait_healthy "127.0.0.1:$p" || { tail -20 "$run_dir/streamlit-$p.log" >&2; die "streamlit on :$p did not start"; }
+  wait_healthy "$probe:$p" || { tail -20 "$run_dir/streamlit-$p.log" >&2; die "streamlit on :$p did not start"; }
 done
-if ((warm)) && ((${#local_ports[@]})); then
+if ((warm)) && ((${#local_ports[@]})) && [[ "$probe" == 127.0.0.1 ]]; then
   # One throwaway session per process, so the first students do not pay torch's import.
   for p in "${local_ports[@]}"; do
     "$PY" "$ROOT/bench/load.py" "http://127.0.0.1:$p/" --sessions 1 --duration 0.1 \
