@@ -8,6 +8,7 @@ from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
 from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
@@ -65,6 +66,8 @@ right.altair_chart(downloads.chart("output", charts.heatmap(
 
 st.subheader("Two heads compared, and how alike all heads are")
 a, b = bounded(head_a, 0, H - 1, 0), bounded(head_b, 0, H - 1, 0)
+zoom_window(m.weights[a], toks, toks, masked=~mask if causal else None, title=f"head {a}",
+            key="zoom")
 left, right = st.columns(2)
 diff = m.weights[a] - m.weights[b]
 left.altair_chart(downloads.chart("difference", charts.heatmap(

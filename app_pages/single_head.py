@@ -7,6 +7,7 @@ from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
 from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame, sweep_frame
 
 c = shared()
@@ -62,6 +63,8 @@ with right:
     st.altair_chart(downloads.chart("output", charts.heatmap(
         v.output, toks, dims, kind="scores", title="4. Output: weights × V",
         value_title="output", col_title="dimension")), width="content", key="chart_output")
+
+zoom_window(v.weights, toks, toks, masked=masked if causal else None, title="Weights", key="zoom")
 
 st.subheader(f"Query {query}: “{toks[query]}”")
 row = series_frame(v.weights[query], toks, name="weight")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -12,7 +13,8 @@ from attention.inputs import tokenize
 
 from .conftest import PAGES, assert_clean, chart_by_title, chart_data, charts, open_page, spec
 
-CHARTS_AT_LEAST = {"overview": 0, "single_head": 6, "multi_head": 5, "causal": 4, "entropy": 3}
+CHARTS_AT_LEAST = {"overview": 0, "single_head": 6, "multi_head": 5, "causal": 4, "entropy": 3,
+                   "pretrained": 7}
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -163,3 +165,13 @@ def test_entropy_page_causal_ticks_are_ln_i_plus_one():
     frame = chart_data(chart_by_title(at, "Entropy per query token"))[0]
     np.testing.assert_allclose(frame["maximum"], np.log(np.arange(1, 9)), atol=1e-6)
     assert (frame["entropy"] <= frame["maximum"] + 1e-6).all()
+
+
+def test_big_maps_are_images_with_a_zoom_window_of_exact_values():
+    at = open_page("single_head", {"tokens": "200"})
+    assert_clean(at)
+    weights = chart_by_title(at, "3. Weights")
+    assert "image" in json.dumps(spec(weights))  # drawn as a raster image
+    zoom = chart_by_title(at, "Weights: queries 0–23")
+    frame = chart_data(zoom)[0]
+    assert len(frame) == 24 * 24 and frame["value"].between(0, 1).all()
