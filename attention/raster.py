@@ -210,25 +210,31 @@ def _index_step(n: int, target: int = 16) -> int:
     return step
 
 
-def _axis(labels: Sequence[str], n: int, title: str, *, horizontal: bool) -> alt.Axis:
-    """An axis of a 0..n quantitative scale whose ticks sit at cell centres i + 0.5."""
+def _axis(labels: Sequence[str] | None, n: int, title: str, *, horizontal: bool,
+          px: int) -> alt.Axis:
+    """An axis of a 0..n quantitative scale whose ticks sit at cell centres i + 0.5.
+
+    Token labels when there are at most 48 (all of them); otherwise cell indices at a
+    round step, about one per 45 px across (x) or 25 px down (y).
+    """
     labels = [str(s) for s in labels] if labels is not None else []
     if labels and len(labels) != n:
         raise ValueError(f"{len(labels)} labels for {n} cells on the {title} axis")
+    kw = {}
     if labels and n <= _MAX_LABELS:
         values = [i + 0.5 for i in range(n)]
         # Vega expressions accept JSON string literals.
         expr = f"{json.dumps(labels, ensure_ascii=True)}[floor(datum.value)]"
+        if horizontal and n > 1:
+            kw = {"labelAngle": -45, "labelAlign": "right", "labelBaseline": "top"}
     else:
-        step = _index_step(n)
+        step = _index_step(n, max(2, px // (45 if horizontal else 25)))
         values = [i + 0.5 for i in range(0, n, step)]
         expr = "floor(datum.value)"
-    kw = {}
-    if horizontal:
-        kw = {"labelAngle": -45 if len(values) > 8 else 0, "labelAlign": "right"
-              if len(values) > 8 else "center", "labelBaseline": "top"}
-    return alt.Axis(title=title, values=values, labelExpr=expr, grid=False,
-                    domain=False, tickSize=3, labelOverlap=False, labelLimit=80, **kw)
+        if horizontal:
+            kw = {"labelAngle": 0, "labelAlign": "center"}
+    return alt.Axis(title=title, values=values, labelExpr=expr, grid=False, domain=False,
+                    tickSize=3, labelOverlap=False, labelLimit=80, **kw)
 
 
 def _size(size, L: int, S: int, per_cell: int, lo: int, hi: int) -> tuple[int, int]:
@@ -247,12 +253,12 @@ def _size(size, L: int, S: int, per_cell: int, lo: int, hi: int) -> tuple[int, i
 
 def _layers(L: int, S: int, query_labels, key_labels, scheme: str,
             domain: tuple[float, float], value_title: str, width: int, height: int,
-            smooth: bool):
+            smooth: bool, row_title: str, col_title: str):
     """The image layer (reads field `url` of its data) and the legend layer."""
     x = alt.X("x0:Q", scale=alt.Scale(domain=[0, S], nice=False, zero=False),
-              axis=_axis(key_labels, S, "key", horizontal=True))
+              axis=_axis(key_labels, S, col_title, horizontal=True, px=width))
     y = alt.Y("y0:Q", scale=alt.Scale(domain=[0, L], nice=False, zero=False, reverse=True),
-              axis=_axis(query_labels, L, "query", horizontal=False))
+              axis=_axis(query_labels, L, row_title, horizontal=False, px=height))
     image = alt.Chart().mark_image(aspect=False, smooth=smooth, align="left",
                                    baseline="top").encode(
         x=x, x2=alt.X2("x1"), y=y, y2=alt.Y2("y1"), url=alt.Url("url:N"),
@@ -275,7 +281,8 @@ def _frame_row(values, scheme: str, domain, masked) -> dict:
 
 def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = "viridis",
                    domain: Sequence[float] = (0.0, 1.0), title: str | None = None,
-                   value_title: str = "weight", masked=None, size=None) -> alt.LayerChart:
+                   value_title: str = "weight", masked=None, size=None,
+                   row_title: str = "query", col_title: str = "key") -> alt.LayerChart:
     """One attention map as a PNG image mark, with axes and a colour legend.
 
     Query positions run down the y axis (row 0 at the top), keys along x (key 0 at
@@ -294,6 +301,7 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
             28 px per cell within 240..480. Vega-Lite's meaning: the plot area under
             the default autosize "pad" (vl-convert, notebooks), the whole chart under
             Streamlit's theme, which uses "fit" (as for a rect heatmap).
+        row_title, col_title: axis titles, "query" (y) and "key" (x) by default.
 
     Returns:
         An ``alt.LayerChart`` whose data is one row holding the PNG data URL.
@@ -306,7 +314,7 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
     width, height = _size(size, L, S, 28, 240, 480)
     smooth = S > width or L > height  # shrinking: let the browser average pixels
     image, legend = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
-                            width, height, smooth)
+                            width, height, smooth, row_title, col_title)
     data = pd.DataFrame([_frame_row(v, scheme, dom, masked)])
     chart = alt.layer(image, legend, data=data)
     if title is not None:
@@ -317,7 +325,8 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
 def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str = "viridis",
                      domain: Sequence[float] = (0.0, 1.0), title: str | None = None,
                      value_title: str = "weight", masked=None, titles=None,
-                     columns: int = 4, size=None) -> alt.FacetChart:
+                     columns: int = 4, size=None, row_title: str = "query",
+                     col_title: str = "key") -> alt.FacetChart:
     """Small multiples: one PNG image per head on a shared colour scale, faceted by head.
 
     Args:
@@ -330,6 +339,7 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
         columns: panels per row.
         size: panel size in pixels, an int or (width, height); default 12 px
             per cell within 120..220.
+        row_title, col_title: axis titles, "query" (y) and "key" (x) by default.
 
     Returns:
         An ``alt.FacetChart`` whose data has one row per head (``head``, ``url``).
@@ -352,7 +362,7 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
         row = _frame_row(v[h], scheme, dom, None if masked is None else masked[h])
         rows.append({"head": h, "head_title": str(titles[h]), **row})
     image, legend = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
-                            width, height, smooth)
+                            width, height, smooth, row_title, col_title)
     chart = alt.layer(image, legend, data=pd.DataFrame(rows)).facet(
         facet=alt.Facet("head_title:N", title=None, sort=alt.EncodingSortField(field="head", op="min"),
                         header=alt.Header(labelFontSize=12, labelPadding=4)),
