@@ -48,7 +48,11 @@ Usage::
 
     streamlit run bench/noop_app.py --server.headless true --server.port 8599 &
     python bench/load.py http://127.0.0.1:8599/ --sessions 10 --duration 30
-    python bench/load.py "http://127.0.0.1:8501/multi_head?tokens=64&heads=8" -n 30 -d 60
+    python bench/load.py "http://127.0.0.1:8501/multi_head?tokens=64&heads=8" -n 1,10,30 -d 60
+
+The last line of each report is a table row; ``-n 1,10,30`` runs the tests one after
+another and ends with their table. ``other load`` is what the rest of the machine used
+meanwhile (from /proc/stat): on a shared machine, read latencies next to it.
 """
 
 from __future__ import annotations
@@ -595,9 +599,11 @@ def report(r: dict) -> str:
         lines.append(f"sessions by cookie {r['sticky_cookies']}")
     lines += [f"note               {n}" for n in r["notes"]]
     lines += [f"error sample       {s}" for s in r["error_samples"]]
-    lines.append("| sessions | reruns | p50 ms | p95 ms | max ms | errors | CPU-s/run | peak RSS MiB |")
-    lines.append(f"| {r['sessions']} | {r['reruns']} | {ms(r['p50_s'])} | {ms(r['p95_s'])} | "
-                 f"{ms(r['max_s'])} | {r['errors']} | {r['cpu_s_per_run']} | {r['peak_rss_total_mib']} |")
+    lines.append("| sessions | reruns | reruns/s | p50 ms | p95 ms | max ms | errors | CPU-s/run "
+                 "| peak RSS MiB | other load, cores |")
+    lines.append(f"| {r['sessions']} | {r['reruns']} | {r['reruns_per_s']} | {ms(r['p50_s'])} | "
+                 f"{ms(r['p95_s'])} | {ms(r['max_s'])} | {r['errors']} | {r['cpu_s_per_run']} | "
+                 f"{r['peak_rss_total_mib']} | {r['other_busy_cores']} |")
     return "\n".join(lines)
 
 
@@ -606,7 +612,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("url", nargs="?", default="http://127.0.0.1:8501/",
                    help="page to open, with its query string (loopback only)")
-    p.add_argument("-n", "--sessions", type=int, default=10)
+    p.add_argument("-n", "--sessions", default="10",
+                   help="concurrent sessions; a list (1,10,30) runs one test after another")
     p.add_argument("-d", "--duration", type=float, default=60.0, help="seconds of changes")
     p.add_argument("-i", "--interval", type=float, default=3.0,
                    help="mean seconds between a session's changes")
@@ -626,18 +633,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="also write the results here")
     opts = p.parse_args(argv)
-    if opts.sessions < 1 or opts.duration <= 0 or opts.interval <= 0:
+    try:
+        opts.session_counts = [int(n) for n in str(opts.sessions).split(",")]
+    except ValueError:
+        p.error("--sessions takes a number or a comma-separated list of numbers")
+    opts.sessions = opts.session_counts[0]
+    if min(opts.session_counts) < 1 or opts.duration <= 0 or opts.interval <= 0:
         p.error("sessions, duration and interval must be positive")
     return opts
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None) -> dict | list[dict]:
+    """Run one test per session count; print each report, then the table of all."""
     opts = parse_args(argv)
-    results = asyncio.run(run_load(opts))
-    print(report(results), flush=True)
+    all_results = []
+    for i, n in enumerate(opts.session_counts):
+        opts.sessions = n
+        if i:
+            opts.warmup = 0  # the processes are warm now
+            print(flush=True)
+        all_results.append(asyncio.run(run_load(opts)))
+        print(report(all_results[-1]), flush=True)
+    if len(all_results) > 1:
+        print("\n" + "\n".join(report(r).splitlines()[-1] if j else "\n".join(report(r).splitlines()[-2:])
+                               for j, r in enumerate(all_results)))
+    out = all_results[0] if len(all_results) == 1 else all_results
     if opts.json:
-        opts.json.write_text(json.dumps(results, indent=2) + "\n")
-    return results
+        opts.json.write_text(json.dumps(out, indent=2) + "\n")
+    return out
 
 
 if __name__ == "__main__":
