@@ -43,6 +43,7 @@ SCHEMES: dict[str, str] = {
 }
 DIVERGING = frozenset({"redblue"})
 MASK_COLOR = "#dcdcdc"  # masked cells (True in `masked`) and non-finite values
+HIGHLIGHT_COLOR = "#ff4b4b"  # the outline of a highlighted query row
 _LUT_SIZE = 65536  # colorize's table: > 2000 entries per stop interval
 _PALETTE_COLORS = 255  # PNG palette: scheme colours, plus one for the mask
 _MAX_LABELS = 48  # above this many tokens an axis shows indices, not token labels
@@ -270,7 +271,7 @@ def _layers(L: int, S: int, query_labels, key_labels, scheme: str,
         color=alt.Color("value:Q", scale=_color_scale(scheme, domain), title=value_title,
                         legend=alt.Legend(gradientLength=max(60, min(height, 200)))),
     )
-    return image, legend
+    return image, legend, (x, y)
 
 
 def _frame_row(values, scheme: str, domain, masked) -> dict:
@@ -282,7 +283,8 @@ def _frame_row(values, scheme: str, domain, masked) -> dict:
 def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = "viridis",
                    domain: Sequence[float] = (0.0, 1.0), title: str | None = None,
                    value_title: str = "weight", masked=None, size=None,
-                   row_title: str = "query", col_title: str = "key") -> alt.LayerChart:
+                   row_title: str = "query", col_title: str = "key",
+                   highlight_row: int | None = None) -> alt.LayerChart:
     """One attention map as a PNG image mark, with axes and a colour legend.
 
     Query positions run down the y axis (row 0 at the top), keys along x (key 0 at
@@ -302,6 +304,7 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
             the default autosize "pad" (vl-convert, notebooks), the whole chart under
             Streamlit's theme, which uses "fit" (as for a rect heatmap).
         row_title, col_title: axis titles, "query" (y) and "key" (x) by default.
+        highlight_row: a query row to outline.
 
     Returns:
         An ``alt.LayerChart`` whose data is one row holding the PNG data URL.
@@ -313,10 +316,17 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
     dom = _check_domain(domain)
     width, height = _size(size, L, S, 28, 240, 480)
     smooth = S > width or L > height  # shrinking: let the browser average pixels
-    image, legend = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
-                            width, height, smooth, row_title, col_title)
+    image, legend, (x, y) = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
+                                    width, height, smooth, row_title, col_title)
     data = pd.DataFrame([_frame_row(v, scheme, dom, masked)])
-    chart = alt.layer(image, legend, data=data)
+    layers = [image, legend]
+    if highlight_row is not None and 0 <= int(highlight_row) < L:
+        r = int(highlight_row)
+        box = alt.Data(values=[{"x0": 0, "x1": S, "y0": r, "y1": r + 1}])
+        layers.append(alt.Chart(box).mark_rect(
+            fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=2).encode(
+            x=x, x2="x1", y=y, y2="y1"))  # the image's channels: one set of axes
+    chart = alt.layer(*layers, data=data)
     if title is not None:
         chart = chart.properties(title=title)
     return chart
@@ -361,8 +371,8 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
     for h in range(H):
         row = _frame_row(v[h], scheme, dom, None if masked is None else masked[h])
         rows.append({"head": h, "head_title": str(titles[h]), **row})
-    image, legend = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
-                            width, height, smooth, row_title, col_title)
+    image, legend, _ = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
+                               width, height, smooth, row_title, col_title)
     chart = alt.layer(image, legend, data=pd.DataFrame(rows)).facet(
         facet=alt.Facet("head_title:N", title=None, sort=alt.EncodingSortField(field="head", op="min"),
                         header=alt.Header(labelFontSize=12, labelPadding=4)),

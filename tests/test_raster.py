@@ -232,3 +232,15 @@ def test_head_grid_spec_and_images():
 def test_label_count_must_match():
     with pytest.raises(ValueError):
         raster_heatmap(np.zeros((3, 3)), ["a", "b"], ["a", "b", "c"]).to_dict()
+
+
+def test_axis_titles_and_highlighted_row():
+    chart = raster_heatmap(np.zeros((4, 6)), None, None, row_title="token", col_title="dimension",
+                           highlight_row=2)
+    image, legend, box = chart.to_dict()["layer"]
+    assert image["encoding"]["x"]["axis"]["title"] == "dimension"
+    assert image["encoding"]["y"]["axis"]["title"] == "token"
+    assert box["mark"]["type"] == "rect" and box["mark"]["fill"] is None
+    assert box["data"]["values"] == [{"x0": 0, "x1": 6, "y0": 2, "y1": 3}]
+    assert box["encoding"]["y"] == image["encoding"]["y"]  # one shared set of axes
+    assert len(raster_heatmap(np.zeros((4, 6)), highlight_row=9).to_dict()["layer"]) == 2
