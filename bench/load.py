@@ -42,7 +42,9 @@ HAProxy the ``server`` lines of its config, or ``--server-port`` / ``--server-pi
 
 Errors: failed connections, runs past ``--rerun-timeout``, exceptions shown by the
 script, ``page_not_found``, compile errors, cache misses, closed sockets, media that
-does not load. Only loopback addresses are accepted; every loop is bounded in time.
+does not load. After an error the session reloads the page (new websocket, same
+cookies) up to ``--reloads`` times, as a person would. Only loopback addresses are
+accepted; every loop is bounded in count and time.
 
 Usage::
 
@@ -236,6 +238,7 @@ class Results:
     samples: list[str] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)
     backends: dict[str, int] = field(default_factory=dict)
+    reloads: int = 0
 
     def error(self, kind: str, detail: str = "") -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -462,40 +465,60 @@ class Session:
             else:
                 self.results.media.append(time.perf_counter() - t0)
 
-    async def run(self, start_at: float, stop_at: float, record: bool = True) -> None:
+    def _reload(self) -> None:
+        """Forget the page as a browser reload does; keep the cookies (and stickiness)."""
+        self.query = urlsplit(self.opts.url).query
+        self.page_hash, self.cache, self.run_count = "", {}, 0
+        self.widgets, self.values, self.media_urls = {}, {}, []
+
+    async def _visit(self, stop_at: float, record: bool) -> None:
         """Open, load, then change a control every ~interval until stop_at."""
         res = self.results
-        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-        try:
-            await self.open()
+        await self.open()
+        elapsed = await self.run_script()
+        if record:
+            res.loads.append(elapsed)
+        await self.fetch_media()
+        next_at = time.monotonic() + self.opts.interval * self.rng.uniform(0.5, 1.5)
+        changes = 0
+        while changes < self.opts.max_reruns:
+            await asyncio.sleep(max(0.0, min(next_at, stop_at) - time.monotonic()))
+            if time.monotonic() >= stop_at:
+                break
+            started = time.monotonic()
+            res.notes.add(f"changed: {self.change_control()}")
             elapsed = await self.run_script()
+            changes += 1
             if record:
-                res.loads.append(elapsed)
+                res.reruns.append(elapsed)
             await self.fetch_media()
-            next_at = time.monotonic() + self.opts.interval * self.rng.uniform(0.5, 1.5)
-            changes = 0
-            while changes < self.opts.max_reruns:
-                await asyncio.sleep(max(0.0, min(next_at, stop_at) - time.monotonic()))
+            next_at = started + self.opts.interval * self.rng.uniform(0.5, 1.5)
+            if not record:
+                break
+
+    async def run(self, start_at: float, stop_at: float, record: bool = True) -> None:
+        """Visit the page; after an error reload it (at most --reloads times) until stop_at."""
+        res = self.results
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        for attempt in range(self.opts.reloads + 1):
+            if attempt:
+                await asyncio.sleep(1.0)  # a person notices, then reloads
                 if time.monotonic() >= stop_at:
                     break
-                started = time.monotonic()
-                res.notes.add(f"changed: {self.change_control()}")
-                elapsed = await self.run_script()
-                changes += 1
-                if record:
-                    res.reruns.append(elapsed)
-                await self.fetch_media()
-                next_at = started + self.opts.interval * self.rng.uniform(0.5, 1.5)
-                if not record:
-                    break
-        except RunError as exc:
-            res.error(exc.kind, exc.detail)
-        except (OSError, asyncio.TimeoutError, ConnectionClosed) as exc:
-            res.error("connect", f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - counted and shown, never hidden
-            res.error("other", f"{type(exc).__name__}: {exc}")
-        finally:
-            await self.close()
+                self._reload()
+                res.reloads += 1
+            try:
+                await self._visit(stop_at, record)
+                return
+            except RunError as exc:
+                res.error(exc.kind, exc.detail)
+            except (OSError, asyncio.TimeoutError, ConnectionClosed) as exc:
+                res.error("connect", f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - counted and shown, never hidden
+                res.error("other", f"{type(exc).__name__}: {exc}")
+            finally:
+                await self.close()
+                self.ws = None
 
 
 # ---------------------------------------------------------------- the run
@@ -532,7 +555,7 @@ async def run_load(opts: argparse.Namespace) -> dict:
     sessions = [Session(i, opts, results) for i in range(opts.sessions)]
     ramp = opts.ramp if opts.ramp is not None else min(opts.interval, opts.duration / 4)
     tasks = [s.run(t0 + ramp * i / max(1, opts.sessions), stop_at) for i, s in enumerate(sessions)]
-    hard_limit = opts.duration + opts.rerun_timeout + 2 * opts.connect_timeout + 10
+    hard_limit = opts.duration + opts.rerun_timeout + 4 * opts.connect_timeout + 10
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), hard_limit)
     except asyncio.TimeoutError:
@@ -556,6 +579,7 @@ async def run_load(opts: argparse.Namespace) -> dict:
         "max_s": max(results.reruns, default=float("nan")),
         "media_fetches": len(results.media), "media_p95_s": percentile(results.media, 95),
         "errors": sum(results.errors.values()), "error_kinds": results.errors,
+        "reloads": results.reloads,
         "error_samples": results.samples,
         "server_processes": {str(p): pids[p] for p in pids},
         "server_cpu_s": round(server_cpu, 2), "proxy_cpu_s": round(proxy_cpu, 2),
@@ -583,7 +607,8 @@ def report(r: dict) -> str:
         f"first loads        {r['loads']}  p50 {ms(r['load_p50_s'])} ms  max {ms(r['load_max_s'])} ms",
         f"reruns             {r['reruns']}  ({r['reruns_per_s']}/s)",
         f"rerun latency      p50 {ms(r['p50_s'])} ms  p95 {ms(r['p95_s'])} ms  max {ms(r['max_s'])} ms",
-        f"errors             {r['errors']}  {r['error_kinds'] or ''}",
+        f"errors             {r['errors']}  {r['error_kinds'] or ''}"
+        + (f" ({r['reloads']} reloads after errors)" if r["reloads"] else ""),
         f"server CPU         {r['server_cpu_s']} s = {r['cpu_s_per_run']} CPU-s per run "
         f"(loads + reruns), {r['server_cpu_cores']} cores busy",
         f"proxy CPU          {r['proxy_cpu_s']} s ({r['proxy_cpu_s_per_run']} per run)",
@@ -629,6 +654,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rerun-timeout", type=float, default=30.0)
     p.add_argument("--connect-timeout", type=float, default=15.0)
     p.add_argument("--max-reruns", type=int, default=10_000, help="per session")
+    p.add_argument("--reloads", type=int, default=3,
+                   help="times a session reloads the page after an error (0: it gives up)")
     p.add_argument("--max-media", type=int, default=16, help="media files fetched per run")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="also write the results here")
