@@ -70,4 +70,29 @@ LESSONS = {
         "question": "A query attends to two keys with weights 0.5 and 0.5, and to nothing else. What is its entropy?",
         "answer": "ln 2 ≈ 0.693 nats, the same as a uniform choice between two options, whatever the number of other keys.",
     },
+    "pretrained": {
+        "intro": (
+            "The same mechanism in a **real trained model**: all-MiniLM-L6-v2, a small BERT with "
+            "6 layers of 12 heads (d_model 384, d_head 32). Its tokenizer cuts the sentence into "
+            "word pieces and adds **[CLS]** at the start and **[SEP]** at the end. Every head's map "
+            "below is the model's own softmax(QKᵀ/√d_head), read from the model itself; nothing "
+            "is designed or random."
+        ),
+        "try": (
+            "- Scan the **model view**: layer 0 is mostly broad, with one sharp previous-token "
+            "head (head 2, a stripe just below the diagonal); in layers 1–4 most heads park over "
+            "half their weight on [CLS], the bright left column.\n"
+            "- Sort the **statistics table** by previous-token score or entropy, then open that "
+            "head in the **head detail** and follow q and k to its weights.\n"
+            "- Turn on **Hide special tokens**: with [CLS] and [SEP] gone and the rows "
+            "renormalised, what a sink head does with the rest of its weight shows up.\n"
+            "- Type a sentence with a pronoun and compare the **rollout** with a single head."
+        ),
+        "question": "Many heads put most of their weight on [CLS]. If attention is about "
+                    "reading other tokens, what might such a head be doing?",
+        "answer": "Often nothing: a softmax must put its weight somewhere, and a head with nothing "
+                  "useful to read parks it on a token whose value changes the output little (a "
+                  "\"no-op\" or attention sink; Clark et al. 2019). That is why hiding special "
+                  "tokens and renormalising can make such a head look busier than it is.",
+    },
 }

@@ -18,6 +18,7 @@ PAGES = {
     "multi_head": "app_pages/multi_head.py",
     "causal": "app_pages/causal.py",
     "entropy": "app_pages/entropy.py",
+    "pretrained": "app_pages/pretrained.py",
 }
 TIMEOUT = 120  # importing torch and a first compute take more than AppTest's 3 s default
 

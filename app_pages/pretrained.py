@@ -1,0 +1,164 @@
+"""Pretrained model: the real attention of all-MiniLM-L6-v2, every layer and head."""
+
+import streamlit as st
+
+from attention import charts
+from attention.dashboard import models
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
+from attention.dashboard.params import Param, bounded, clamp_state
+from attention.pretrained import DEFAULT_NAME
+from attention.pretrained_views import STATISTICS, stats_heat_table
+from attention.views import DEFAULT_TEXT
+
+c = shared()
+st.title("Pretrained model")
+lesson("pretrained")
+
+name = DEFAULT_NAME
+if LIMITS.allow_model_choice:
+    chosen = st.text_input("Model: a local directory or a Hugging Face name", key="pretrained_model",
+                           placeholder=f"{DEFAULT_NAME} (packaged, offline)", max_chars=300,
+                           help="A BERT-style encoder, e.g. a folder saved with save_pretrained(). "
+                                "A hub name needs a network unless it is already in the cache.")
+    name = chosen.strip() or DEFAULT_NAME
+try:
+    with st.spinner(f"Loading {name} (once per server)…"):
+        loaded = models.model(name)
+except ValueError as e:
+    st.error(f"{e}\n\nCheck the path or name, or clear the field to use the packaged "
+             f"{DEFAULT_NAME}; showing {DEFAULT_NAME} meanwhile.", icon=":material/error:")
+    name = DEFAULT_NAME
+    with st.spinner(f"Loading {name} (once per server)…"):
+        loaded = models.model(name)
+m = loaded.model
+layers, H = m.num_layers, m.num_heads
+max_tokens = min(LIMITS.max_pretrained_tokens, m.max_length)
+page_params([Param("layer", "int", lo=0, hi=layers - 1), Param("head", "int", lo=0, hi=H - 1),
+             Param("hide_special", "bool"), Param("stat", "choice", choices=tuple(STATISTICS))])
+st.caption(f"**{m.name}**: {layers} layers × {H} heads, d_model {m.d_model}, d_head {m.d_head}; "
+           f"at most {max_tokens} tokens here. Loaded in {loaded.seconds:.1f} s, once per server.")
+
+if c.tokens:
+    st.info(f"The real model needs words, not random vectors: the sidebar's random sequence of "
+            f"{c.tokens} positions is ignored here and its Sentence is used.")
+text = c.text if c.text.strip() else DEFAULT_TEXT
+run, view = models.run(name, text, max_tokens)
+ran_on(str(m.device))
+if view.truncated:
+    st.warning(f"The sentence has {view.n_input_tokens} tokens with [CLS] and [SEP]; the model "
+               f"sees the first {len(view.tokens)} (the limit here is {max_tokens}).")
+
+cols = st.columns([2, 2, 1])
+clamp_state("layer", 0, layers - 1)
+clamp_state("head", 0, H - 1)
+layer = cols[0].slider("Layer", 0, max(layers - 1, 1), value=0, key="layer", bind="query-params",
+                       disabled=layers < 2)
+head = cols[1].slider("Head", 0, max(H - 1, 1), value=0, key="head", bind="query-params",
+                      disabled=H < 2)
+hide = cols[2].toggle("Hide special tokens", value=False, key="hide_special", bind="query-params",
+                      help="Drop [CLS] and [SEP] from the maps and renormalise each row.")
+layer, head = bounded(layer, 0, layers - 1, 0), bounded(head, 0, H - 1, 0)
+if hide and view.special.all():
+    st.caption("This text has only special tokens: nothing is left to show once they are hidden.")
+hide = bool(hide) and not view.special.all()
+weights, rollout, toks = models.shown(name, text, max_tokens, hide)
+downloads = Downloads("pretrained")
+if hide:
+    st.caption("Special tokens hidden: their rows and columns are dropped and every row is "
+               "renormalised to sum to 1 over the tokens left, so the maps show how the rest is "
+               "shared. The statistics below still describe the full maps.")
+
+st.subheader("Model view: every layer and head")
+titles = [f"layer {i} · head {j}" + (" ◀" if (i, j) == (layer, head) else "")
+          for i in range(layers) for j in range(H)]
+L = len(toks)
+grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer by layer
+per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
+small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
+st.altair_chart(downloads.chart("model view", charts.head_grid(
+    grid, toks, toks, titles, columns=per_row, size=max(50, min(70 if small else 100, 600 // per_row)))
+    .configure_axis(labels=False, ticks=False)), key="chart_model_view")
+st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries down "
+           f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. ◀ marks the "
+           f"head in the detail below; its token labels are there.")
+
+st.subheader("Per-head statistics")
+stat = st.segmented_control("Statistic", list(STATISTICS), default="Entropy", key="stat",
+                            bind="query-params", required=True)
+stat = stat if stat in STATISTICS else "Entropy"
+column, meaning = STATISTICS[stat]
+st.altair_chart(downloads.chart("head statistics", stats_heat_table(
+    view.stats, column, title=f"{stat}: {meaning}", value_title=stat)),
+    width="stretch", key="chart_head_stats")
+st.caption("Labels where the numbers say so: **previous-token** (≥ half the weight on the token "
+           "before), **sink** (≥ half on [CLS]), **[SEP]** (≥ half on [SEP]), **self** (≥ half on "
+           "itself), **global** (entropy ≥ 0.8 of its maximum), **local** (low entropy, mean "
+           "distance ≤ 2); unlabelled heads are mixed. Statistics of the full maps, special tokens "
+           "included.")
+st.dataframe(view.stats, hide_index=True, height=280, column_config={
+    "entropy": st.column_config.NumberColumn("entropy (nats)", format="%.3f"),
+    "previous_token": st.column_config.NumberColumn("previous token", format="%.3f"),
+    "cls": st.column_config.NumberColumn("[CLS]", format="%.3f"),
+    "sep": st.column_config.NumberColumn("[SEP]", format="%.3f"),
+    "mean_distance": st.column_config.NumberColumn("mean distance", format="%.2f"),
+    "label": st.column_config.TextColumn("label", width="medium")})
+st.caption("Click a column header to sort: the most focused heads, the strongest previous-token "
+           "heads, the biggest sinks.")
+
+st.subheader(f"Head detail: layer {layer}, head {head}")
+try:
+    d = models.head_detail(name, text, max_tokens, layer, head, hide)
+except ValueError as e:
+    st.warning(f"{e}. The model view above still shows its real weights.")
+    d = None
+if d is not None:
+    dims = [str(i) for i in range(d.d_head)]
+    left, right = st.columns(2)
+    left.altair_chart(downloads.chart("q", charts.heatmap(
+        d.q, d.tokens, dims, kind="scores", title=f"Queries q: {len(d.tokens)} × {d.d_head}",
+        value_title="q", row_title="token", col_title="dimension")), width="stretch", key="chart_q")
+    right.altair_chart(downloads.chart("k", charts.heatmap(
+        d.k, d.tokens, dims, kind="scores", title=f"Keys k: {len(d.tokens)} × {d.d_head}",
+        value_title="k", row_title="token", col_title="dimension")), width="stretch", key="chart_k")
+    left, right = st.columns(2)
+    left.altair_chart(downloads.chart("scores", charts.heatmap(
+        d.scores, d.tokens, d.tokens, kind="scores", title="1. Scores q·kᵀ",
+        value_title="q·k")), width="stretch", key="chart_scores")
+    right.altair_chart(downloads.chart("logits", charts.heatmap(
+        d.logits, d.tokens, d.tokens, kind="scores",
+        title=f"2. Logits: scores × 1/√{d.d_head} = {d.scale:.4f}", value_title="logit")),
+        width="stretch", key="chart_logits")
+    left.altair_chart(downloads.chart("weights", charts.heatmap(
+        d.weights, d.tokens, d.tokens, kind="weights", title="3. Weights: softmax of each row",
+        value_title="weight")), width="stretch", key="chart_weights")
+    right.markdown(f"**From q and k to the weights**\n\n"
+                   f"1. every query meets every key: **q·kᵀ**, {len(d.tokens)} × {len(d.tokens)};\n"
+                   f"2. the scores are scaled by **1/√d_head = 1/√{d.d_head} = {d.scale:.4f}**;\n"
+                   f"3. a softmax turns each row into weights that sum to 1.")
+    gap = float(abs(d.weights - weights[layer, head]).max())
+    right.caption(f"q and k are this layer's input through head {head}'s slice of the model's own "
+                  f"query and key projections. Largest difference between these weights and the "
+                  f"model's own (output_attentions{', renormalised' if hide else ''}): {gap:.1e}.")
+
+st.subheader("Attention rollout across layers")
+left, right = st.columns(2)
+left.altair_chart(downloads.chart("rollout", charts.heatmap(
+    rollout, toks, toks, kind="weights", title=f"Rollout through all {layers} layers",
+    value_title="share", row_title="position", col_title="input token")), width="stretch",
+    key="chart_rollout")
+right.markdown("A single head shows one step. **Attention rollout** (Abnar and Zuidema, 2020) "
+               "follows the flow through every layer: average each layer's heads into A, add the "
+               "residual path as ½A + ½I, and multiply the layers from the first up. Row i says how "
+               "much of each input token has reached position i by the last layer.")
+right.caption("Rollout of the full maps" + (", then special tokens hidden and rows renormalised."
+                                            if hide else "; each row sums to 1."))
+
+question("pretrained")
+downloads.array("weights", weights.reshape(layers * H, L, L))
+downloads.array("rollout", rollout, toks, toks)
+if d is not None:
+    downloads.array("q", d.q, d.tokens, None)
+    downloads.array("k", d.k, d.tokens, None)
+    downloads.array("head weights", d.weights, d.tokens, d.tokens)
+downloads.panel()

@@ -1,0 +1,143 @@
+"""What the pretrained-model page shows, as numpy arrays (cache-friendly, no Streamlit).
+
+    m = load_model()
+    run = m.attend("The cat sat on the mat.")
+    view = model_view(run)                       # every head, rollout, per-head statistics
+    d = head_detail(m, run, layer=2, head=5)     # one head's real q, k, scores, logits, weights
+    stats_heat_table(view.stats, "entropy")      # layers x heads as an Altair heat table
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import torch
+
+from .functional import scaled_dot_product_attention
+from .pretrained import PretrainedModel, PretrainedRun, attention_rollout, hide_special
+
+# Statistic label on the page -> (column of `head_stats_frame`, what it measures).
+STATISTICS: dict[str, tuple[str, str]] = {
+    "Entropy": ("entropy", "mean row entropy, nats (low = focused, high = spread)"),
+    "Previous token": ("previous_token", "mean weight on the token just before"),
+    "First token / [CLS]": ("cls", "mean weight on position 0, the [CLS] sink"),
+    "[SEP]": ("sep", "mean weight on [SEP]"),
+    "Mean distance": ("mean_distance", "mean |i − j| under the weights, in positions"),
+}
+SHARE_COLUMNS = ("previous_token", "cls", "sep")  # shares of a row's weight, in [0, 1]
+_SHORT = {"previous-token": "prev-token", "mixed": ""}  # labels as written in a heat-table cell
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """Every head of one run, as numpy arrays."""
+
+    tokens: list[str]
+    weights: np.ndarray  # (layers, H, L, L)
+    special: np.ndarray  # (L,) bool, True at [CLS], [SEP] and the like
+    rollout: np.ndarray  # (L, L) attention rollout over all layers
+    stats: pd.DataFrame  # one row per (layer, head), see `head_stats_frame`
+    truncated: bool
+    n_input_tokens: int
+
+
+def model_view(run: PretrainedRun) -> ModelView:
+    """Weights, attention rollout (Abnar & Zuidema 2020) and per-head statistics of a run."""
+    return ModelView(tokens=list(run.tokens), weights=run.weights.numpy(),
+                     special=run.special.numpy(), rollout=attention_rollout(run.weights).numpy(),
+                     stats=run.head_stats(), truncated=run.truncated,
+                     n_input_tokens=run.n_input_tokens)
+
+
+def without_special(values: np.ndarray, special: np.ndarray) -> np.ndarray:
+    """(..., L, L) maps with special-token rows and columns dropped and rows renormalised."""
+    return hide_special(torch.from_numpy(values), torch.from_numpy(special)).numpy()
+
+
+@dataclass(frozen=True)
+class HeadDetail:
+    """One real head step by step: its q and k, q·kᵀ, the scaling, the softmax."""
+
+    tokens: list[str]
+    q: np.ndarray  # (L, d_head)
+    k: np.ndarray  # (L, d_head)
+    scores: np.ndarray  # (L, L) q kᵀ
+    logits: np.ndarray  # (L, L) scores / sqrt(d_head)
+    weights: np.ndarray  # (L, L) softmax of each row
+    scale: float  # 1 / sqrt(d_head)
+    d_head: int
+
+
+def head_detail(model: PretrainedModel, run: PretrainedRun, layer: int, head: int,
+                hide: bool = False) -> HeadDetail:
+    """The real q, k of one head through `scaled_dot_product_attention`.
+
+    With `hide`, special tokens are left out before the softmax, so each row's weights are
+    the model's own renormalised over the remaining keys (what `hide_special` draws).
+
+    Args:
+        model: the model that produced `run`.
+        run: a result of `model.attend`.
+        layer, head: which head.
+        hide: drop [CLS], [SEP] and other special positions.
+    Raises:
+        ValueError: the model's layout has no plain per-head q, k (see `head_qkv`).
+    """
+    q, k, v = model.head_qkv(run, layer, head)  # (L, d_head) each
+    tokens = list(run.tokens)
+    if hide and not bool(run.special.all()):
+        keep = (~run.special).nonzero().flatten()  # (L',)
+        q, k, v = q[keep], k[keep], v[keep]  # (L', d_head) each
+        tokens = [tokens[i] for i in keep.tolist()]
+    d_head = q.shape[-1]
+    scale = 1.0 / math.sqrt(d_head)
+    r = scaled_dot_product_attention(q, k, v, scale=scale)
+    return HeadDetail(tokens=tokens, q=q.numpy(), k=k.numpy(), scores=r.scores.numpy(),
+                      logits=r.logits.numpy(), weights=r.weights.numpy(), scale=scale,
+                      d_head=d_head)
+
+
+def stats_heat_table(stats: pd.DataFrame, column: str, *, title: str = "",
+                     value_title: str | None = None, cell: int = 56) -> alt.LayerChart:
+    """Layers x heads, coloured by one statistic, each cell showing its value and label.
+
+    Shares (previous token, [CLS], [SEP]) use viridis on [0, 1]; entropy and distance a
+    sequential blue scale from 0.
+
+    Args:
+        stats: a `head_stats_frame` (columns layer, head, ..., label).
+        column: the statistic to colour by.
+    """
+    frame = stats.assign(value=stats[column].astype(float),
+                         tag=stats["label"].map(lambda t: _SHORT.get(t, t)))
+    n_layers, H = int(stats["layer"].max()) + 1, int(stats["head"].max()) + 1
+    if column in SHARE_COLUMNS:
+        scale = alt.Scale(scheme="viridis", domain=[0, 1])
+        dark = "datum.value < 0.5"
+    else:
+        top = max(float(frame["value"].max()), 1e-6)
+        scale = alt.Scale(scheme="blues", domain=[0, top])
+        dark = f"datum.value > {0.55 * top}"
+    value_title = value_title or column
+    base = alt.Chart(frame).encode(
+        x=alt.X("head:O", title="head", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("layer:O", title="layer"))
+    rect = base.mark_rect().encode(
+        color=alt.Color("value:Q", scale=scale, title=value_title),
+        tooltip=[alt.Tooltip("layer:Q"), alt.Tooltip("head:Q"),
+                 alt.Tooltip("value:Q", format=".3f", title=value_title),
+                 alt.Tooltip("label:N"), alt.Tooltip("entropy:Q", format=".3f"),
+                 alt.Tooltip("previous_token:Q", format=".3f", title="previous token"),
+                 alt.Tooltip("cls:Q", format=".3f", title="[CLS]"),
+                 alt.Tooltip("sep:Q", format=".3f", title="[SEP]"),
+                 alt.Tooltip("mean_distance:Q", format=".2f", title="mean distance")])
+    ink = alt.when(dark).then(alt.value("white")).otherwise(alt.value("black"))
+    number = base.mark_text(fontSize=11, dy=-6).encode(
+        text=alt.Text("value:Q", format=".2f"), color=ink)
+    tag = base.mark_text(fontSize=9, dy=8).encode(text="tag:N", color=ink)
+    return alt.layer(rect, number, tag).properties(
+        title=title, width=cell * H + 120, height=int(cell * 0.75) * n_layers + 80)
