@@ -66,7 +66,8 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
         domain = (0.0, 1.0) if kind == "weights" else symmetric_domain(values)
         return raster_heatmap(values, rows, cols, scheme=scheme, domain=domain, title=title,
                               value_title=value_title, masked=masked,
-                              size=(width + MARGIN_W, height + MARGIN_H))
+                              size=(width + MARGIN_W, height + MARGIN_H), row_title=row_title,
+                              col_title=col_title, highlight_row=highlight_row)
     frame = matrix_frame(values, rows, cols, masked)
     return rect_heatmap(frame, kind=kind, title=title, value_title=value_title,
                         scale=colour_scale(kind, values), highlight_row=highlight_row,
