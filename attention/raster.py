@@ -374,7 +374,8 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
     image, legend, _ = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
                                width, height, smooth, row_title, col_title)
     chart = alt.layer(image, legend, data=pd.DataFrame(rows)).facet(
-        facet=alt.Facet("head_title:N", title=None, sort=alt.EncodingSortField(field="head", op="min"),
+        facet=alt.Facet("head_title:N", title=None,
+                        sort=alt.EncodingSortField(field="head", op="min"),
                         header=alt.Header(labelFontSize=12, labelPadding=4)),
         columns=max(1, int(columns)),
     ).resolve_scale(color="shared")

@@ -79,7 +79,8 @@ def test_palette_path_is_within_two_levels_of_colorize():
         fast = palette(scheme)[color_indices(values, scheme, domain)].astype(int)
         assert np.abs(exact - fast).max() <= 2
         ends = palette(scheme)[[0, 254]]
-        assert ends.tolist() == [scheme_stops(scheme)[0].tolist(), scheme_stops(scheme)[-1].tolist()]
+        stops = scheme_stops(scheme)
+        assert ends.tolist() == [stops[0].tolist(), stops[-1].tolist()]
 
 
 @pytest.mark.parametrize("scheme, domain", [("viridis", (0, 1)), ("redblue", (-3, 3)),

@@ -25,50 +25,58 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SERVER_START_S = 90  # a cold start imports torch
 SCRIPT_TIMEOUT_MS = 90_000
 
-# Counts the app's script runs as seen in the DOM: `finished` goes up each time
-# stApp's data-test-script-state turns to "notRunning" after having been "running".
-# A run so short that React renders only its end shows as websocket messages instead,
-# so those are counted too (`ws`, `lastWs`).
+# Counts the app's script runs from the server's messages: Streamlit 1.67 ends a run
+# with ForwardMsg.session_status_changed (field 9) whose script_is_running (field 2) is
+# false; `done` counts those ends. (stApp's data-test-script-state alone can miss a
+# run so short that React renders only its end.)
 RUN_COUNTER_JS = """
 (() => {
-  const s = window.__runs = {running: 0, finished: 0, last: null, ws: 0, lastWs: 0};
+  const s = window.__runs = {done: 0, serverRunning: false};
+  const fields = (b, start, end, visit) => {
+    let i = start;
+    const varint = () => {
+      let x = 0, k = 1, c;
+      do { c = b[i++]; x += (c & 0x7f) * k; k *= 128; } while ((c & 0x80) && i < end);
+      return x;
+    };
+    while (i < end) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) visit(field, varint(), -1, -1);
+      else if (wire === 2) { const len = varint(); visit(field, null, i, i + len); i += len; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return;
+    }
+  };
+  const onFrame = (buf) => {
+    const b = new Uint8Array(buf);
+    fields(b, 0, b.length, (field, value, start, end) => {
+      if (field !== 9 || start < 0) return;
+      let running = false;
+      fields(b, start, end, (f, v) => { if (f === 2 && v) running = true; });
+      if (!running && s.serverRunning) s.done += 1;
+      s.serverRunning = running;
+    });
+  };
   const NativeWS = window.WebSocket;
   window.WebSocket = class extends NativeWS {
     constructor(...args) {
       super(...args);
-      this.addEventListener('message', () => { s.ws += 1; s.lastWs = performance.now(); });
+      this.addEventListener('message', (e) => {
+        if (e.data instanceof ArrayBuffer) onFrame(e.data);
+        else if (e.data instanceof Blob) e.data.arrayBuffer().then(onFrame);
+      });
     }
   };
-  const seen = (el) => {
-    const v = el.getAttribute('data-test-script-state');
-    if (v === s.last) return;
-    if (v === 'running') s.running += 1;
-    if (v === 'notRunning' && s.last === 'running') s.finished += 1;
-    s.last = v;
-  };
-  new MutationObserver((records) => {
-    for (const r of records) {
-      if (r.type === 'attributes') seen(r.target);
-      else for (const n of r.addedNodes) {
-        if (n.nodeType !== 1) continue;
-        const el = n.matches('[data-test-script-state]') ? n : n.querySelector('[data-test-script-state]');
-        if (el) seen(el);
-      }
-    }
-  }).observe(document, {subtree: true, childList: true, attributes: true,
-                        attributeFilter: ['data-test-script-state']});
 })();
 """
 RUN_DONE_JS = """
-([finished, ws]) => {
-  const s = window.__runs;
+(done) => {
   const app = document.querySelector('[data-testid=stApp]');
-  return app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && (s.finished > finished || (s.ws > ws && performance.now() - s.lastWs > 300));
+  return window.__runs.done > done && app
+    && app.getAttribute('data-test-script-state') === 'notRunning';
 }
 """
-
-APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 def free_port() -> int:
@@ -91,7 +99,8 @@ def start_streamlit(script: str, port: int, log_path: Path) -> subprocess.Popen:
     deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n"
+                               f"{log_path.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
@@ -154,19 +163,16 @@ def page(browser):
         context.close()
 
 
-def run_mark(page) -> tuple[int, int]:
-    """Where the run counters stand; pass it to wait_for_run after a change."""
-    r = page.evaluate("() => [window.__runs.finished, window.__runs.ws]")
-    return r[0], r[1]
+def run_mark(page) -> int:
+    """How many runs have ended so far; pass it to wait_for_run after a change."""
+    return page.evaluate("window.__runs.done")
 
 
-def wait_for_run(page, mark: tuple[int, int] | None = None) -> None:
+def wait_for_run(page, mark: int | None = None) -> None:
     """Wait for the script to finish: on a fresh page, its first run; after a change,
-    a run that began after `mark` (from run_mark, taken before the change)."""
-    if mark is None:
-        page.wait_for_selector(APP_IDLE, timeout=SCRIPT_TIMEOUT_MS)
-    else:
-        page.wait_for_function(RUN_DONE_JS, arg=list(mark), timeout=SCRIPT_TIMEOUT_MS)
+    a run that ended after `mark` (from run_mark, taken before the change)."""
+    page.wait_for_function(RUN_DONE_JS, arg=0 if mark is None else mark,
+                           timeout=SCRIPT_TIMEOUT_MS)
     # Elements of the previous run fade out ("stale") until the new run replaces them.
     page.wait_for_function("() => !document.querySelector('[data-stale=true]')",
                            timeout=SCRIPT_TIMEOUT_MS)
