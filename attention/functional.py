@@ -88,6 +88,43 @@ def check_mask(mask: Tensor, shape: torch.Size | tuple[int, ...], name: str = "m
                          f"shape {tuple(shape)}")
 
 
+def softmax_weights(logits: Tensor, mask: Tensor | None, out: Tensor | None = None) -> Tensor:
+    """Softmax over keys; a row whose mask allows no key gets all-zero weights.
+
+    Args:
+        logits: (..., Lq, Lk), -inf where masked.
+        mask: bool, broadcastable to logits, or None.
+        out: where to write the weights; `out=logits` reuses the logits' buffer (what
+            torch's own multi-head attention does), saving an (..., Lq, Lk) allocation.
+    Returns:
+        weights (..., Lq, Lk).
+    """
+    if out is None:
+        weights = torch.softmax(logits, dim=-1)  # (..., Lq, Lk)
+    else:
+        weights = torch.softmax(logits, dim=-1, out=out)  # (..., Lq, Lk)
+    if mask is not None:
+        no_key = ~mask.any(dim=-1, keepdim=True)  # (..., Lq or 1, 1)
+        if no_key.any():
+            weights = weights.masked_fill_(no_key, 0.0)
+    return weights
+
+
+def finite_softmax_weights(logits: Tensor, mask: Tensor | None) -> Tensor:
+    """softmax_weights of logits that overflowed: +-inf and NaN are first clamped to the
+    dtype's finite range, so the largest logits share the weight instead of giving NaN."""
+    finite = torch.finfo(logits.dtype)
+    safe = logits.nan_to_num(nan=0.0, posinf=finite.max, neginf=finite.min)  # (..., Lq, Lk)
+    if mask is not None:
+        safe = safe.masked_fill_(~mask, float("-inf"))
+    return softmax_weights(safe, mask, out=None if safe.requires_grad else safe)
+
+
+def all_finite(t: Tensor) -> bool:
+    """True when `t` holds no inf or NaN; one cheap reduction in the usual case."""
+    return math.isfinite(t.sum().item()) or bool(torch.isfinite(t).all())
+
+
 def softmax_and_output(logits: Tensor, v: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
     """Softmax over keys and the weighted sum of values, never NaN.
 
@@ -95,27 +132,17 @@ def softmax_and_output(logits: Tensor, v: Tensor, mask: Tensor | None) -> tuple[
     logits that overflowed to +-inf or NaN are clamped to the dtype's finite range.
 
     Args:
-        logits: (..., Lq, Lk), -inf where masked.
+        logits: (..., Lq, Lk), -inf where masked; left unchanged.
         v: (..., Lk, d_v).
         mask: bool, broadcastable to logits, or None.
     Returns:
         weights (..., Lq, Lk) and output (..., Lq, d_v).
     """
-    weights = torch.softmax(logits, dim=-1)  # (..., Lq, Lk)
-    if mask is not None:
-        no_key = ~mask.any(dim=-1, keepdim=True)  # (..., Lq or 1, 1)
-        if no_key.any():
-            weights = weights.masked_fill(no_key, 0.0)
+    weights = softmax_weights(logits, mask)  # (..., Lq, Lk)
     output = weights @ v  # (..., Lq, Lk) x (..., Lk, d_v) -> (..., Lq, d_v)
     # Cheap guard on the small output: overflowed logits (inf - inf in softmax) give NaN.
-    if not torch.isfinite(output).all() and torch.isfinite(v).all():
-        finite = torch.finfo(logits.dtype)
-        safe = logits.nan_to_num(nan=0.0, posinf=finite.max, neginf=finite.min)
-        if mask is not None:
-            safe = safe.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(safe, dim=-1)
-        if mask is not None:
-            weights = weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+    if not all_finite(output) and all_finite(v):
+        weights = finite_softmax_weights(logits, mask)
         output = weights @ v
     return weights, output
 
@@ -154,7 +181,7 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
         factor = torch.finfo(scores.dtype).max
     logits = scores * factor  # (..., Lq, Lk)
     if mask is not None:
-        logits = logits.masked_fill(~mask, float("-inf"))
+        logits = logits.masked_fill_(~mask, float("-inf"))  # logits is a fresh tensor
     weights, output = softmax_and_output(logits, v, mask)
     return AttentionResult(scores=scores, logits=logits, weights=weights, output=output)
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import check_mask, softmax_and_output
+from .functional import all_finite, check_mask, finite_softmax_weights, softmax_weights
 
 
 @dataclass
@@ -36,6 +36,30 @@ def check_heads(d_model: int, num_heads: int) -> None:
         raise ValueError(f"num_heads must be a positive integer, got {num_heads!r}")
     if d_model % num_heads:
         raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
+
+
+def head_logits(q: Tensor, k: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Scaled, masked q k^T of every head.
+
+    Args:
+        q: (..., H, Lq, d_head); k: (..., H, Lk, d_head), the same leading dimensions.
+        mask: bool, broadcastable to (..., H, Lq, Lk), or None.
+    Returns:
+        (..., H, Lq, Lk) logits, -inf where masked.
+    """
+    *batch, Lq, d_head = q.shape
+    Lk = k.shape[-2]
+    q3 = q.reshape(-1, Lq, d_head)  # (N, Lq, d_head), N = ... x H; a view when contiguous
+    k3 = k.reshape(-1, Lk, d_head)  # (N, Lk, d_head)
+    # beta=0: baddbmm_ ignores the buffer's (uninitialised) contents; alpha applies the scale
+    # inside the matmul, so there is no scaled copy of q and no extra pass over the logits.
+    logits = q3.new_empty(q3.shape[0], Lq, Lk)
+    # (N, Lq, d) x (N, d, Lk) -> (N, Lq, Lk)
+    logits.baddbmm_(q3, k3.transpose(1, 2), beta=0.0, alpha=1.0 / math.sqrt(d_head))
+    logits = logits.view(*batch, Lq, Lk)  # (..., H, Lq, Lk)
+    if mask is not None:
+        logits = logits.masked_fill_(~mask, float("-inf"))
+    return logits
 
 
 @dataclass(frozen=True)
@@ -129,9 +153,9 @@ class MultiHeadAttention(nn.Module):
         return self.out_proj.weight
 
     def split_heads(self, x: Tensor) -> Tensor:
-        """(..., L, d_model) -> (..., H, L, d_head)."""
+        """(..., L, d_model) -> (..., H, L, d_head), contiguous."""
         *batch, L, _ = x.shape
-        return x.view(*batch, L, self.num_heads, self.d_head).transpose(-3, -2)
+        return x.view(*batch, L, self.num_heads, self.d_head).transpose(-3, -2).contiguous()
 
     def project(self, query: Tensor, key: Tensor | None = None,
                 value: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
@@ -145,44 +169,61 @@ class MultiHeadAttention(nn.Module):
         key = query if key is None else key
         value = key if value is None else value
         self._check_input(query, "query")
-        self._check_input(key, "key")
-        self._check_input(value, "value")
-        if key.shape[-2] != value.shape[-2]:
-            raise ValueError(f"key and value must have the same length, got "
-                             f"{tuple(key.shape)} and {tuple(value.shape)}")
+        if key is not query:
+            self._check_input(key, "key")
+        if value is not key:
+            self._check_input(value, "value")
+            if key.shape[-2] != value.shape[-2]:
+                raise ValueError(f"key and value must have the same length, got "
+                                 f"{tuple(key.shape)} and {tuple(value.shape)}")
         w, b = self.in_proj_weight, self.in_proj_bias
         if query is key and key is value:
-            # Self-attention: one packed matmul, as torch does.
-            q, k, v = F.linear(query, w, b).chunk(3, dim=-1)  # 3 x (..., L, d_model)
-        else:
-            w_q, w_k, w_v = w.chunk(3)
-            b_q, b_k, b_v = b.chunk(3) if b is not None else (None, None, None)
-            q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
+            # Self-attention: one packed matmul and one copy into contiguous heads, as torch
+            # does (contiguous heads make the batched matmuls cheaper).
+            *batch, L, _ = query.shape
+            n = len(batch)
+            qkv = F.linear(query, w, b)  # (..., L, 3 * d_model)
+            qkv = qkv.view(*batch, L, 3, self.num_heads, self.d_head)  # (..., L, 3, H, d_head)
+            qkv = qkv.permute(n + 1, *range(n), n + 2, n, n + 3)  # (3, ..., H, L, d_head)
+            q, k, v = qkv.contiguous().unbind(0)  # one copy
+            return q, k, v
+        w_q, w_k, w_v = w.chunk(3)
+        b_q, b_k, b_v = b.chunk(3) if b is not None else (None, None, None)
+        q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
         return self.split_heads(q), self.split_heads(k), self.split_heads(v)
 
     def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> MultiHeadResult:
         """Attention of already-projected heads, then concatenation and W_O.
 
         Args:
-            q: (..., H, Lq, d_head); k, v: (..., H, Lk, d_head).
+            q: (..., H, Lq, d_head); k, v: (..., H, Lk, d_head); contiguous is fastest.
             mask: bool, True = may attend, broadcastable to (..., Lq, Lk); the same
                 mask applies to every head.
         Returns:
             MultiHeadResult.
         """
         *batch, H, Lq, d_head = q.shape
-        Lk = k.shape[-2]
+        Lk, d_v = v.shape[-2:]
+        if not q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:  # broadcast (..., H), as matmul would
+            *batch, H = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+            q, k, v = (t.expand(*batch, H, *t.shape[-2:]) for t in (q, k, v))
         if mask is not None:
             check_mask(mask, (*batch, Lq, Lk))
             mask = mask.to(q.device).unsqueeze(-3)  # (..., 1, Lq, Lk): every head
-        # Scale q (L x d) rather than the scores (L x L): the cheaper place, as torch does.
-        q_scaled = q * (1.0 / math.sqrt(d_head))
-        logits = q_scaled @ k.transpose(-2, -1)  # (..., H, Lq, d) x (..., H, d, Lk) -> (..., H, Lq, Lk)
-        if mask is not None:
-            logits = logits.masked_fill_(~mask, float("-inf"))
-        weights, heads = softmax_and_output(logits, v, mask)  # (..., H, Lq, Lk), (..., H, Lq, d_head)
-        concat = heads.transpose(-3, -2).reshape(*batch, Lq, H * d_head)  # (..., Lq, d_model)
-        output = self.out_proj(concat)  # (..., Lq, d_model)
+        logits = head_logits(q, k, mask)  # (..., H, Lq, Lk)
+        # The softmax overwrites the logits (as torch does): one (H, Lq, Lk) buffer, not two.
+        weights = softmax_weights(logits, mask, out=None if logits.requires_grad else logits)
+        v3 = v.reshape(-1, Lk, d_v)  # (N, Lk, d_v), N = ... x H
+        # (N, Lq, Lk) x (N, Lk, d_v) -> (N, Lq, d_v)
+        heads = torch.bmm(weights.view(-1, Lq, Lk), v3)
+        # Cheap guard on the small output: overflowed logits (inf - inf in softmax) give NaN.
+        if not all_finite(heads) and all_finite(v3):
+            weights = finite_softmax_weights(head_logits(q, k, mask), mask)
+            heads = torch.bmm(weights.view(-1, Lq, Lk), v3)
+        heads = heads.view(*batch, H, Lq, d_v)  # (..., H, Lq, d_v)
+        concat = heads.transpose(-3, -2).reshape(*batch, Lq, H * d_v)  # (..., Lq, d_model)
+        out_proj = self.out_proj
+        output = F.linear(concat, out_proj.weight, out_proj.bias)  # (..., Lq, d_model)
         return MultiHeadResult(output=output, weights=weights, q=q, k=k, v=v, heads=heads)
 
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,

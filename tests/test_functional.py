@@ -28,7 +28,8 @@ def random_mask(*shape, seed=0, p=0.5):
 
 
 def qkv(B=(2, 3), Lq=5, Lk=7, d_k=8, d_v=6, seed=0, dtype=D64):
-    return (randn(*B, Lq, d_k, seed=seed, dtype=dtype), randn(*B, Lk, d_k, seed=seed + 1, dtype=dtype),
+    return (randn(*B, Lq, d_k, seed=seed, dtype=dtype),
+            randn(*B, Lk, d_k, seed=seed + 1, dtype=dtype),
             randn(*B, Lk, d_v, seed=seed + 2, dtype=dtype))
 
 
@@ -132,7 +133,8 @@ def test_gradients_flow_through_every_stage():
 def test_causal_mask_is_lower_triangle():
     m = causal_mask(4)
     assert m.dtype == torch.bool and m.shape == (4, 4)
-    assert torch.equal(m, torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]).bool())
+    expected = torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]).bool()
+    assert torch.equal(m, expected)
     assert torch.equal(causal_mask(2, 3), torch.tensor([[1, 0, 0], [1, 1, 0]]).bool())
     assert causal_mask(0).shape == (0, 0)
 

@@ -75,7 +75,8 @@ def test_unbatched_self_attention_matches_torch(fast):
 @pytest.mark.parametrize("batch", [(2,), ()])
 def test_cross_attention_matches_torch(fast, bias, batch):
     ref, ours = torch_pair(bias=bias)
-    query, key, value = randn(*batch, 5, 16, seed=1), randn(*batch, 7, 16, seed=2), randn(*batch, 7, 16, seed=3)
+    query = randn(*batch, 5, 16, seed=1)
+    key, value = randn(*batch, 7, 16, seed=2), randn(*batch, 7, 16, seed=3)
     res = ours(query, key, value)
     assert res.weights.shape == (*batch, 4, 5, 7)
     assert_matches(res, *reference(ref, query, key, value, fast))
@@ -147,7 +148,8 @@ def test_result_stages_are_consistent():
         res = mha(x, mask=mask)
     assert isinstance(res, MultiHeadResult)
     # q, k, v: the projections split into heads
-    proj = F.linear(x, mha.in_proj_weight, mha.in_proj_bias).view(2, 5, 3, 3, 4)  # (B, L, 3, H, d_head)
+    proj = F.linear(x, mha.in_proj_weight, mha.in_proj_bias)
+    proj = proj.view(2, 5, 3, 3, 4)  # (B, L, 3, H, d_head)
     torch.testing.assert_close(res.q, proj[:, :, 0].transpose(1, 2))
     torch.testing.assert_close(res.k, proj[:, :, 1].transpose(1, 2))
     torch.testing.assert_close(res.v, proj[:, :, 2].transpose(1, 2))
@@ -179,6 +181,15 @@ def test_attend_accepts_any_heads():
         res = mha.attend(q, k, v)
     torch.testing.assert_close(res.weights, scaled_dot_product_attention(q, k, v).weights)
     assert res.output.shape == (5, 16)
+    # non-contiguous heads, and leading dimensions that broadcast as in matmul
+    qt = randn(4, 4, 5, seed=4).transpose(-2, -1)  # (H, Lq, d_head), a strided view
+    qb = torch.stack([q, qt])  # (2, H, Lq, d_head) against k, v (H, Lk, d_head)
+    with torch.no_grad():
+        res = mha.attend(qb, k, v, mask=causal_mask(5))
+    ref = scaled_dot_product_attention(qb, k, v, mask=causal_mask(5))
+    assert res.weights.shape == (2, 4, 5, 5) and res.output.shape == (2, 5, 16)
+    torch.testing.assert_close(res.weights, ref.weights)
+    torch.testing.assert_close(res.heads, ref.output)
 
 
 def test_batched_equals_one_by_one():
