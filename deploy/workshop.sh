@@ -27,7 +27,7 @@ dry=0
 extra=()
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   cat <<EOF
 Options:
   -n, --procs N        Streamlit processes (default: $cores, one per core)
