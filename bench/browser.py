@@ -31,6 +31,8 @@ Method (all times are taken inside the page, on its performance.now() clock):
   rerun measured in the same run (before and after the dashboard cases, pooled).
   Also printed: the median time until that end-of-run message arrives
   ("finished": the server's run and the page's handling of the messages before it),
+  the page's main-thread long tasks over 50 ms in the meantime ("busy": Vega and
+  React work, from the Long Tasks API), to tell server time from drawing time,
   and the machine's load average (the figures are only as quiet as the machine).
 
 Goals (ratio to the no-op rerun): default pages <= 1.3; 12 heads x 128 tokens <= 1.5;
@@ -82,7 +84,13 @@ PROBE_JS = """
 (() => {
   const B = window.__bench = {t0: 0, lastWs: 0, lastDraw: 0, lastMut: 0, lastFrame: 0,
                               state: null, raf: false, done: 0, doneAt: 0,
-                              serverRunning: false};
+                              serverRunning: false, longTasks: []};
+  // Main-thread tasks over 50 ms (script, style, layout, paint work of the page).
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) B.longTasks.push([e.startTime, e.duration]);
+    }).observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no Long Tasks API: busy stays 0 */ }
   const frame = () => {
     if (B.raf) return;
     B.raf = true;
@@ -176,8 +184,9 @@ DONE_JS = """
          && performance.now() - last >= quiet && B.lastFrame >= last;
 }
 """
-RESULT_JS = ("() => { const B = window.__bench;"
-             " return {t0: B.t0, frame: B.lastFrame, done: B.doneAt}; }")
+RESULT_JS = ("() => { const B = window.__bench; const busy = B.longTasks"
+             ".filter(([s]) => s >= B.t0 && s <= B.lastFrame).reduce((a, [, d]) => a + d, 0);"
+             " return {t0: B.t0, frame: B.lastFrame, done: B.doneAt, busy}; }")
 
 
 def free_port() -> int:
@@ -232,6 +241,7 @@ class Server:
 class Timing:
     total: float  # ms from the change (or navigation start) to the last painted frame
     finished: float  # ms from the change to the arrival of the server's end-of-run message
+    busy: float  # ms of main-thread long tasks (> 50 ms each) in the page meanwhile
 
 
 class Bench:
@@ -255,7 +265,7 @@ class Bench:
             print(f"    timed out: {type(e).__name__}", file=sys.stderr)
             return None
         r = page.evaluate(RESULT_JS)
-        return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"])
+        return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"], busy=r["busy"])
 
     def first_load(self, url: str) -> Timing | None:
         """A newcomer opens url: fresh context (empty cache, new session)."""
@@ -401,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(t is not None for t in noop_times)} "
           f"[{', '.join(fmt(t, '') for t in totals(noop_times))}]; "
           f"load average before/after {load_before} / {load_avg()}")
-    head = (f"{'case':<34} {'first load':>10} {'finished':>9} {'redrawn':>9} "
+    head = (f"{'case':<34} {'first load':>10} {'finished':>9} {'busy':>8} {'redrawn':>9} "
             f"{'x no-op':>8} {'goal':>5}  ok")
     print(head)
     print("-" * len(head))
@@ -410,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         ts = results[c.path]
         m = median(totals(ts))
         fin = median([None if t is None else t.finished for t in ts])
+        busy = median([None if t is None else t.busy for t in ts])
         ratio = m / base if (m is not None and base) else None
         load = loads.get(c.path)
         ok = ratio is not None and ratio <= c.goal
@@ -418,11 +429,11 @@ def main(argv: list[str] | None = None) -> int:
         all_ok &= ok and load_ok
         load_txt = "-" if args.no_first_load else fmt(load_s, "s", 2)
         mark = ("yes" if ok else "NO") + ("" if load_ok else ", load NO")
-        print(f"{c.path:<34} {load_txt:>10} {fmt(fin):>9} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
+        print(f"{c.path:<34} {load_txt:>10} {fmt(fin):>9} {fmt(busy):>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
               f"{c.goal:>5.1f}  {mark}")
     print(f"\nfinished: median time from the change to the arrival of the server's "
-          f"end-of-run message; redrawn: to the last painted frame (the figure the "
-          f"ratio uses). "
+          f"end-of-run message; busy: the page's main-thread long tasks (> 50 ms) in "
+          f"that time; redrawn: to the last painted frame (the figure the ratio uses). "
           f"First-load goal <= {FIRST_LOAD_GOAL_S:.0f} s. "
           f"{'All goals met.' if all_ok else 'Some goals missed.'}")
     return 0
