@@ -17,8 +17,9 @@ lesson("pretrained")
 
 name = DEFAULT_NAME
 if LIMITS.allow_model_choice:
-    chosen = st.text_input("Model: a local directory or a Hugging Face name", key="pretrained_model",
-                           placeholder=f"{DEFAULT_NAME} (packaged, offline)", max_chars=300,
+    chosen = st.text_input("Model: a local directory or a Hugging Face name",
+                           key="pretrained_model", max_chars=300,
+                           placeholder=f"{DEFAULT_NAME} (packaged, offline)",
                            help="A BERT-style encoder, e.g. a folder saved with save_pretrained(). "
                                 "A hub name needs a network unless it is already in the cache.")
     name = chosen.strip() or DEFAULT_NAME
@@ -76,12 +77,13 @@ L = len(toks)
 grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer by layer
 per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
 small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
+panel = max(50, min(70 if small else 100, 600 // per_row))
 st.altair_chart(downloads.chart("model view", charts.head_grid(
-    grid, toks, toks, titles, columns=per_row, size=max(50, min(70 if small else 100, 600 // per_row)))
+    grid, toks, toks, titles, columns=per_row, size=panel)
     .configure_axis(labels=False, ticks=False)), key="chart_model_view")
 st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries down "
-           f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. ◀ marks the "
-           f"head in the detail below; its token labels are there.")
+           f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. ◀ marks "
+           f"the head in the detail below; its token labels are there.")
 
 st.subheader("Per-head statistics")
 stat = st.segmented_control("Statistic", list(STATISTICS), default="Entropy", key="stat",
@@ -148,9 +150,9 @@ left.altair_chart(downloads.chart("rollout", charts.heatmap(
     value_title="share", row_title="position", col_title="input token")), width="stretch",
     key="chart_rollout")
 right.markdown("A single head shows one step. **Attention rollout** (Abnar and Zuidema, 2020) "
-               "follows the flow through every layer: average each layer's heads into A, add the "
-               "residual path as ½A + ½I, and multiply the layers from the first up. Row i says how "
-               "much of each input token has reached position i by the last layer.")
+               "follows the flow through every layer: average each layer's heads into A, add "
+               "the residual path as ½A + ½I, and multiply the layers from the first up. Row i "
+               "says how much of each input token has reached position i by the last layer.")
 right.caption("Rollout of the full maps" + (", then special tokens hidden and rows renormalised."
                                             if hide else "; each row sums to 1."))
 

@@ -99,7 +99,8 @@ def main() -> None:
                 new.append(change(page, text))
                 change(page, sentence(tok, n, 0))
                 cached.append(change(page, text))
-            print(f"{n:>6} {statistics.median(new[1:]):>16.0f} {statistics.median(cached[1:]):>10.0f}")
+            print(f"{n:>6} {statistics.median(new[1:]):>16.0f} "
+                  f"{statistics.median(cached[1:]):>10.0f}")
         browser.close()
 
 

@@ -44,14 +44,16 @@ def run(name: str, text: str, max_tokens: int) -> tuple[PretrainedRun, pv.ModelV
 
 
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
-def shown(name: str, text: str, max_tokens: int, hide: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def shown(name: str, text: str, max_tokens: int,
+          hide: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The maps as drawn: (layers, H, L, L) weights and (L, L) rollout, with their tokens;
     with `hide`, special tokens dropped and rows renormalised."""
     _, v = run(name, text, max_tokens)
     if not hide or v.special.all():
         return v.weights, v.rollout, v.tokens
     tokens = [t for t, s in zip(v.tokens, v.special) if not s]
-    return pv.without_special(v.weights, v.special), pv.without_special(v.rollout, v.special), tokens
+    return (pv.without_special(v.weights, v.special), pv.without_special(v.rollout, v.special),
+            tokens)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
