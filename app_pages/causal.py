@@ -8,6 +8,7 @@ from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
 from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.display import show
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -38,20 +39,20 @@ toks = masked.tokens
 downloads = Downloads("causal")
 
 left, right = st.columns(2)
-left.altair_chart(downloads.chart("without mask", charts.heatmap(
+show(container=left, chart=downloads.chart("without mask", charts.heatmap(
     full.weights, toks, toks, title="Without the mask: every query sees every key",
     masked=~full.mask if pad else None, value_title="weight")), key="chart_full")
-right.altair_chart(downloads.chart("with causal mask", charts.heatmap(
+show(container=right, chart=downloads.chart("with causal mask", charts.heatmap(
     masked.weights, toks, toks, title="With the causal mask: query i sees keys 0..i",
     masked=~masked.mask, value_title="weight")), key="chart_causal")
 
 left, right = st.columns(2)
-left.altair_chart(downloads.chart("masked logits", charts.heatmap(
+show(container=left, chart=downloads.chart("masked logits", charts.heatmap(
     masked.logits, toks, toks, kind="scores", masked=~masked.mask,
     title="Masked logits: grey = −∞ (weight exactly 0)", value_title="logit")), key="chart_logits")
 not_yet = np.zeros_like(masked.mask)
 not_yet[step:] = True  # rows the model has not computed yet
-right.altair_chart(downloads.chart("generation", charts.heatmap(
+show(container=right, chart=downloads.chart("generation", charts.heatmap(
     np.where(not_yet, 0.0, masked.weights), toks, toks,
     title=f"Generation step {step}: rows 0..{step - 1} computed",
     masked=~masked.mask | not_yet, value_title="weight")), key="chart_generation")

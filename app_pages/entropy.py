@@ -9,6 +9,7 @@ from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
 from attention.dashboard.params import Param, bounded
 from attention.frames import series_frame, sweep_frame
+from attention.dashboard.display import show
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
@@ -44,7 +45,7 @@ m3.metric("Normalised", f"{(v.entropy / np.where(v.max_entropy > 0, v.max_entrop
 per_query = series_frame(v.entropy, toks, name="entropy")
 per_query["maximum"] = v.max_entropy
 title = "Entropy per query token" + (" (tick = ln(i + 1), the most row i can reach)" if causal else "")
-st.altair_chart(downloads.chart("entropy per query", charts.bars(
+show(chart=downloads.chart("entropy per query", charts.bars(
     per_query, y="entropy", title=title, y_title="entropy (nats)",
     reference=None if causal else float(np.log(L)), reference_label=f"ln {L} = {np.log(L):.3f}",
     per_row_max="maximum" if causal else None)), width="stretch", key="chart_entropy")
@@ -53,7 +54,7 @@ left, right = st.columns(2)
 sweep = compute.temperature_sweep(v, (c, int(d_k), causal), SWEEP)  # (n, L)
 curves = sweep_frame(np.array(SWEEP), {"mean over queries": sweep.mean(1), "most focused query": sweep.min(1),
                                        "most spread query": sweep.max(1)}, "temperature", "entropy")
-left.altair_chart(downloads.chart("entropy vs temperature", charts.lines(
+show(container=left, chart=downloads.chart("entropy vs temperature", charts.lines(
     curves, x="temperature", y="entropy", title="Entropy against temperature (this input)",
     x_title="temperature", y_title="entropy (nats)", log_x=True, reference=float(np.log(L)),
     reference_label=f"ln {L}", marker_x=float(temperature))), width="stretch", key="chart_sweep")
@@ -61,7 +62,7 @@ left.altair_chart(downloads.chart("entropy vs temperature", charts.lines(
 m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal)
 per_head = series_frame(m.entropy.mean(1), [f"head {h} · {k}" for h, k in enumerate(m.kinds)],
                         name="entropy")
-right.altair_chart(downloads.chart("entropy per head", charts.bars(
+show(container=right, chart=downloads.chart("entropy per head", charts.bars(
     per_head, y="entropy", title=f"Mean entropy per head ({c.heads} heads, temperature 1)",
     y_title="entropy (nats)", x_title="head", reference=float(np.log(L)),
     reference_label=f"ln {L}")), width="stretch", key="chart_heads")

@@ -10,6 +10,7 @@ from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran
 from attention.dashboard.params import Param, bounded, clamp_state
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame
+from attention.dashboard.display import show
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 
@@ -43,13 +44,13 @@ titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in rang
 st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W_K, W_V: "
            f"{c.d_model} × {c.d_model} each, split into {H} blocks of {m.d_head} columns; "
            f"W_O: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats (max ln {L} = {np.log(L):.3f}).")
-st.altair_chart(downloads.chart("heads", charts.head_grid(
+show(chart=downloads.chart("heads", charts.head_grid(
     m.weights, toks, toks, titles, masked=~mask if causal else None)), key="chart_heads")
 
 st.subheader("Focused or spread: entropy and distance per head")
 per_head = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")
 per_head["distance"] = m.mean_distance
-st.altair_chart(downloads.chart("entropy per head", charts.bars(
+show(chart=downloads.chart("entropy per head", charts.bars(
     per_head, y="entropy", title="Mean entropy per head (low = focused, high = global)",
     y_title="entropy (nats)", x_title="head", reference=float(np.log(L)),
     reference_label=f"ln {L} = {np.log(L):.3f}")), width="stretch", key="chart_head_entropy")
@@ -57,10 +58,10 @@ st.altair_chart(downloads.chart("entropy per head", charts.bars(
 st.subheader("Concatenate, then mix with W_O")
 left, right = st.columns(2)
 dims = [str(i) for i in range(m.concat.shape[1])]
-left.altair_chart(downloads.chart("concatenation", charts.heatmap(
+show(container=left, chart=downloads.chart("concatenation", charts.heatmap(
     m.concat, toks, dims, kind="scores", title=f"Concat(head_0 … head_{H - 1}): {L} × {c.d_model}",
     value_title="value", col_title="dimension (head by head)")), key="chart_concat")
-right.altair_chart(downloads.chart("output", charts.heatmap(
+show(container=right, chart=downloads.chart("output", charts.heatmap(
     m.output, toks, dims, kind="scores", title=f"Output = Concat · W_Oᵀ: {L} × {c.d_model}",
     value_title="output", col_title="dimension")), key="chart_output")
 
@@ -70,11 +71,11 @@ zoom_window(m.weights[a], toks, toks, masked=~mask if causal else None, title=f"
             key="zoom")
 left, right = st.columns(2)
 diff = m.weights[a] - m.weights[b]
-left.altair_chart(downloads.chart("difference", charts.heatmap(
+show(container=left, chart=downloads.chart("difference", charts.heatmap(
     diff, toks, toks, kind="scores", title=f"head {a} − head {b} (weights)",
     value_title="difference", masked=~mask if causal else None)), key="chart_difference")
 names = [f"head {h}" for h in range(H)]
-right.altair_chart(downloads.chart("similarity", charts.heatmap(
+show(container=right, chart=downloads.chart("similarity", charts.heatmap(
     m.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",
     value_title="similarity", row_title="head", col_title="head")), key="chart_similarity")
 

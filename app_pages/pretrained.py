@@ -10,6 +10,7 @@ from attention.dashboard.params import Param, bounded, clamp_state
 from attention.pretrained import DEFAULT_NAME
 from attention.pretrained_views import STATISTICS, stats_heat_table
 from attention.views import DEFAULT_TEXT
+from attention.dashboard.display import show
 
 c = shared()
 st.title("Pretrained model")
@@ -78,9 +79,9 @@ grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer
 per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
 small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
 panel = max(50, min(70 if small else 100, 600 // per_row))
-st.altair_chart(downloads.chart("model view", charts.head_grid(
-    grid, toks, toks, titles, columns=per_row, size=panel)
-    .configure_axis(labels=False, ticks=False)), key="chart_model_view")
+show(chart=downloads.chart("model view", charts.head_grid(
+    grid, toks, toks, titles, columns=per_row, size=panel, axis_labels=False)),
+    key="chart_model_view")
 st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries down "
            f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. ◀ marks "
            f"the head in the detail below; its token labels are there.")
@@ -90,7 +91,7 @@ stat = st.segmented_control("Statistic", list(STATISTICS), default="Entropy", ke
                             bind="query-params", required=True)
 stat = stat if stat in STATISTICS else "Entropy"
 column, meaning = STATISTICS[stat]
-st.altair_chart(downloads.chart("head statistics", stats_heat_table(
+show(chart=downloads.chart("head statistics", stats_heat_table(
     view.stats, column, title=f"{stat}: {meaning}", value_title=stat)),
     width="stretch", key="chart_head_stats")
 st.caption("Labels where the numbers say so: **previous-token** (≥ half the weight on the token "
@@ -117,21 +118,21 @@ except ValueError as e:
 if d is not None:
     dims = [str(i) for i in range(d.d_head)]
     left, right = st.columns(2)
-    left.altair_chart(downloads.chart("q", charts.heatmap(
+    show(container=left, chart=downloads.chart("q", charts.heatmap(
         d.q, d.tokens, dims, kind="scores", title=f"Queries q: {len(d.tokens)} × {d.d_head}",
         value_title="q", row_title="token", col_title="dimension")), width="stretch", key="chart_q")
-    right.altair_chart(downloads.chart("k", charts.heatmap(
+    show(container=right, chart=downloads.chart("k", charts.heatmap(
         d.k, d.tokens, dims, kind="scores", title=f"Keys k: {len(d.tokens)} × {d.d_head}",
         value_title="k", row_title="token", col_title="dimension")), width="stretch", key="chart_k")
     left, right = st.columns(2)
-    left.altair_chart(downloads.chart("scores", charts.heatmap(
+    show(container=left, chart=downloads.chart("scores", charts.heatmap(
         d.scores, d.tokens, d.tokens, kind="scores", title="1. Scores q·kᵀ",
         value_title="q·k")), width="stretch", key="chart_scores")
-    right.altair_chart(downloads.chart("logits", charts.heatmap(
+    show(container=right, chart=downloads.chart("logits", charts.heatmap(
         d.logits, d.tokens, d.tokens, kind="scores",
         title=f"2. Logits: scores × 1/√{d.d_head} = {d.scale:.4f}", value_title="logit")),
         width="stretch", key="chart_logits")
-    left.altair_chart(downloads.chart("weights", charts.heatmap(
+    show(container=left, chart=downloads.chart("weights", charts.heatmap(
         d.weights, d.tokens, d.tokens, kind="weights", title="3. Weights: softmax of each row",
         value_title="weight")), width="stretch", key="chart_weights")
     right.markdown(f"**From q and k to the weights**\n\n"
@@ -145,7 +146,7 @@ if d is not None:
 
 st.subheader("Attention rollout across layers")
 left, right = st.columns(2)
-left.altair_chart(downloads.chart("rollout", charts.heatmap(
+show(container=left, chart=downloads.chart("rollout", charts.heatmap(
     rollout, toks, toks, kind="weights", title=f"Rollout through all {layers} layers",
     value_title="share", row_title="position", col_title="input token")), width="stretch",
     key="chart_rollout")

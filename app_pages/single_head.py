@@ -9,6 +9,7 @@ from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran
 from attention.dashboard.params import Param, bounded, clamp_state
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame, sweep_frame
+from attention.dashboard.display import show
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -47,20 +48,20 @@ downloads = Downloads("single_head")
 st.subheader("1–4. The pipeline")
 left, right = st.columns(2)
 with left:
-    st.altair_chart(downloads.chart("scores", charts.heatmap(
+    show(chart=downloads.chart("scores", charts.heatmap(
         v.scores, toks, toks, kind="scores", title="1. Scores QKᵀ", value_title="q·k")),
         width="content", key="chart_scores")
-    st.altair_chart(downloads.chart("weights", charts.heatmap(
+    show(chart=downloads.chart("weights", charts.heatmap(
         v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
         masked=masked if causal else None, highlight_row=query, value_title="weight")),
         width="content", key="chart_weights")
 with right:
-    st.altair_chart(downloads.chart("logits", charts.heatmap(
+    show(chart=downloads.chart("logits", charts.heatmap(
         v.logits, toks, toks, kind="scores", masked=masked,
         title=f"2. Logits: scores {scale_txt} ÷ T={temperature:g}", value_title="logit",
         highlight_row=query)), width="content", key="chart_logits")
     dims = [str(i) for i in range(v.output.shape[1])]
-    st.altair_chart(downloads.chart("output", charts.heatmap(
+    show(chart=downloads.chart("output", charts.heatmap(
         v.output, toks, dims, kind="scores", title="4. Output: weights × V",
         value_title="output", col_title="dimension")), width="content", key="chart_output")
 
@@ -68,7 +69,7 @@ zoom_window(v.weights, toks, toks, masked=masked if causal else None, title="Wei
 
 st.subheader(f"Query {query}: “{toks[query]}”")
 row = series_frame(v.weights[query], toks, name="weight")
-st.altair_chart(downloads.chart("query row", charts.bars(
+show(chart=downloads.chart("query row", charts.bars(
     row, y="weight", title=f"Where “{toks[query]}” looks (row {query} of the weights)",
     y_title="weight", x_title="key token")), width="stretch", key="chart_query_row")
 st.caption(f"Row sum = {v.weights[query].sum():.4f}; entropy = {v.entropy[query]:.3f} nats "
@@ -79,12 +80,12 @@ exp = compute.scaling_experiment(c.seed)
 a, b = st.columns(2)
 var = sweep_frame(exp.d_k, {"q·k (unscaled)": exp.var_unscaled, "q·k / √d_k": exp.var_scaled},
                   "d_k", "variance")
-a.altair_chart(downloads.chart("variance vs d_k", charts.lines(
+show(container=a, chart=downloads.chart("variance vs d_k", charts.lines(
     var, x="d_k", y="variance", title="Variance of q·k for q, k ~ N(0, I)", x_title="d_k",
     y_title="variance", log_x=True, marker_x=float(d_k))), width="stretch", key="chart_variance")
 sat = sweep_frame(exp.d_k, {"unscaled": exp.max_weight_unscaled, "scaled by 1/√d_k": exp.max_weight_scaled},
                   "d_k", "largest weight")
-b.altair_chart(downloads.chart("saturation vs d_k", charts.lines(
+show(container=b, chart=downloads.chart("saturation vs d_k", charts.lines(
     sat, x="d_k", y="largest weight", title="Softmax saturation over 8 keys: mean largest weight",
     x_title="d_k", y_title="largest weight", log_x=True, reference=1 / 8,
     reference_label="uniform 1/8", marker_x=float(d_k))), width="stretch", key="chart_saturation")

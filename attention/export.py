@@ -9,18 +9,23 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from .charts import Chart
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict:
-    """The Vega-Lite spec, whatever the row count (Altair refuses > 5000 rows by default)."""
+
+def chart_spec(chart: "alt.TopLevelMixin | Chart") -> dict:
+    """The self-contained Vega-Lite spec of a `Chart` or an Altair chart, whatever its row
+    count (Altair refuses > 5000 rows by default)."""
+    if isinstance(chart, Chart):
+        return chart.to_dict()
     with alt.data_transformers.disable_max_rows():
         return chart.to_dict()
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+def chart_png(chart: "alt.TopLevelMixin | Chart", scale: float = 2.0) -> bytes:
     return vlc.vegalite_to_png(chart_spec(chart), scale=scale)
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> bytes:
+def chart_svg(chart: "alt.TopLevelMixin | Chart") -> bytes:
     return vlc.vegalite_to_svg(chart_spec(chart)).encode("utf-8")
 
 

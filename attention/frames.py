@@ -24,9 +24,9 @@ def matrix_frame(values: np.ndarray, rows: list[str], cols: list[str],
                  row_name: str = "query", col_name: str = "key") -> pd.DataFrame:
     """Long frame of a (L, S) or (H, L, S) matrix.
 
-    Columns: [head,] {row_name}, {col_name} (positions), {row_name}_token,
-    {col_name}_token (unique labels), value (0 where masked), masked (bool), text
-    (the exact value, or "masked (−∞)"). Never NaN: non-finite entries count as masked.
+    Columns: [head, head_index,] {row_name}, {col_name} (positions), {row_name}_token,
+    {col_name}_token (unique labels), value (0 where masked), masked (bool).
+    Never NaN: non-finite entries count as masked.
 
     Args:
         values: (L, S) or (H, L, S).
@@ -42,14 +42,11 @@ def matrix_frame(values: np.ndarray, rows: list[str], cols: list[str],
         m = m | np.broadcast_to(masked, v.shape)
     rl, cl = axis_labels(rows), axis_labels(cols)
     h_idx, r_idx, c_idx = (a.ravel() for a in np.indices((H, L, S)))
-    flat = np.where(m, 0.0, v).ravel()
-    mflat = m.ravel()
-    text = np.where(mflat, "masked (−∞)", np.char.mod("%.4f", flat))
     data = {
         row_name: r_idx, col_name: c_idx,
         f"{row_name}_token": np.asarray(rl, dtype=object)[r_idx],
         f"{col_name}_token": np.asarray(cl, dtype=object)[c_idx],
-        "value": flat, "masked": mflat, "text": text,
+        "value": np.where(m, 0.0, v).ravel(), "masked": m.ravel(),
     }
     frame = pd.DataFrame(data)
     if values.ndim == 3:

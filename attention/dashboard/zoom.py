@@ -7,6 +7,7 @@ import streamlit as st
 
 from .. import charts
 from .params import bounded, clamp_state
+from .display import show
 
 WINDOW = 24  # rows and columns shown: small enough for rect marks with tooltips
 
@@ -28,7 +29,7 @@ def zoom_window(values: np.ndarray, rows: list[str], cols: list[str], *, kind: s
         q0 = bounded(q0, 0, max(L - WINDOW, 0), 0)
         k0 = bounded(k0, 0, max(S - WINDOW, 0), 0)
         rs, cs = slice(q0, q0 + WINDOW), slice(k0, k0 + WINDOW)
-        st.altair_chart(charts.heatmap(
+        show(chart=charts.heatmap(
             values[rs, cs], rows[rs], cols[cs], kind=kind,
             masked=None if masked is None else masked[rs, cs],
             title=f"{title}: queries {q0}–{q0 + WINDOW - 1}, keys {k0}–{k0 + WINDOW - 1}"),
