@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench chromium clean
+.PHONY: run test bench chromium clean workshop load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 # PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no tracebacks,
 # no model by path or hub name); see attention/settings.py and README "Hosting a demo".
 PROFILE ?= $(or $(ATTENTION_PROFILE),local)
-HOSTED_FLAGS := --client.showErrorDetails none --server.fileWatcherType none --server.headless true
+HOSTED_FLAGS := --client.showErrorDetails none --server.headless true
 run: $(VENV)/.runtime
 	ATTENTION_PROFILE=$(PROFILE) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/streamlit run streamlit_app.py $(if $(filter hosted,$(PROFILE)),$(HOSTED_FLAGS))
@@ -39,6 +39,15 @@ test: $(VENV)/.dev chromium
 
 bench: $(VENV)/.dev chromium
 	$(BIN)/python bench/core.py
+
+# Workshop: one Streamlit process per core behind HAProxy, sticky sessions (deploy/README.md).
+workshop: $(VENV)/.runtime
+	ATTENTION_PROFILE=$(PROFILE) deploy/workshop.sh $(ARGS)
+
+# Load test against a running server (make run / make workshop): 1, 10, 30 simulated students.
+LOAD_URL ?= http://127.0.0.1:8501/multi_head?tokens=64&heads=8
+load: $(VENV)/.dev
+	$(BIN)/python bench/load.py "$(LOAD_URL)" -n 1,10,30 -d 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

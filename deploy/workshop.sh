@@ -182,7 +182,7 @@ trap 'exit 143' TERM
 secret="${STREAMLIT_SERVER_COOKIE_SECRET:-$("$PY" -c 'import secrets; print(secrets.token_hex(32))')}"
 for p in "${local_ports[@]}"; do
   st_cmd "$p"
-  OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads \
+  OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads ATTENTION_TORCH_THREADS=$threads \
   STREAMLIT_SERVER_COOKIE_SECRET=$secret HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
     "${cmd[@]}" >"$run_dir/streamlit-$p.log" 2>&1 &
   pids+=($!)
