@@ -31,7 +31,9 @@ SCRIPT_TIMEOUT_MS = 90_000
 # run so short that React renders only its end.)
 RUN_COUNTER_JS = """
 (() => {
-  const s = window.__runs = {done: 0, serverRunning: false};
+  const s = window.__runs = {done: 0, serverRunning: false, lastMutation: 0};
+  new MutationObserver(() => { s.lastMutation = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   const fields = (b, start, end, visit) => {
     let i = start;
     const varint = () => {
@@ -70,11 +72,13 @@ RUN_COUNTER_JS = """
   };
 })();
 """
+# Done: a run ended after `done` runs, the app shows notRunning, and React has
+# finished rendering what the run sent (no DOM change for 250 ms).
 RUN_DONE_JS = """
 (done) => {
-  const app = document.querySelector('[data-testid=stApp]');
-  return window.__runs.done > done && app
-    && app.getAttribute('data-test-script-state') === 'notRunning';
+  const s = window.__runs, app = document.querySelector('[data-testid=stApp]');
+  return s.done > done && app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && performance.now() - s.lastMutation > 250;
 }
 """
 
@@ -172,7 +176,7 @@ def wait_for_run(page, mark: int | None = None) -> None:
     """Wait for the script to finish: on a fresh page, its first run; after a change,
     a run that ended after `mark` (from run_mark, taken before the change)."""
     page.wait_for_function(RUN_DONE_JS, arg=0 if mark is None else mark,
-                           timeout=SCRIPT_TIMEOUT_MS)
+                           timeout=SCRIPT_TIMEOUT_MS, polling=50)
     # Elements of the previous run fade out ("stale") until the new run replaces them.
     page.wait_for_function("() => !document.querySelector('[data-stale=true]')",
                            timeout=SCRIPT_TIMEOUT_MS)

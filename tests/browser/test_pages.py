@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ROOT, SCRIPT_TIMEOUT_MS, run_mark, wait_for_run
 
@@ -72,7 +73,7 @@ def test_page_opens_from_a_direct_link(open_app, path):
     page = open_app(path)
     assert_no_exception(page)
     # The entry file ran too (the shared sidebar), not the page on its own.
-    assert sidebar_input(page, "Seed").is_visible()
+    expect(sidebar_input(page, "Seed")).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
     wait_for_a_drawn_chart(page)
     assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
     assert_no_exception(page)
@@ -85,7 +86,7 @@ def test_changing_seed_redraws_a_chart(open_app, path):
     page.wait_for_timeout(300)  # let the last draws land
     before = chart_signatures(page)
     set_number(page, "Seed", 12345)
-    assert sidebar_input(page, "Seed").input_value() == "12345"
+    expect(sidebar_input(page, "Seed")).to_have_value("12345")
     assert "seed=12345" in page.url  # Seed is bound to the URL
     page.wait_for_function(
         "before => { const now = (" + CHART_SIGNATURES_JS + ")();"
@@ -96,8 +97,8 @@ def test_changing_seed_redraws_a_chart(open_app, path):
 
 def test_link_with_parameters_sets_the_widgets(open_app):
     page = open_app("/multi_head?heads=2&seed=7")
-    assert sidebar_input(page, "Heads").input_value() == "2"
-    assert sidebar_input(page, "Seed").input_value() == "7"
+    expect(sidebar_input(page, "Heads")).to_have_value("2", timeout=SCRIPT_TIMEOUT_MS)
+    expect(sidebar_input(page, "Seed")).to_have_value("7", timeout=SCRIPT_TIMEOUT_MS)
     wait_for_a_drawn_chart(page)
     assert_no_exception(page)
 
@@ -106,6 +107,7 @@ def test_link_values_are_clamped(open_app):
     """Out-of-range values from a URL are clamped, never an exception."""
     page = open_app("/single_head?seed=-5&heads=999")
     assert_no_exception(page)
+    expect(sidebar_input(page, "Seed")).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
     assert int(sidebar_input(page, "Seed").input_value()) >= 0
     assert 1 <= int(sidebar_input(page, "Heads").input_value()) <= 16
     wait_for_a_drawn_chart(page)
