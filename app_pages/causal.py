@@ -41,21 +41,21 @@ downloads = Downloads("causal")
 left, right = st.columns(2)
 show(container=left, chart=downloads.chart("without mask", charts.heatmap(
     full.weights, toks, toks, title="Without the mask: every query sees every key",
-    masked=~full.mask if pad else None, value_title="weight")), key="chart_full")
+    masked=~full.mask if pad else None, value_title="weight")), width="stretch", key="chart_full")
 show(container=right, chart=downloads.chart("with causal mask", charts.heatmap(
     masked.weights, toks, toks, title="With the causal mask: query i sees keys 0..i",
-    masked=~masked.mask, value_title="weight")), key="chart_causal")
+    masked=~masked.mask, value_title="weight")), width="stretch", key="chart_causal")
 
 left, right = st.columns(2)
 show(container=left, chart=downloads.chart("masked logits", charts.heatmap(
     masked.logits, toks, toks, kind="scores", masked=~masked.mask,
-    title="Masked logits: grey = −∞ (weight exactly 0)", value_title="logit")), key="chart_logits")
+    title="Masked logits: grey = −∞ (weight exactly 0)", value_title="logit")), width="stretch", key="chart_logits")
 not_yet = np.zeros_like(masked.mask)
 not_yet[step:] = True  # rows the model has not computed yet
 show(container=right, chart=downloads.chart("generation", charts.heatmap(
     np.where(not_yet, 0.0, masked.weights), toks, toks,
     title=f"Generation step {step}: rows 0..{step - 1} computed",
-    masked=~masked.mask | not_yet, value_title="weight")), key="chart_generation")
+    masked=~masked.mask | not_yet, value_title="weight")), width="stretch", key="chart_generation")
 st.caption(f"Row {step - 1} (“{toks[step - 1]}”) attends over {int(masked.mask[step - 1].sum())} keys. "
            "Rows above it are unchanged by every later step: a model can cache their keys and values.")
 

@@ -60,10 +60,10 @@ left, right = st.columns(2)
 dims = [str(i) for i in range(m.concat.shape[1])]
 show(container=left, chart=downloads.chart("concatenation", charts.heatmap(
     m.concat, toks, dims, kind="scores", title=f"Concat(head_0 … head_{H - 1}): {L} × {c.d_model}",
-    value_title="value", col_title="dimension (head by head)")), key="chart_concat")
+    value_title="value", col_title="dimension (head by head)")), width="stretch", key="chart_concat")
 show(container=right, chart=downloads.chart("output", charts.heatmap(
     m.output, toks, dims, kind="scores", title=f"Output = Concat · W_Oᵀ: {L} × {c.d_model}",
-    value_title="output", col_title="dimension")), key="chart_output")
+    value_title="output", col_title="dimension")), width="stretch", key="chart_output")
 
 st.subheader("Two heads compared, and how alike all heads are")
 a, b = bounded(head_a, 0, H - 1, 0), bounded(head_b, 0, H - 1, 0)
@@ -73,11 +73,11 @@ left, right = st.columns(2)
 diff = m.weights[a] - m.weights[b]
 show(container=left, chart=downloads.chart("difference", charts.heatmap(
     diff, toks, toks, kind="scores", title=f"head {a} − head {b} (weights)",
-    value_title="difference", masked=~mask if causal else None)), key="chart_difference")
+    value_title="difference", masked=~mask if causal else None)), width="stretch", key="chart_difference")
 names = [f"head {h}" for h in range(H)]
 show(container=right, chart=downloads.chart("similarity", charts.heatmap(
     m.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",
-    value_title="similarity", row_title="head", col_title="head")), key="chart_similarity")
+    value_title="similarity", row_title="head", col_title="head")), width="stretch", key="chart_similarity")
 
 question("multi_head")
 downloads.array("weights", m.weights)

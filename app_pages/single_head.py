@@ -50,20 +50,20 @@ left, right = st.columns(2)
 with left:
     show(chart=downloads.chart("scores", charts.heatmap(
         v.scores, toks, toks, kind="scores", title="1. Scores QKᵀ", value_title="q·k")),
-        width="content", key="chart_scores")
+        width="stretch", key="chart_scores")
     show(chart=downloads.chart("weights", charts.heatmap(
         v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
         masked=masked if causal else None, highlight_row=query, value_title="weight")),
-        width="content", key="chart_weights")
+        width="stretch", key="chart_weights")
 with right:
     show(chart=downloads.chart("logits", charts.heatmap(
         v.logits, toks, toks, kind="scores", masked=masked,
         title=f"2. Logits: scores {scale_txt} ÷ T={temperature:g}", value_title="logit",
-        highlight_row=query)), width="content", key="chart_logits")
+        highlight_row=query)), width="stretch", key="chart_logits")
     dims = [str(i) for i in range(v.output.shape[1])]
     show(chart=downloads.chart("output", charts.heatmap(
         v.output, toks, dims, kind="scores", title="4. Output: weights × V",
-        value_title="output", col_title="dimension")), width="content", key="chart_output")
+        value_title="output", col_title="dimension")), width="stretch", key="chart_output")
 
 zoom_window(v.weights, toks, toks, masked=masked if causal else None, title="Weights", key="zoom")
 
@@ -76,7 +76,7 @@ st.caption(f"Row sum = {v.weights[query].sum():.4f}; entropy = {v.entropy[query]
            f"of at most {v.max_entropy[query]:.3f}.")
 
 st.subheader("Why √d_k?")
-exp = compute.scaling_experiment(c.seed)
+exp = compute.scaling_experiment()
 a, b = st.columns(2)
 var = sweep_frame(exp.d_k, {"q·k (unscaled)": exp.var_unscaled, "q·k / √d_k": exp.var_scaled},
                   "d_k", "variance")

@@ -27,8 +27,9 @@ from .frames import matrix_frame
 from .raster import HIGHLIGHT_COLOR, MASK_COLOR
 
 TABLE = "table"  # the one named dataset of every chart
-# Above this many cells per chart, rect marks cost the browser more than a rerun.
-RECT_MAX_CELLS = 4096
+# Above this many cells per chart, rect marks cost the browser more than a rerun
+# (measured with bench/browser.py: 64 x 64 rect maps took ~580 ms of drawing, images ~50 ms).
+RECT_MAX_CELLS = 1024
 TEXT_MAX_SIDE = 12  # write the numbers in the cells up to 12 x 12
 # Streamlit sizes Vega-Lite charts with autosize "fit": width and height include the axes,
 # titles and legend. These margins keep the plot area itself near the size asked for.
@@ -65,6 +66,8 @@ def _named() -> alt.Data:
 def _spec(chart: alt.TopLevelMixin) -> dict:
     spec = chart.to_dict()
     spec.pop("$schema", None)
+    # Canvas draws many marks faster than SVG; tooltips work the same.
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return spec
 
 
@@ -182,7 +185,7 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
         axis_labels: False hides the token labels and ticks of every panel (thumbnails).
     """
     H, L, S = weights.shape
-    size = size or side_px(max(L, S), lo=110, hi=150, per=18)
+    size = size or side_px(max(L, S), lo=100, hi=140, per=18)
     domain = colour_domain(kind, weights)
     if L * S * H > RECT_MAX_CELLS:
         from .raster import raster_head_grid
@@ -207,10 +210,11 @@ def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: i
         tooltip=[alt.Tooltip("head:N"), alt.Tooltip("query_token:N", title="query"),
                  alt.Tooltip("key_token:N", title="key"), alt.Tooltip("text:N", title=kind)],
     ).properties(width=size, height=size)
+    # Shared x and y scales: token labels only on the outer panels, so the grid stays narrow.
     grid = alt.layer(rect, data=_named()).facet(
         facet=alt.Facet("head:N", sort=alt.EncodingSortField("head_index", op="min"), title=None),
         columns=columns,
-    ).resolve_scale(x="independent", y="independent")
+    )
     return _spec(grid if axis_labels else grid.configure_axis(labels=False, ticks=False))
 
 

@@ -56,14 +56,26 @@ def js_divergence(p: Tensor, q: Tensor, dim: int = -1) -> Tensor:
 def head_similarity(weights: Tensor) -> Tensor:
     """How alike every pair of heads attends: 1 - mean JS divergence over query rows.
 
+    Uses JSD(p, q) = H((p + q) / 2) - (H(p) + H(q)) / 2, so each head's own entropy is
+    computed once and each pair costs one mixture, for the upper triangle only.
+
     Args:
         weights: (H, Lq, Lk) one map per head.
     Returns:
-        (H, H) similarity in [0, 1], 1 on the diagonal.
+        (H, H) similarity in [0, 1], 1 on the diagonal, symmetric.
     """
-    p = weights[:, None]  # (H, 1, Lq, Lk)
-    q = weights[None, :]  # (1, H, Lq, Lk)
-    return 1.0 - js_divergence(p, q).mean(dim=-1)  # (H, H, Lq) -> (H, H)
+    H = weights.shape[0]
+    w = weights.float()
+    plogp = torch.special.xlogy(w, w).sum(-1)  # (H, Lq): -H(p) per row
+    sim = torch.eye(H)
+    for a in range(H - 1):
+        m = 0.5 * (w[a] + w[a + 1:])  # (H-a-1, Lq, Lk) mixtures with every later head
+        mlogm = torch.special.xlogy(m, m).sum(-1)  # (H-a-1, Lq): -H(m)
+        jsd = (0.5 * (plogp[a] + plogp[a + 1:]) - mlogm) / math.log(2)  # bits, (H-a-1, Lq)
+        row = 1.0 - jsd.clamp(0.0, 1.0).mean(-1).cpu()  # (H-a-1,)
+        sim[a, a + 1:] = row
+        sim[a + 1:, a] = row
+    return sim
 
 
 @dataclass(frozen=True)

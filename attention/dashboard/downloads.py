@@ -29,27 +29,30 @@ class Downloads:
         self.arrays.append((name, values, rows, cols))
 
     def panel(self) -> None:
+        """One picker and one button (few elements per rerun); bytes are made on click."""
+        items = {f"Chart: {name}": ("chart", chart) for name, chart in self.charts}
+        items.update({f"Tensor: {name} {tuple(values.shape)}": ("array", (values, rows, cols))
+                      for name, values, rows, cols in self.arrays})
         with st.expander("Downloads: charts as PNG / SVG, tensors as CSV / NPY"):
-            for name, chart in self.charts:
-                slug = _slug(name)
-                a, b, c = st.columns([3, 1, 1])
-                a.write(name)
-                b.download_button("PNG", data=lambda ch=chart: export.chart_png(ch),
-                                  file_name=f"{self.page}-{slug}.png", mime="image/png",
-                                  key=f"dl-{self.page}-{slug}-png", on_click="ignore")
-                c.download_button("SVG", data=lambda ch=chart: export.chart_svg(ch),
-                                  file_name=f"{self.page}-{slug}.svg", mime="image/svg+xml",
-                                  key=f"dl-{self.page}-{slug}-svg", on_click="ignore")
-            for name, values, rows, cols in self.arrays:
-                slug = _slug(name)
-                a, b, c = st.columns([3, 1, 1])
-                a.write(f"{name} `{tuple(values.shape)}`")
-                b.download_button("CSV", data=lambda v=values, r=rows, k=cols: export.array_csv(v, r, k),
-                                  file_name=f"{self.page}-{slug}.csv", mime="text/csv",
-                                  key=f"dl-{self.page}-{slug}-csv", on_click="ignore")
-                c.download_button("NPY", data=lambda v=values: export.array_npy(v),
-                                  file_name=f"{self.page}-{slug}.npy", mime="application/octet-stream",
-                                  key=f"dl-{self.page}-{slug}-npy", on_click="ignore")
+            a, b, c = st.columns([3, 2, 1], vertical_alignment="bottom")
+            label = a.selectbox("What", list(items), key=f"dl-{self.page}-what")
+            kind, payload = items.get(label, next(iter(items.values())))
+            formats = ["PNG", "SVG"] if kind == "chart" else ["CSV", "NPY"]
+            fmt = b.radio("Format", formats, horizontal=True, key=f"dl-{self.page}-{kind}-format")
+            name = f"{self.page}-{_slug(label.split(': ', 1)[1].split(' (')[0])}.{fmt.lower()}"
+            c.download_button("Download", data=lambda: _bytes(kind, fmt, payload), file_name=name,
+                              mime=_MIME[fmt], key=f"dl-{self.page}-button", on_click="ignore")
+
+
+_MIME = {"PNG": "image/png", "SVG": "image/svg+xml", "CSV": "text/csv",
+         "NPY": "application/octet-stream"}
+
+
+def _bytes(kind: str, fmt: str, payload) -> bytes:
+    if kind == "chart":
+        return export.chart_png(payload) if fmt == "PNG" else export.chart_svg(payload)
+    values, rows, cols = payload
+    return export.array_csv(values, rows, cols) if fmt == "CSV" else export.array_npy(values)
 
 
 def _slug(name: str) -> str:

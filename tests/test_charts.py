@@ -1,0 +1,118 @@
+"""Frames, charts and exports: the specs have the right fields, domains and panels."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from attention import charts, export
+from attention.frames import ZWSP, axis_labels, matrix_frame
+
+TOKS = ["The", "cat", "sat", "on", "the", "mat", ".", "the"]
+rng = np.random.default_rng(0)
+
+
+def _weights(L=8, S=8):
+    x = rng.normal(size=(L, S))
+    return np.exp(x) / np.exp(x).sum(1, keepdims=True)
+
+
+def test_axis_labels_are_unique_but_look_like_the_tokens():
+    labels = axis_labels(TOKS)
+    assert len(set(labels)) == len(labels)
+    assert [t.replace(ZWSP, "") for t in labels] == TOKS
+
+
+def test_matrix_frame_is_long_and_never_nan():
+    v = _weights()
+    v[0, 3] = -np.inf
+    mask = np.zeros((8, 8), bool)
+    mask[1, 2] = True
+    f = matrix_frame(v, TOKS, TOKS, mask)
+    assert len(f) == 64 and list(f.columns[:2]) == ["query", "key"]
+    assert f["value"].notna().all() and np.isfinite(f["value"]).all()
+    assert f.set_index(["query", "key"]).loc[(0, 3), "masked"]
+    assert f.set_index(["query", "key"]).loc[(1, 2), "masked"]
+    assert f.set_index(["query", "key"]).loc[(4, 5), "value"] == pytest.approx(v[4, 5])
+
+
+def test_three_dimensional_frame_has_heads():
+    f = matrix_frame(np.stack([_weights(), _weights()]), TOKS, TOKS, head=np.array(["a", "b"]))
+    assert set(f["head"]) == {"a", "b"} and len(f) == 128
+
+
+def test_weights_heatmap_is_rect_viridis_on_unit_domain():
+    c = charts.heatmap(_weights(), TOKS, TOKS, title="w")
+    rect = c.spec["layer"][0]
+    assert rect["mark"]["type"] == "rect"
+    scale = rect["encoding"]["color"]["scale"]
+    assert scale == {"scheme": "viridis", "domain": [0.0, 1.0]}
+    assert rect["encoding"]["x"]["field"] == "key_token" and rect["encoding"]["y"]["field"] == "query_token"
+    assert c.spec["data"] == {"name": charts.TABLE} and len(c.data) == 64
+
+
+def test_scores_heatmap_is_diverging_and_symmetric():
+    v = rng.normal(size=(8, 8)) * 3.3
+    scale = charts.heatmap(v, TOKS, TOKS, kind="scores").spec["layer"][0]["encoding"]["color"]["scale"]
+    lo, hi = scale["domain"]
+    assert scale["domainMid"] == 0 and lo == -hi and hi >= np.abs(v).max()
+
+
+@pytest.mark.parametrize("m, nice", [(0.3, 0.5), (1.0, 1.0), (1.01, 2.0), (4.2, 5.0), (17, 20), (0, 1)])
+def test_nice_domain(m, nice):
+    assert charts.nice_domain(np.array([m, -m / 2])) == (-nice, nice)
+
+
+def test_spec_is_the_same_when_only_the_numbers_change():
+    a = charts.heatmap(_weights(), TOKS, TOKS, title="w")
+    b = charts.heatmap(_weights(), TOKS, TOKS, title="w")
+    assert a.spec == b.spec and not a.data.equals(b.data)
+
+
+def test_big_maps_become_images_with_their_data_inline():
+    c = charts.heatmap(_weights(64, 64), [str(i) for i in range(64)], [str(i) for i in range(64)])
+    assert c.data is None
+    text = json.dumps(c.spec)
+    assert '"image"' in text and "data:image/png;base64," in text
+
+
+def test_masked_cells_are_grey_not_a_colour():
+    colour = charts.heatmap(_weights(), TOKS, TOKS, masked=np.triu(np.ones((8, 8), bool), 1)
+                            ).spec["layer"][0]["encoding"]["color"]
+    assert colour["condition"]["test"] == "datum.masked"
+    assert colour["condition"]["value"] == charts.MASK_COLOR
+
+
+def test_head_grid_has_one_panel_per_head_on_a_shared_scale():
+    w = np.stack([_weights() for _ in range(4)])
+    c = charts.head_grid(w, TOKS, TOKS, [f"head {h}" for h in range(4)], columns=4)
+    assert c.spec["columns"] == 4 and c.spec["facet"]["field"] == "head"
+    assert c.data["head"].nunique() == 4
+    assert c.spec["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+
+
+def test_chart_exports_to_png_and_svg():
+    c = charts.heatmap(_weights(), TOKS, TOKS, title="w")
+    assert export.chart_png(c, scale=1).startswith(b"\x89PNG")
+    svg = export.chart_svg(c).decode()
+    assert svg.startswith("<svg") and "cat" in svg
+
+
+def test_big_grid_exports_beyond_altairs_row_limit():
+    w = np.stack([_weights(40, 40) for _ in range(4)])  # 6400 cells: more than Altair's 5000
+    c = charts.head_grid(w, [str(i) for i in range(40)], [str(i) for i in range(40)],
+                         [f"h{h}" for h in range(4)])
+    assert export.chart_png(c, scale=1).startswith(b"\x89PNG")
+
+
+def test_arrays_export_as_csv_and_npy_without_pickle():
+    v = _weights()
+    csv = export.array_csv(v, TOKS, TOKS).decode()
+    assert csv.splitlines()[0].count(",") == 8 and csv.splitlines()[1].startswith("The,")
+    back = np.load(io.BytesIO(export.array_npy(v)), allow_pickle=False)
+    np.testing.assert_array_equal(back, v)
+    long = export.array_csv(np.stack([v, v])).decode().splitlines()
+    assert long[0] == "head,row,col,value" and len(long) == 129
