@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,17 @@ def noop_server():
             proc.kill()
 
 
+def in_own_thread(fn, *args):
+    """Run fn in a fresh thread: the load tool calls asyncio.run, which refuses to start
+    inside a thread whose event loop is already running (Playwright's sync API leaves one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def test_two_sessions_rerun_without_errors(noop_server):
     url, pid = noop_server
-    r = load.main([f"{url}/", "--sessions", "2", "--duration", "4", "--interval", "1",
-                   "--ramp", "0", "--rerun-timeout", "20"])
+    r = in_own_thread(load.main, [f"{url}/", "--sessions", "2", "--duration", "4", "--interval",
+                                  "1", "--ramp", "0", "--rerun-timeout", "20"])
     assert r["errors"] == 0, r["error_samples"]
     assert r["loads"] == 2
     assert r["reruns"] > 0
@@ -66,7 +74,7 @@ def test_two_sessions_rerun_without_errors(noop_server):
 
 def test_refuses_non_loopback():
     with pytest.raises(SystemExit):
-        load.main(["http://192.0.2.1:8501/", "--sessions", "1", "--duration", "1"])
+        in_own_thread(load.main, ["http://192.0.2.1:8501/", "--sessions", "1", "--duration", "1"])
 
 
 def test_percentile_nearest_rank():
