@@ -52,8 +52,8 @@ show(chart=downloads.chart("entropy per query", charts.bars(
 
 left, right = st.columns(2)
 sweep = compute.temperature_sweep(v, (c, int(d_k), causal), SWEEP)  # (n, L)
-curves = sweep_frame(np.array(SWEEP), {"mean over queries": sweep.mean(1), "most focused query": sweep.min(1),
-                                       "most spread query": sweep.max(1)}, "temperature", "entropy")
+curves = sweep_frame(np.array(SWEEP), {"mean": sweep.mean(1), "most focused": sweep.min(1),
+                                       "most spread": sweep.max(1)}, "temperature", "entropy")
 show(container=left, chart=downloads.chart("entropy vs temperature", charts.lines(
     curves, x="temperature", y="entropy", title="Entropy against temperature (this input)",
     x_title="temperature", y_title="entropy (nats)", log_x=True, reference=float(np.log(L)),

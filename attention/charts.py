@@ -119,7 +119,7 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
                                highlight_row=row)
         return Chart(chart.to_dict(validate=False))
     spec = _rect_template(kind, domain, title, value_title, row_title, col_title, width, height,
-                          max(L, S) <= TEXT_MAX_SIDE, row)
+                          max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24)
     return Chart(spec, matrix_frame(values, rows, cols, masked))
 
 
@@ -133,13 +133,14 @@ def _scale(kind: str, domain: tuple[float, float]) -> alt.Scale:
     return alt.Scale(scheme="redblue", domain=list(domain), domainMid=0)
 
 
-def _axes(row_title: str | None, col_title: str | None, labels: bool = True) -> dict:
-    # Every label drawn (no overlap thinning): rect charts only hold small grids.
+def _axes(row_title: str | None, col_title: str | None, labels: bool = True,
+          thin_x: bool = False, thin_y: bool = False) -> dict:
+    """Token axes; every label drawn unless `labels` is False or that axis is `thin_*`."""
     return dict(
         x=alt.X("key_token:O", sort=alt.EncodingSortField("key", op="min"), title=col_title,
-                axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=not labels)),
+                axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=thin_x or not labels)),
         y=alt.Y("query_token:O", sort=alt.EncodingSortField("query", op="min"), title=row_title,
-                axis=alt.Axis(labelLimit=90, labelOverlap=not labels)),
+                axis=alt.Axis(labelLimit=90, labelOverlap=thin_y or not labels)),
     )
 
 
@@ -149,12 +150,12 @@ _TOOLTIP_TEXT = "datum.masked ? 'masked (−∞)' : format(datum.value, '.4f')"
 @functools.lru_cache(maxsize=_TEMPLATES)
 def _rect_template(kind: str, domain: tuple[float, float], title: str, value_title: str,
                    row_title: str, col_title: str, width: int, height: int, text: bool,
-                   highlight_row: int | None) -> dict:
+                   highlight_row: int | None, thin_x: bool = False, thin_y: bool = False) -> dict:
     """Rect marks over a `matrix_frame`; a click on a cell highlights its query row."""
     row = alt.selection_point(name="query_row", fields=["query"], on="click", clear="dblclick")
     colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
               .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=value_title)))
-    base = alt.Chart(_named()).encode(**_axes(row_title, col_title))
+    base = alt.Chart(_named()).encode(**_axes(row_title, col_title, thin_x=thin_x, thin_y=thin_y))
     rect = base.mark_rect().transform_calculate(text=_TOOLTIP_TEXT).encode(
         color=colour,
         opacity=alt.when(row).then(alt.value(1.0)).otherwise(alt.value(0.35)),
