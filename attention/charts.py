@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import matrix_frame
-from .raster import HIGHLIGHT_COLOR, MASK_COLOR
+from .raster import HIGHLIGHT_COLOR, MASK_COLOR, image_row, raster_head_grid, raster_heatmap
 
 TABLE = "table"  # the one named dataset of every chart
 # Above this many cells per chart, rect marks cost the browser more than a rerun
@@ -112,15 +112,56 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
     domain = colour_domain(kind, values)
     row = None if highlight_row is None else int(highlight_row)
     if L * S > RECT_MAX_CELLS:
-        from .raster import raster_heatmap
-        chart = raster_heatmap(values, rows, cols, scheme=_scheme(kind), domain=domain,
-                               title=title, value_title=value_title, masked=masked,
-                               size=(width, height), row_title=row_title, col_title=col_title,
-                               highlight_row=row)
-        return Chart(chart.to_dict(validate=False))
+        spec = _raster_template(L, S, tuple(rows), tuple(cols), _scheme(kind), domain, title,
+                                value_title, (width, height), row_title, col_title, row)
+        return Chart(spec, pd.DataFrame([image_row(values, _scheme(kind), domain, masked)]))
     spec = _rect_template(kind, domain, title, value_title, row_title, col_title, width, height,
                           max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24)
     return Chart(spec, matrix_frame(values, rows, cols, masked))
+
+
+@functools.lru_cache(maxsize=_TEMPLATES)
+def _raster_template(L: int, S: int, rows: tuple[str, ...], cols: tuple[str, ...], scheme: str,
+                     domain: tuple[float, float], title: str, value_title: str,
+                     size: tuple[int, int], row_title: str, col_title: str,
+                     highlight_row: int | None) -> dict:
+    """An image heatmap's spec, its data (the PNG row) detached: built once per shape."""
+    chart = raster_heatmap(np.zeros((L, S)), list(rows), list(cols), scheme=scheme, domain=domain,
+                           title=title, value_title=value_title, size=size, row_title=row_title,
+                           col_title=col_title, highlight_row=highlight_row)
+    return _detach_data(chart.to_dict(validate=False))
+
+
+@functools.lru_cache(maxsize=_TEMPLATES)
+def _raster_grid_template(H: int, L: int, S: int, rows: tuple[str, ...], cols: tuple[str, ...],
+                          scheme: str, domain: tuple[float, float], columns: int, size: int,
+                          axis_labels: bool) -> dict:
+    chart = raster_head_grid(np.zeros((H, L, S)), list(rows), list(cols), scheme=scheme,
+                             domain=domain, titles=[str(h) for h in range(H)], columns=columns,
+                             size=(size, size))
+    spec = _detach_data(chart.to_dict(validate=False))
+    if not axis_labels:
+        spec.setdefault("config", {}).setdefault("axis", {}).update(labels=False, ticks=False)
+    return spec
+
+
+def _detach_data(spec: dict) -> dict:
+    """Point the spec's own data at the named dataset "table" and drop Altair's copy."""
+    own = set(spec.pop("datasets", {}))
+
+    def walk(node):
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and data.get("name") in own:
+                node["data"] = {"name": TABLE}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return spec
 
 
 def _scheme(kind: str) -> str:
@@ -189,14 +230,13 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
     size = size or side_px(max(L, S), lo=100, hi=140, per=18)
     domain = colour_domain(kind, weights)
     if L * S * H > RECT_MAX_CELLS:
-        from .raster import raster_head_grid
-        chart = raster_head_grid(weights, rows, cols, scheme=_scheme(kind), domain=domain,
-                                 titles=head_titles, masked=masked, columns=columns,
-                                 size=(size, size))
-        spec = chart.to_dict(validate=False)
-        if not axis_labels:
-            spec.setdefault("config", {}).setdefault("axis", {}).update(labels=False, ticks=False)
-        return Chart(spec)
+        spec = _raster_grid_template(H, L, S, tuple(rows), tuple(cols), _scheme(kind), domain,
+                                     columns, size, axis_labels)
+        m = None if masked is None else np.broadcast_to(masked, weights.shape)
+        frame = pd.DataFrame([{"head": h, "head_title": str(head_titles[h]),
+                               **image_row(weights[h], _scheme(kind), domain, None if m is None else m[h])}
+                              for h in range(H)])
+        return Chart(spec, frame)
     frame = matrix_frame(weights, rows, cols, masked, head=np.asarray(head_titles, dtype=object))
     return Chart(_grid_template(kind, domain, size, columns, axis_labels), frame)
 

@@ -27,7 +27,7 @@ import pandas as pd
 from PIL import Image
 
 __all__ = [
-    "MASK_COLOR", "SCHEMES", "color_indices", "colorize", "palette", "png_data_url",
+    "MASK_COLOR", "SCHEMES", "color_indices", "colorize", "image_row", "palette", "png_data_url",
     "raster_head_grid", "raster_heatmap", "scheme_stops",
 ]
 
@@ -274,7 +274,8 @@ def _layers(L: int, S: int, query_labels, key_labels, scheme: str,
     return image, legend, (x, y)
 
 
-def _frame_row(values, scheme: str, domain, masked) -> dict:
+def image_row(values, scheme: str, domain, masked=None) -> dict:
+    """The data row of an image heatmap: the PNG data URL and the cell extent it covers."""
     L, S = values.shape
     url = png_data_url(color_indices(values, scheme, domain, masked), palette(scheme))
     return {"url": url, "x0": 0, "x1": S, "y0": 0, "y1": L}
@@ -318,7 +319,7 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
     smooth = S > width or L > height  # shrinking: let the browser average pixels
     image, legend, (x, y) = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
                                     width, height, smooth, row_title, col_title)
-    data = pd.DataFrame([_frame_row(v, scheme, dom, masked)])
+    data = pd.DataFrame([image_row(v, scheme, dom, masked)])
     layers = [image, legend]
     if highlight_row is not None and 0 <= int(highlight_row) < L:
         r = int(highlight_row)
@@ -369,7 +370,7 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
         raise ValueError(f"{len(titles)} titles for {H} heads")
     rows = []
     for h in range(H):
-        row = _frame_row(v[h], scheme, dom, None if masked is None else masked[h])
+        row = image_row(v[h], scheme, dom, None if masked is None else masked[h])
         rows.append({"head": h, "head_title": str(titles[h]), **row})
     image, legend, _ = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
                                width, height, smooth, row_title, col_title)

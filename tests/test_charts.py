@@ -72,11 +72,14 @@ def test_spec_is_the_same_when_only_the_numbers_change():
     assert a.spec == b.spec and not a.data.equals(b.data)
 
 
-def test_big_maps_become_images_with_their_data_inline():
-    c = charts.heatmap(_weights(64, 64), [str(i) for i in range(64)], [str(i) for i in range(64)])
-    assert c.data is None
-    text = json.dumps(c.spec)
-    assert '"image"' in text and "data:image/png;base64," in text
+def test_big_maps_become_images_and_keep_one_spec_per_shape():
+    labels = [str(i) for i in range(64)]
+    a = charts.heatmap(_weights(64, 64), labels, labels)
+    b = charts.heatmap(_weights(64, 64), labels, labels)
+    assert '"image"' in json.dumps(a.spec) and a.spec == b.spec
+    assert len(a.data) == 1 and a.data["url"][0].startswith("data:image/png;base64,")
+    assert a.data["url"][0] != b.data["url"][0]
+    assert "data:image/png" in json.dumps(a.to_dict())  # exports carry the image
 
 
 def test_masked_cells_are_grey_not_a_colour():
@@ -99,6 +102,13 @@ def test_chart_exports_to_png_and_svg():
     assert export.chart_png(c, scale=1).startswith(b"\x89PNG")
     svg = export.chart_svg(c).decode()
     assert svg.startswith("<svg") and "cat" in svg
+
+
+def test_big_head_grid_is_one_image_per_head_with_its_title():
+    w = np.stack([_weights(40, 40) for _ in range(3)])
+    c = charts.head_grid(w, [str(i) for i in range(40)], [str(i) for i in range(40)], ["a", "b", "c"])
+    assert list(c.data["head_title"]) == ["a", "b", "c"]
+    assert c.data["url"].str.startswith("data:image/png;base64,").all()
 
 
 def test_big_grid_exports_beyond_altairs_row_limit():
