@@ -65,9 +65,9 @@ def head_similarity(weights: Tensor) -> Tensor:
         (H, H) similarity in [0, 1], 1 on the diagonal, symmetric.
     """
     H = weights.shape[0]
-    w = weights.float()
+    w = weights if weights.is_floating_point() else weights.float()
     plogp = torch.special.xlogy(w, w).sum(-1)  # (H, Lq): -H(p) per row
-    sim = torch.eye(H)
+    sim = torch.eye(H, dtype=w.dtype)
     for a in range(H - 1):
         m = 0.5 * (w[a] + w[a + 1:])  # (H-a-1, Lq, Lk) mixtures with every later head
         mlogm = torch.special.xlogy(m, m).sum(-1)  # (H-a-1, Lq): -H(m)
