@@ -38,28 +38,20 @@ def check_heads(d_model: int, num_heads: int) -> None:
         raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
 
 
-def head_logits(q: Tensor, k: Tensor, mask: Tensor | None = None) -> Tensor:
-    """Scaled, masked q k^T of every head.
+def head_logits(q: Tensor, k: Tensor) -> Tensor:
+    """q k^T / sqrt(d_head) for a stack of heads.
 
     Args:
-        q: (..., H, Lq, d_head); k: (..., H, Lk, d_head), the same leading dimensions.
-        mask: bool, broadcastable to (..., H, Lq, Lk), or None.
+        q: (N, Lq, d_head); k: (N, Lk, d_head), N = batch x heads.
     Returns:
-        (..., H, Lq, Lk) logits, -inf where masked.
+        (N, Lq, Lk) logits.
     """
-    *batch, Lq, d_head = q.shape
-    Lk = k.shape[-2]
-    q3 = q.reshape(-1, Lq, d_head)  # (N, Lq, d_head), N = ... x H; a view when contiguous
-    k3 = k.reshape(-1, Lk, d_head)  # (N, Lk, d_head)
+    N, Lq, d_head = q.shape
     # beta=0: baddbmm_ ignores the buffer's (uninitialised) contents; alpha applies the scale
     # inside the matmul, so there is no scaled copy of q and no extra pass over the logits.
-    logits = q3.new_empty(q3.shape[0], Lq, Lk)
+    logits = q.new_empty(N, Lq, k.shape[1])
     # (N, Lq, d) x (N, d, Lk) -> (N, Lq, Lk)
-    logits.baddbmm_(q3, k3.transpose(1, 2), beta=0.0, alpha=1.0 / math.sqrt(d_head))
-    logits = logits.view(*batch, Lq, Lk)  # (..., H, Lq, Lk)
-    if mask is not None:
-        logits = logits.masked_fill_(~mask, float("-inf"))
-    return logits
+    return logits.baddbmm_(q, k.transpose(1, 2), beta=0.0, alpha=1.0 / math.sqrt(d_head))
 
 
 @dataclass(frozen=True)
@@ -168,15 +160,15 @@ class MultiHeadAttention(nn.Module):
         """
         key = query if key is None else key
         value = key if value is None else value
-        self._check_input(query, "query")
+        w, b = self.in_proj_weight, self.in_proj_bias
+        self._check_input(query, "query", w)
         if key is not query:
-            self._check_input(key, "key")
+            self._check_input(key, "key", w)
         if value is not key:
-            self._check_input(value, "value")
+            self._check_input(value, "value", w)
             if key.shape[-2] != value.shape[-2]:
                 raise ValueError(f"key and value must have the same length, got "
                                  f"{tuple(key.shape)} and {tuple(value.shape)}")
-        w, b = self.in_proj_weight, self.in_proj_bias
         if query is key and key is value:
             # Self-attention: one packed matmul and one copy into contiguous heads, as torch
             # does (contiguous heads make the batched matmuls cheaper).
@@ -202,24 +194,36 @@ class MultiHeadAttention(nn.Module):
         Returns:
             MultiHeadResult.
         """
+        lead = q.shape[:-2]  # (..., H)
+        if lead != k.shape[:-2] or lead != v.shape[:-2]:  # broadcast them, as matmul would
+            lead = torch.broadcast_shapes(lead, k.shape[:-2], v.shape[:-2])
+            q, k, v = (t.expand(*lead, *t.shape[-2:]) for t in (q, k, v))
+        return self._attend(q, k, v, mask)
+
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> MultiHeadResult:
+        """attend() for q, k, v with the same leading dimensions (..., H)."""
         *batch, H, Lq, d_head = q.shape
         Lk, d_v = v.shape[-2:]
-        if not q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:  # broadcast (..., H), as matmul would
-            *batch, H = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
-            q, k, v = (t.expand(*batch, H, *t.shape[-2:]) for t in (q, k, v))
         if mask is not None:
             check_mask(mask, (*batch, Lq, Lk))
             mask = mask.to(q.device).unsqueeze(-3)  # (..., 1, Lq, Lk): every head
-        logits = head_logits(q, k, mask)  # (..., H, Lq, Lk)
-        # The softmax overwrites the logits (as torch does): one (H, Lq, Lk) buffer, not two.
+        # bmm takes one batch dimension: (..., H, L, d) -> (N, L, d), N = ... x H; views
+        # when the heads are contiguous, as project() makes them.
+        N = math.prod(batch) * H
+        q3, k3, v3 = q.reshape(N, Lq, d_head), k.reshape(N, Lk, d_head), v.reshape(N, Lk, d_v)
+        logits = head_logits(q3, k3).view(*batch, H, Lq, Lk)  # (..., H, Lq, Lk)
+        if mask is not None:
+            logits = logits.masked_fill_(~mask, float("-inf"))
+        # The softmax overwrites the logits (as torch does): one (..., H, Lq, Lk) buffer.
         weights = softmax_weights(logits, mask, out=None if logits.requires_grad else logits)
-        v3 = v.reshape(-1, Lk, d_v)  # (N, Lk, d_v), N = ... x H
         # (N, Lq, Lk) x (N, Lk, d_v) -> (N, Lq, d_v)
-        heads = torch.bmm(weights.view(-1, Lq, Lk), v3)
-        # Cheap guard on the small output: overflowed logits (inf - inf in softmax) give NaN.
-        if not all_finite(heads) and all_finite(v3):
-            weights = finite_softmax_weights(head_logits(q, k, mask), mask)
-            heads = torch.bmm(weights.view(-1, Lq, Lk), v3)
+        heads = torch.bmm(weights.view(N, Lq, Lk), v3)
+        # Logits that overflowed (huge inputs) leave NaN rows (inf - inf in the softmax), and
+        # the max of the small output propagates NaN: one cheap reduction in the usual case.
+        if heads.numel() and math.isnan(heads.max().item()) and all_finite(v3):
+            logits = head_logits(q3, k3).view(*batch, H, Lq, Lk)
+            weights = finite_softmax_weights(logits, mask)  # clamps, then masks
+            heads = torch.bmm(weights.view(N, Lq, Lk), v3)
         heads = heads.view(*batch, H, Lq, d_v)  # (..., H, Lq, d_v)
         concat = heads.transpose(-3, -2).reshape(*batch, Lq, H * d_v)  # (..., Lq, d_model)
         out_proj = self.out_proj
@@ -237,17 +241,17 @@ class MultiHeadAttention(nn.Module):
         Returns:
             MultiHeadResult: output (..., Lq, d_model), weights (..., H, Lq, Lk).
         """
-        q, k, v = self.project(query, key, value)
-        return self.attend(q, k, v, mask)
+        q, k, v = self.project(query, key, value)  # the same leading dimensions (..., H)
+        return self._attend(q, k, v, mask)
 
-    def _check_input(self, x: Tensor, name: str) -> None:
+    def _check_input(self, x: Tensor, name: str, weight: Tensor) -> None:
         if not isinstance(x, Tensor) or x.dim() < 2:
             raise ValueError(f"{name} must be a tensor of shape (..., L, d_model), "
                              f"got {getattr(x, 'shape', type(x).__name__)}")
         if x.shape[-1] != self.d_model:
             raise ValueError(f"{name} has width {x.shape[-1]}, expected d_model={self.d_model}")
-        if x.dtype != self.in_proj_weight.dtype:
-            raise ValueError(f"{name} has dtype {x.dtype}, the layer has {self.in_proj_weight.dtype}")
+        if x.dtype != weight.dtype:
+            raise ValueError(f"{name} has dtype {x.dtype}, the layer has {weight.dtype}")
 
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, num_heads={self.num_heads}, d_head={self.d_head}"

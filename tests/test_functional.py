@@ -220,6 +220,13 @@ def test_row_with_no_allowed_key_gives_zero_weights_and_output():
     torch.testing.assert_close(r.weights[2], torch.tensor([0, 0, 0, 1.0], dtype=D64))
 
 
+def test_empty_sequences():
+    r = scaled_dot_product_attention(randn(0, 4), randn(0, 4), randn(0, 2))
+    assert r.weights.shape == (0, 0) and r.output.shape == (0, 2)
+    r = scaled_dot_product_attention(randn(3, 4), randn(0, 4), randn(0, 2))
+    assert torch.equal(r.output, torch.zeros(3, 2, dtype=D64))
+
+
 def test_all_padding_sequence_gives_zeros():
     q, k, v = qkv(B=(2,), Lq=3, Lk=3)
     r = scaled_dot_product_attention(q, k, v, mask=padding_mask([0, 2], S=3))

@@ -203,6 +203,16 @@ def test_batched_equals_one_by_one():
             torch.testing.assert_close(res.weights[b], one.weights)
 
 
+def test_empty_sequences():
+    _, mha = torch_pair()
+    with torch.no_grad():
+        res = mha(randn(2, 0, 16))
+        assert res.weights.shape == (2, 4, 0, 0) and res.output.shape == (2, 0, 16)
+        res = mha(randn(3, 16), randn(0, 16))  # no keys at all: zero heads, output = b_O
+    assert res.weights.shape == (4, 3, 0)
+    torch.testing.assert_close(res.output, mha.out_proj.bias.expand(3, 16))
+
+
 def test_repeated_calls_agree_and_leave_input_alone():
     _, mha = torch_pair()
     x = randn(2, 6, 16)

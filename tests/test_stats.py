@@ -138,7 +138,9 @@ def test_js_divergence_of_disjoint_is_one_and_of_equal_is_zero():
     assert js_divergence(p, q).item() == pytest.approx(1.0)
     assert js_divergence(p, p).item() == pytest.approx(0.0, abs=1e-7)
     # half overlap: p = [1, 0], q = [1/2, 1/2]
-    expected = 0.5 * (math.log2(1 / 0.75) + 0.5 * math.log2(0.5 / 0.75) + 0.5 * math.log2(0.5 / 0.25))
+    kl_pm = math.log2(1 / 0.75)  # m = [3/4, 1/4]
+    kl_qm = 0.5 * math.log2(0.5 / 0.75) + 0.5 * math.log2(0.5 / 0.25)
+    expected = 0.5 * (kl_pm + kl_qm)
     assert js_divergence(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5])).item() == \
         pytest.approx(expected, rel=1e-6)
 
