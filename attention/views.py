@@ -68,6 +68,7 @@ class SingleHeadView:
     device: str
 
 
+@torch.inference_mode()
 def single_head(seq: Sequence, d_k: int, seed: int, temperature: float = 1.0,
                 scaled: bool = True, causal: bool = False, pad: int = 0,
                 device: str = "auto") -> SingleHeadView:
@@ -118,6 +119,7 @@ class MultiHeadView:
     device: str
 
 
+@torch.inference_mode()
 def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
                causal: bool = False, device: str = "auto") -> MultiHeadView:
     """Multi-head self-attention with seeded projections; "designed" sets each head's q, k
