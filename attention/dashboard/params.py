@@ -133,7 +133,7 @@ def clamp_state(key: str, lo: float, hi: float) -> None:
 def show_notes(notes: list[str]) -> None:
     """A small notice listing what the link validation changed."""
     if notes:
-        st.info("This link had values we adjusted: " + "; ".join(notes) + ".", icon="🔗")
+        st.info("This link had values we adjusted: " + "; ".join(notes) + ".", icon=":material/link:")
 
 
 def bounded(value, lo: float, hi: float, default):
