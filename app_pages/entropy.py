@@ -51,7 +51,8 @@ show(chart=downloads.chart("entropy per query", charts.bars(
     per_row_max="maximum" if causal else None)), width="stretch", key="chart_entropy")
 
 left, right = st.columns(2)
-sweep = compute.temperature_sweep(v, (c, int(d_k), causal), SWEEP)  # (n, L)
+sweep = compute.temperature_sweep_of(c, LIMITS, d_k=int(d_k), causal=causal,
+                                     temperatures=SWEEP)  # (n, L)
 curves = sweep_frame(np.array(SWEEP), {"mean": sweep.mean(1), "most focused": sweep.min(1),
                                        "most spread": sweep.max(1)}, "temperature", "entropy")
 show(container=left, chart=downloads.chart("entropy vs temperature", charts.lines(

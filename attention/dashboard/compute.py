@@ -58,7 +58,16 @@ def scaling_experiment() -> views.ScalingExperiment:
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def temperature_sweep(_view: views.SingleHeadView, key: tuple, temperatures: tuple[float, ...]
-                      ) -> np.ndarray:
-    """(n, L) entropy per temperature; `key` identifies the view (its cache arguments)."""
-    return views.temperature_sweep(_view.scores, _view.mask, _view.scale, np.array(temperatures))
+def temperature_sweep(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
+                      max_tokens: int, d_k: int, causal: bool, device: str,
+                      temperatures: tuple[float, ...]) -> np.ndarray:
+    """(n, L) entropy per temperature: the scores do not depend on the temperature."""
+    v = single_head(text, tokens, d_model, seed, positional, max_tokens, d_k, 1.0, True, causal,
+                    0, device)
+    return views.temperature_sweep(v.scores, v.mask, v.scale, np.array(temperatures))
+
+
+def temperature_sweep_of(c: Controls, limits: Limits, *, d_k: int, causal: bool,
+                         temperatures: tuple[float, ...]) -> np.ndarray:
+    return temperature_sweep(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
+                             d_k, bool(causal), c.device, temperatures)

@@ -76,6 +76,6 @@ def sidebar(limits: Limits) -> tuple[Controls, list[str]]:
     usable = max(d_model // heads, 2) * heads  # d_head >= 2, d_model divisible by heads
     if usable != d_model:
         note = f"d_model {d_model} is not a multiple of {heads} heads (of at least 2 dims); using {usable}"
-        d_model = min(usable, limits.max_d_model * 2)
+        d_model = usable
     return Controls(text=text, tokens=tokens, d_model=d_model, heads=heads, seed=seed,
                     positional=bool(positional), device=device, note=note), notes
