@@ -25,7 +25,6 @@ class Limits:
     max_heads: int
     max_d_model: int
     max_text_chars: int  # characters of a sentence
-    max_upload_mb: int
     max_pretrained_tokens: int  # tokenizer tokens fed to the real model
     allow_model_choice: bool  # a model by local path or hub name
     torch_threads: int  # per server process: a server shares its cores among sessions
@@ -33,13 +32,23 @@ class Limits:
 
 PROFILES = {
     "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024,
-                    max_text_chars=5000, max_upload_mb=50, max_pretrained_tokens=512,
+                    max_text_chars=5000, max_pretrained_tokens=512,
                     allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1)),
     # Sized so one request stays well under a second of one core.
     "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
-                     max_text_chars=1000, max_upload_mb=5, max_pretrained_tokens=128,
+                     max_text_chars=1000, max_pretrained_tokens=128,
                      allow_model_choice=False, torch_threads=1),
 }
+
+# Streamlit's `server.maxMessageSize` (MB) each profile needs: the largest websocket message
+# the app sends at the profile's caps was 3.7 MB (local: /pretrained at 512 tokens) and
+# 0.54 MB (hosted), measured with bench/footprint.py; about twice that, rounded up. The
+# server also takes it as the largest frame it reads from a client before dropping it
+# (clients send at most a few kB). Server options are read once, when the server starts:
+# .streamlit/config.toml carries the local value, and what starts a hosted server (the
+# Dockerfile, `make run PROFILE=hosted`, deploy/workshop.sh) passes the hosted one.
+# Raising a cap above its profile (ATTENTION_MAX_TOKENS=...) may need a larger value.
+SERVER_MESSAGE_MB = {"local": 8, "hosted": 2}
 
 
 def _secrets_profile() -> str | None:
