@@ -23,7 +23,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 # PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no tracebacks,
 # no model by path or hub name); see attention/settings.py and README "Hosting a demo".
 PROFILE ?= $(or $(ATTENTION_PROFILE),local)
-HOSTED_FLAGS := --client.showErrorDetails none --server.headless true
+# Server options are read at start-up only; maxMessageSize is SERVER_MESSAGE_MB["hosted"]
+# in attention/settings.py (tests/deploy/test_recipes.py keeps them equal).
+HOSTED_FLAGS := --client.showErrorDetails none --server.headless true --server.maxMessageSize 2
 run: $(VENV)/.runtime
 	ATTENTION_PROFILE=$(PROFILE) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/streamlit run streamlit_app.py $(if $(filter hosted,$(PROFILE)),$(HOSTED_FLAGS))

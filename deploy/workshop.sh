@@ -96,6 +96,14 @@ PY="$ROOT/.venv/bin/python"
 STREAMLIT="$ROOT/.venv/bin/streamlit"
 [[ -x "$STREAMLIT" ]] || STREAMLIT="$(command -v streamlit || true)"
 
+# The hosted profile's server options (read at start-up only): no tracebacks, and the
+# websocket message cap from attention/settings.py.
+hosted=()
+if [[ "${ATTENTION_PROFILE:-local}" == hosted ]]; then
+  mb="$(cd "$ROOT" && "$PY" -c 'from attention.settings import SERVER_MESSAGE_MB as m; print(m["hosted"])')"
+  hosted=(--client.showErrorDetails none --server.maxMessageSize "$mb")
+fi
+
 # ---------------------------------------------------------------- HAProxy config
 render() {
   local lines="" i=1 s
@@ -123,7 +131,7 @@ st_cmd() { # sets cmd to the command line of the Streamlit process on port $1
   cmd=("$STREAMLIT" run "$app" --server.headless true --server.address "$listen"
        --server.port "$1" --server.fileWatcherType none --server.runOnSave false
        --runner.postScriptGC "$post_gc" --browser.gatherUsageStats false
-       ${extra[@]+"${extra[@]}"})
+       ${hosted[@]+"${hosted[@]}"} ${extra[@]+"${extra[@]}"})
 }
 
 if ((dry)); then
