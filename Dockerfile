@@ -2,7 +2,7 @@
 #   docker build -t attention-explorer .
 #   docker run --rm -p 8501:8501 attention-explorer     # then open http://localhost:8501
 # Also the image of a Hugging Face Space (Docker SDK, app_port 8501, uid 1000) and of the
-# Kubernetes recipe in deploy/k8s/. tests/test_container.py lints this file with hadolint,
+# Kubernetes recipe in deploy/k8s/. tests/deploy/test_container.py lints this file with hadolint,
 # installs-checks its requirements and starts the server with its ENV and CMD.
 FROM python:3.11-slim-bookworm
 

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit(f"expected one process listening on {port}, found {pids}")
     pid = pids[0]
     rows = []
-    print(f"{'link':<60} {'load s':>7} {'CPU-s':>6} {'frames':>6} {'max sent':>10} {'max recv':>9}")
+    print(f"{'link':<60} {'load s':>7} {'CPU-s':>6} {'frames':>6} {'server msg':>10} {'client msg':>10}")
     for link in links(opts.profile):
         cpu0 = _cpu_seconds(pid)
         seconds, frames, biggest, biggest_out = asyncio.run(visit(opts.base, link))
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows.append({"link": link, "seconds": seconds, "cpu_s": cpu, "frames": frames,
                      "max_server_frame": biggest, "max_client_frame": biggest_out})
         shown = link if len(link) <= 60 else link[:57] + "..."
-        print(f"{shown:<60} {seconds:7.2f} {cpu:6.2f} {frames:6d} {biggest:10d} {biggest_out:9d}")
+        print(f"{shown:<60} {seconds:7.2f} {cpu:6.2f} {frames:6d} {biggest:10d} {biggest_out:10d}")
     rss, hwm = _vm(pid, "VmRSS"), _vm(pid, "VmHWM")
     print(f"server pid {pid}, profile {opts.profile}: RSS {rss:.0f} MiB after every view, "
           f"peak {hwm:.0f} MiB; largest server frame {max(r['max_server_frame'] for r in rows)} B, "

@@ -151,6 +151,7 @@ def test_healthcheck_command_passes(image_server):
     assert subprocess.run(cmd, env=env, timeout=30).returncode == 0
 
 
+@pytest.mark.slow
 def test_pages_render_with_hosted_caps(image_server):
     port, _, log = image_server
 
