@@ -4,9 +4,11 @@ Community Cloud (config.toml + requirements.txt), Hugging Face Spaces, make run,
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tomllib
 
+import pytest
 import yaml
 from streamlit import config as st_config
 
@@ -78,3 +80,25 @@ def test_spaces_prepare_builds_a_docker_space(tmp_path):
     assert (set(build_context()) & tracked) <= copied
     for rel in copied:
         assert b"\0" not in (space / rel).read_bytes()[:8192], rel
+
+
+def _haproxy_config() -> str:
+    out = subprocess.run(["deploy/workshop.sh", "--dry-run", "-n", "2"], cwd=ROOT,
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return out.split("# haproxy.cfg\n", 1)[1].split("\n# environment:", 1)[0]
+
+
+def test_haproxy_limits_each_client_address():
+    cfg = _haproxy_config()
+    assert "tcp-request connection track-sc0 src" in cfg
+    assert "tcp-request connection reject if { sc0_conn_cur gt" in cfg
+    assert "deny_status 429 if { sc0_http_req_rate gt" in cfg
+    assert "deny_status 413 if { req.hdr_val(content-length) gt" in cfg
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_haproxy_accepts_the_rendered_config(tmp_path):
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(_haproxy_config())
+    r = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
