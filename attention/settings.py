@@ -43,7 +43,7 @@ PROFILES = {
 # Streamlit's `server.maxMessageSize` (MB) each profile needs: the largest websocket message
 # the app sent at the profile's caps was 4.3 MB (local) and 0.59 MB (hosted), both the
 # /pretrained model view of a sentence of random words at the token cap (bench/footprint.py
-# gives the per-view figures); about twice that, rounded up. The
+# gives the per-view figures); about twice that. The
 # server also takes it as the largest frame it reads from a client before dropping it
 # (clients send at most a few kB). Server options are read once, when the server starts:
 # .streamlit/config.toml carries the local value, and what starts a hosted server (the
