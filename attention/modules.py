@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import all_finite, check_mask, finite_softmax_weights, softmax_weights
+from .functional import (all_finite, causal_mask, check_mask, combine_masks,
+                         finite_softmax_weights, softmax_weights)
 
 
 @dataclass
@@ -38,20 +39,22 @@ def check_heads(d_model: int, num_heads: int) -> None:
         raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
 
 
-def head_logits(q: Tensor, k: Tensor) -> Tensor:
-    """q k^T / sqrt(d_head) for a stack of heads.
+def head_logits(q: Tensor, k: Tensor, scale: float | None = None) -> Tensor:
+    """q k^T * scale for a stack of heads.
 
     Args:
         q: (N, Lq, d_head); k: (N, Lk, d_head), N = batch x heads.
+        scale: defaults to 1 / sqrt(d_head).
     Returns:
         (N, Lq, Lk) logits.
     """
     N, Lq, d_head = q.shape
+    scale = 1.0 / math.sqrt(d_head) if scale is None else scale
     # beta=0: baddbmm_ ignores the buffer's (uninitialised) contents; alpha applies the scale
     # inside the matmul, so there is no scaled copy of q and no extra pass over the logits.
     logits = q.new_empty(N, Lq, k.shape[1])
     # (N, Lq, d) x (N, d, Lk) -> (N, Lq, Lk)
-    return logits.baddbmm_(q, k.transpose(1, 2), beta=0.0, alpha=1.0 / math.sqrt(d_head))
+    return logits.baddbmm_(q, k.transpose(1, 2), beta=0.0, alpha=scale)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class MultiHeadResult:
     """What one multi-head attention call computed, head by head."""
 
     output: Tensor  # (..., Lq, d_model) after W_O
-    weights: Tensor  # (..., H, Lq, Lk) one attention map per head
+    weights: Tensor | None  # (..., H, Lq, Lk) one map per head; None if need_weights=False
     q: Tensor  # (..., H, Lq, d_head) projected queries
     k: Tensor  # (..., H, Lk, d_head) projected keys
     v: Tensor  # (..., H, Lk, d_head) projected values
@@ -83,14 +86,20 @@ class MultiHeadAttention(nn.Module):
         d_model: model width.
         num_heads: number of heads H; d_model must be divisible by H.
         bias: add biases to the four projections.
+        scale: multiplier of q k^T; None = 1 / sqrt(d_head), 1.0 = unscaled.
     """
 
     def __init__(self, d_model: int, num_heads: int, bias: bool = True,
-                 device: torch.device | str | None = None, dtype: torch.dtype | None = None):
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None,
+                 scale: float | None = None):
         super().__init__()
         check_heads(d_model, num_heads)
         self.d_model, self.num_heads = d_model, num_heads
         self.d_head = d_model // num_heads
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
+                                  or not math.isfinite(scale) or scale <= 0):
+            raise ValueError(f"scale must be a finite number > 0 or None, got {scale!r}")
+        self.scale = 1.0 / math.sqrt(self.d_head) if scale is None else float(scale)
         factory = {"device": device, "dtype": dtype}
         self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model, **factory))
         self.in_proj_bias = nn.Parameter(torch.empty(3 * d_model, **factory)) if bias else None
@@ -119,10 +128,11 @@ class MultiHeadAttention(nn.Module):
                 ours.out_proj.bias.copy_(mha.out_proj.bias)
         return ours
 
-    def reset_parameters(self) -> None:
-        """Xavier-uniform projections and zero biases, as torch's MultiheadAttention."""
-        nn.init.xavier_uniform_(self.in_proj_weight)
-        nn.init.xavier_uniform_(self.out_proj.weight)
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Xavier-uniform projections and zero biases, as torch's MultiheadAttention;
+        `generator` makes the draw independent of torch's global random state."""
+        nn.init.xavier_uniform_(self.in_proj_weight, generator=generator)
+        nn.init.xavier_uniform_(self.out_proj.weight, generator=generator)
         if self.in_proj_bias is not None:
             nn.init.zeros_(self.in_proj_bias)
             nn.init.zeros_(self.out_proj.bias)
@@ -184,13 +194,17 @@ class MultiHeadAttention(nn.Module):
         q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
         return self.split_heads(q), self.split_heads(k), self.split_heads(v)
 
-    def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> MultiHeadResult:
+    def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, *,
+               need_weights: bool = True, is_causal: bool = False) -> MultiHeadResult:
         """Attention of already-projected heads, then concatenation and W_O.
 
         Args:
             q: (..., H, Lq, d_head); k, v: (..., H, Lk, d_head); contiguous is fastest.
             mask: bool, True = may attend, broadcastable to (..., Lq, Lk); the same
                 mask applies to every head.
+            need_weights: False skips the maps (result.weights is None) and runs torch's
+                fused kernel, which never materialises them: the path for training.
+            is_causal: also apply causal_mask(Lq, Lk) (query i sees keys 0..i).
         Returns:
             MultiHeadResult.
         """
@@ -198,20 +212,54 @@ class MultiHeadAttention(nn.Module):
         if lead != k.shape[:-2] or lead != v.shape[:-2]:  # broadcast them, as matmul would
             lead = torch.broadcast_shapes(lead, k.shape[:-2], v.shape[:-2])
             q, k, v = (t.expand(*lead, *t.shape[-2:]) for t in (q, k, v))
-        return self._attend(q, k, v, mask)
+        return self._attend(q, k, v, mask, need_weights, is_causal)
 
-    def _attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> MultiHeadResult:
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None,
+                need_weights: bool = True, is_causal: bool = False) -> MultiHeadResult:
         """attend() for q, k, v with the same leading dimensions (..., H)."""
+        *batch, H, Lq, d_head = q.shape
+        Lk = k.shape[-2]
+        if mask is not None:
+            check_mask(mask, (*batch, Lq, Lk))
+            mask = mask.to(q.device)
+        plain_causal = is_causal and mask is None
+        if is_causal and (need_weights or not plain_causal):
+            mask = combine_masks(mask, causal_mask(Lq, Lk, device=q.device))
+        if not need_weights and Lq and Lk:
+            heads = self._fused_heads(q, k, v, mask, plain_causal)
+            if heads is not None:
+                return self._result(q, k, v, heads, None)
+        if plain_causal and mask is None:
+            mask = causal_mask(Lq, Lk, device=q.device)
+        return self._weights_path(q, k, v, mask)
+
+    def _fused_heads(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None,
+                     plain_causal: bool) -> Tensor | None:
+        """(..., H, Lq, d_v) heads from torch's fused SDPA, or None where its answer would
+        differ from the weights path (a row with no key, overflowed logits)."""
+        if plain_causal:  # SDPA's is_causal is causal_mask(Lq, Lk): top-left aligned
+            heads = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
+        elif mask is not None and not bool(mask.any(dim=-1).all()):
+            return None  # rows with no key: the weights path gives them zero weights
+        else:
+            attn_mask = None if mask is None else mask.unsqueeze(-3)  # (..., 1, Lq, Lk)
+            heads = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, scale=self.scale)
+        # Logits that overflowed give NaN rows; one cheap reduction in the usual case.
+        if heads.numel() and math.isnan(heads.max().item()) and all_finite(v):
+            return None
+        return heads
+
+    def _weights_path(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> MultiHeadResult:
+        """Every head's map materialised: logits, softmax, weights @ v."""
         *batch, H, Lq, d_head = q.shape
         Lk, d_v = v.shape[-2:]
         if mask is not None:
-            check_mask(mask, (*batch, Lq, Lk))
-            mask = mask.to(q.device).unsqueeze(-3)  # (..., 1, Lq, Lk): every head
+            mask = mask.unsqueeze(-3)  # (..., 1, Lq, Lk): every head
         # bmm takes one batch dimension: (..., H, L, d) -> (N, L, d), N = ... x H; views
         # when the heads are contiguous, as project() makes them.
         N = math.prod(batch) * H
         q3, k3, v3 = q.reshape(N, Lq, d_head), k.reshape(N, Lk, d_head), v.reshape(N, Lk, d_v)
-        logits = head_logits(q3, k3).view(*batch, H, Lq, Lk)  # (..., H, Lq, Lk)
+        logits = head_logits(q3, k3, self.scale).view(*batch, H, Lq, Lk)  # (..., H, Lq, Lk)
         if mask is not None:
             logits = logits.masked_fill_(~mask, float("-inf"))
         # The softmax overwrites the logits (as torch does): one (..., H, Lq, Lk) buffer.
@@ -221,28 +269,37 @@ class MultiHeadAttention(nn.Module):
         # Logits that overflowed (huge inputs) leave NaN rows (inf - inf in the softmax), and
         # the max of the small output propagates NaN: one cheap reduction in the usual case.
         if heads.numel() and math.isnan(heads.max().item()) and all_finite(v3):
-            logits = head_logits(q3, k3).view(*batch, H, Lq, Lk)
+            logits = head_logits(q3, k3, self.scale).view(*batch, H, Lq, Lk)
             weights = finite_softmax_weights(logits, mask)  # clamps, then masks
             heads = torch.bmm(weights.view(N, Lq, Lk), v3)
-        heads = heads.view(*batch, H, Lq, d_v)  # (..., H, Lq, d_v)
+        return self._result(q, k, v, heads.view(*batch, H, Lq, d_v), weights)
+
+    def _result(self, q: Tensor, k: Tensor, v: Tensor, heads: Tensor,
+                weights: Tensor | None) -> MultiHeadResult:
+        """Concatenate the heads (..., H, Lq, d_v) and apply W_O."""
+        *batch, H, Lq, d_v = heads.shape
         concat = heads.transpose(-3, -2).reshape(*batch, Lq, H * d_v)  # (..., Lq, d_model)
         out_proj = self.out_proj
         output = F.linear(concat, out_proj.weight, out_proj.bias)  # (..., Lq, d_model)
         return MultiHeadResult(output=output, weights=weights, q=q, k=k, v=v, heads=heads)
 
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
-                mask: Tensor | None = None) -> MultiHeadResult:
+                mask: Tensor | None = None, *, need_weights: bool = True,
+                is_causal: bool = False) -> MultiHeadResult:
         """Multi-head attention; self-attention when key and value are omitted.
 
         Args:
             query: (..., Lq, d_model) or unbatched (Lq, d_model).
             key, value: (..., Lk, d_model); default = query.
             mask: bool, True = may attend, broadcastable to (..., Lq, Lk).
+            need_weights: False skips the maps (result.weights is None): torch's fused
+                kernel, the fast path for training.
+            is_causal: also apply causal_mask(Lq, Lk).
         Returns:
-            MultiHeadResult: output (..., Lq, d_model), weights (..., H, Lq, Lk).
+            MultiHeadResult: output (..., Lq, d_model), weights (..., H, Lq, Lk) or None.
         """
         q, k, v = self.project(query, key, value)  # the same leading dimensions (..., H)
-        return self._attend(q, k, v, mask)
+        return self._attend(q, k, v, mask, need_weights, is_causal)
 
     def _check_input(self, x: Tensor, name: str, weight: Tensor) -> None:
         if not isinstance(x, Tensor) or x.dim() < 2:

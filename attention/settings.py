@@ -28,16 +28,25 @@ class Limits:
     max_pretrained_tokens: int  # tokenizer tokens fed to the real model
     allow_model_choice: bool  # a model by local path or hub name
     torch_threads: int  # per server process: a server shares its cores among sessions
+    max_train_steps: int  # training steps of one lab run
+    max_train_d_model: int  # width of a lab model
+    max_train_layers: int
+    max_train_seconds: int  # wall time of one live training
+    max_live_trainings: int  # live trainings at once per server process; the rest queue
 
 
 PROFILES = {
     "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024,
                     max_text_chars=5000, max_pretrained_tokens=512,
-                    allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1)),
+                    allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1),
+                    max_train_steps=20000, max_train_d_model=512, max_train_layers=4,
+                    max_train_seconds=600, max_live_trainings=max(2, os.cpu_count() or 1)),
     # Sized so one request stays well under a second of one core.
     "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
                      max_text_chars=1000, max_pretrained_tokens=128,
-                     allow_model_choice=False, torch_threads=1),
+                     allow_model_choice=False, torch_threads=1,
+                     max_train_steps=1500, max_train_d_model=128, max_train_layers=2,
+                     max_train_seconds=30, max_live_trainings=os.cpu_count() or 1),
 }
 
 # Streamlit's `server.maxMessageSize` (MB) each profile needs: the largest websocket message
