@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench chromium clean workshop load
+.PHONY: run test bench chromium clean workshop load lab-runs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: $(VENV)/.dev chromium
 
 bench: $(VENV)/.dev chromium
 	$(BIN)/python bench/core.py
+
+# The learning lab's shipped runs (attention/lab_runs/), trained again on the CPU.
+lab-runs: $(VENV)/.runtime
+	$(BIN)/python -m attention.lab_runs
 
 # Workshop: one Streamlit process per core behind HAProxy, sticky sessions (deploy/README.md).
 workshop: $(VENV)/.runtime

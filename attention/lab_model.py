@@ -14,7 +14,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .modules import MultiHeadAttention
+from .modules import MultiHeadAttention, MultiHeadResult
 
 
 class Block(nn.Module):
@@ -31,8 +31,8 @@ class Block(nn.Module):
             self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(),
                                      nn.Linear(4 * d_model, d_model))
 
-    def forward(self, x: Tensor, need_weights: bool = False) -> tuple[Tensor, Tensor | None, Tensor]:
-        """x (B, L, d_model) -> new x, weights (B, H, L, L) or None, logits' q k pair."""
+    def forward(self, x: Tensor, need_weights: bool = False) -> tuple[Tensor, MultiHeadResult]:
+        """x (B, L, d_model) -> new x and the attention's result (maps if need_weights)."""
         res = self.attn(self.norm1(x), need_weights=need_weights, is_causal=True)
         x = x + res.output  # (B, L, d_model)
         if self.mlp is not None:
@@ -78,14 +78,18 @@ class LabTransformer(nn.Module):
                 if isinstance(m, nn.LayerNorm):
                     m.reset_parameters()
 
-    def forward(self, tokens: Tensor, need_weights: bool = False) -> tuple[Tensor, list]:
-        """tokens (B, L) long, L <= max_len -> logits (B, L, vocab) and per-layer
-        MultiHeadResult (weights (B, H, L, L) when need_weights, else None)."""
+    def features(self, tokens: Tensor, need_weights: bool = False) -> tuple[Tensor, list]:
+        """tokens (B, L) long, L <= max_len -> final residual stream (B, L, d_model), normed,
+        and the per-layer MultiHeadResult (weights (B, H, L, L) if need_weights, else None)."""
         B, L = tokens.shape
-        positions = torch.arange(L, device=tokens.device)  # (L,)
-        x = self.embed(tokens) + self.pos(positions)  # (B, L, d_model)
+        x = self.embed(tokens) + self.pos.weight[:L]  # (B, L, d_model)
         results = []
         for block in self.blocks:
             x, res = block(x, need_weights)
             results.append(res)
-        return self.unembed(self.norm(x)), results  # (B, L, vocab)
+        return self.norm(x), results
+
+    def forward(self, tokens: Tensor, need_weights: bool = False) -> tuple[Tensor, list]:
+        """tokens (B, L) -> next-token logits (B, L, vocab) and the per-layer results."""
+        x, results = self.features(tokens, need_weights)
+        return self.unembed(x), results

@@ -159,12 +159,15 @@ class MultiHeadAttention(nn.Module):
         *batch, L, _ = x.shape
         return x.view(*batch, L, self.num_heads, self.d_head).transpose(-3, -2).contiguous()
 
-    def project(self, query: Tensor, key: Tensor | None = None,
-                value: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    def project(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                contiguous: bool = True) -> tuple[Tensor, Tensor, Tensor]:
         """Apply W_Q, W_K, W_V and split into heads.
 
         Args:
             query: (..., Lq, d_model); key, value: (..., Lk, d_model), default = query.
+            contiguous: copy self-attention's heads into contiguous memory (what the
+                batched matmuls of the weights path want); False returns strided views,
+                which torch's fused kernel reads as they are.
         Returns:
             q (..., H, Lq, d_head), k and v (..., H, Lk, d_head).
         """
@@ -187,8 +190,7 @@ class MultiHeadAttention(nn.Module):
             qkv = F.linear(query, w, b)  # (..., L, 3 * d_model)
             qkv = qkv.view(*batch, L, 3, self.num_heads, self.d_head)  # (..., L, 3, H, d_head)
             qkv = qkv.permute(n + 1, *range(n), n + 2, n, n + 3)  # (3, ..., H, L, d_head)
-            q, k, v = qkv.contiguous().unbind(0)  # one copy
-            return q, k, v
+            return (qkv.contiguous() if contiguous else qkv).unbind(0)  # one copy, or none
         w_q, w_k, w_v = w.chunk(3)
         b_q, b_k, b_v = b.chunk(3) if b is not None else (None, None, None)
         q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
@@ -298,7 +300,7 @@ class MultiHeadAttention(nn.Module):
         Returns:
             MultiHeadResult: output (..., Lq, d_model), weights (..., H, Lq, Lk) or None.
         """
-        q, k, v = self.project(query, key, value)  # the same leading dimensions (..., H)
+        q, k, v = self.project(query, key, value, contiguous=need_weights)  # (..., H, L, d)
         return self._attend(q, k, v, mask, need_weights, is_causal)
 
     def _check_input(self, x: Tensor, name: str, weight: Tensor) -> None:

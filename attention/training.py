@@ -35,7 +35,7 @@ __all__ = ["TASKS", "Generation", "LogRecord", "Snapshot", "TrainConfig", "Train
 HELD_OUT = 256  # held-out sequences for loss and accuracy
 
 
-def log_steps(steps: int, points: int = 40) -> list[int]:
+def log_steps(steps: int, points: int = 32) -> list[int]:
     """0, then log-spaced steps up to `steps`, plus every steps/points: dense early (the
     start moves fast) and never sparse later (a live page redraws at each)."""
     logs = {0, steps}
@@ -124,9 +124,9 @@ def task_loss(model: nn.Module, tokens: Tensor, predictable: Tensor,
     Returns:
         loss (scalar), correct (N,) bool per predictable position, per-layer results.
     """
-    logits, results = model(tokens, need_weights=need_weights)  # (B, L, V)
+    x, results = model.features(tokens, need_weights=need_weights)  # (B, L, d_model)
     target = tokens.roll(-1, dims=1)[predictable]  # (N,) the next tokens
-    picked = logits[predictable]  # (N, V)
+    picked = model.unembed(x[predictable])  # (N, d_model) -> (N, V): scored positions only
     loss = F.cross_entropy(picked, target)
     return loss, picked.argmax(dim=-1) == target, results
 
