@@ -91,6 +91,9 @@ class LogRecord:
     induction_score: list[list[float]]  # (layers, heads) on the probe
     grad_norm: float  # global gradient norm on a fixed held-out batch
     logit_grad_norm: float  # norm of the gradient at the attention logits (all heads)
+    # median over attention rows the loss reaches of their logit-gradient norm: a few
+    # unsaturated rows can dominate the norm, the median shows the typical row vanish
+    logit_grad_median: float
     logit_std: float  # std of the pre-softmax logits on the probe (unmasked entries)
     max_weight: float  # mean over probe rows 1..L-1 (all heads) of the largest weight
     seconds: float  # wall time since training started

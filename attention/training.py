@@ -204,12 +204,18 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
         w.retain_grad()
     model.zero_grad(set_to_none=True)
     grad_loss.backward()
-    grad_norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in model.parameters()
-                               if p.grad is not None))
-    logit_sq = sum((((w.grad - (w.grad * w).sum(-1, keepdim=True)) * w).double() ** 2).sum()
-                   for w in maps)
-    model.zero_grad(set_to_none=True)
     with torch.no_grad():
+        grad_norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in model.parameters()
+                                   if p.grad is not None))
+        logit_sq, rows = 0.0, []
+        for w in maps:  # (B, H, L, L) weights and their gradient
+            gz = (w.grad - (w.grad * w).sum(-1, keepdim=True)) * w  # (B, H, L, L): dL/dlogits
+            logit_sq = logit_sq + (gz.double() ** 2).sum()
+            reached = w.grad[..., 1:, :].abs().sum(-1) > 0  # (B, H, L-1) rows the loss reaches
+            rows.append(gz[..., 1:, :].norm(dim=-1)[reached])  # row 0 has one key: always 0
+        rows = torch.cat(rows)
+        logit_grad_median = rows.median().item() if rows.numel() else 0.0
+        model.zero_grad(set_to_none=True)
         _, results = model(probe[None], need_weights=True)
         weights = torch.stack([r.weights[0] for r in results])  # (layers, H, L, L)
         L = probe.shape[0]
@@ -222,7 +228,8 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
         ind = induction_score(weights, probe)  # (layers, H)
     rec = LogRecord(step=step, loss=loss.item(), accuracy=correct.float().mean().item(),
                     prev_token_score=prev.tolist(), induction_score=ind.tolist(),
-                    grad_norm=grad_norm.item(), logit_grad_norm=math.sqrt(logit_sq.item()),
+                    grad_norm=grad_norm.item(), logit_grad_norm=math.sqrt(float(logit_sq)),
+                    logit_grad_median=logit_grad_median,
                     logit_std=logit_std, max_weight=max_weight, seconds=seconds)
     snap = Snapshot(step=step, weights=weights.cpu().numpy().astype(np.float16))
     return rec, snap
