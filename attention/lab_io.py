@@ -90,8 +90,11 @@ def load_run(directory: str | Path, name: str, device: str = "cpu") -> TrainingR
         raise ValueError(f"cannot read lab run {name!r} in {directory}: {e}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise ValueError(f"{json_path} is not a lab run of format {FORMAT} v{VERSION}")
-    config = TrainConfig(**doc["config"])
-    history = [LogRecord(**r) for r in doc["history"]]
+    try:
+        config = TrainConfig(**doc["config"])
+        history = [LogRecord(**r) for r in doc["history"]]
+    except (TypeError, KeyError, ValueError) as e:
+        raise ValueError(f"{json_path} does not hold a valid lab run: {e}") from None
     L = config.max_len
     if maps.shape != (len(steps), config.layers, config.heads, L, L) \
             or steps.tolist() != [r.step for r in history]:

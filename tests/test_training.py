@@ -5,6 +5,7 @@ on this configuration (torch 2.13 CPU, one thread); training does not depend on 
 steps are asked for (no schedule), so a shorter run follows the same trajectory.
 """
 
+import json
 import math
 
 import numpy as np
@@ -215,6 +216,11 @@ def test_save_without_weights_and_bad_files(tmp_path):
         load_run(tmp_path, "missing")
     with pytest.raises(ValueError, match="run name"):
         load_run(tmp_path, "../etc/passwd")
+    doc = json.loads((tmp_path / "light.json").read_text())
+    del doc["history"][0]["loss"]
+    (tmp_path / "light.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="valid lab run"):
+        load_run(tmp_path, "light")
     (tmp_path / "light.json").write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not a lab run"):
         load_run(tmp_path, "light")

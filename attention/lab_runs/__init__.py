@@ -21,7 +21,8 @@ SHIPPED: dict[str, tuple[TrainConfig, str]] = {
     "scaling_scaled": (TrainConfig(d_model=256, heads=1, steps=600),
                        "d_head 256 with the 1/sqrt(d_head) scale: learns"),
     "scaling_unscaled": (TrainConfig(d_model=256, heads=1, steps=600, scaled=False),
-                         "d_head 256 without the scale: saturated softmax, stays at chance"),
+                         "d_head 256 without the scale: the softmax saturates, it stays "
+                         "far behind"),
 }
 
 
