@@ -251,7 +251,8 @@ class MultiHeadAttention(nn.Module):
             return None
         return heads
 
-    def _weights_path(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> MultiHeadResult:
+    def _weights_path(self, q: Tensor, k: Tensor, v: Tensor,
+                      mask: Tensor | None) -> MultiHeadResult:
         """Every head's map materialised: logits, softmax, weights @ v."""
         *batch, H, Lq, d_head = q.shape
         Lk, d_v = v.shape[-2:]
