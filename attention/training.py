@@ -100,11 +100,12 @@ def train(task: str = "induction", layers: int = 2, heads: int = 4, d_model: int
           steps: int = 1500, seed: int = 0, scaled: bool = True, *,
           on_log: Callable[[TrainingRun], None] | None = None,
           should_stop: Callable[[], bool] | None = None, max_seconds: float | None = None,
-          **config) -> TrainingRun:
+          log_points: int = 32, **config) -> TrainingRun:
     """Train on `task`; the other TrainConfig fields as keywords. See run_training."""
     cfg = TrainConfig(task=task, layers=layers, heads=heads, d_model=d_model, steps=steps,
                       seed=seed, scaled=scaled, **config)
-    return run_training(cfg, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds)
+    return run_training(cfg, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds,
+                        log_points=log_points)
 
 
 def build_model(config: TrainConfig) -> LabTransformer:
@@ -135,8 +136,8 @@ def task_loss(model: nn.Module, tokens: Tensor, predictable: Tensor,
 
 def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] | None = None,
                  should_stop: Callable[[], bool] | None = None,
-                 max_seconds: float | None = None) -> TrainingRun:
-    """Train `config`'s model, logging at log_steps(config.steps).
+                 max_seconds: float | None = None, log_points: int = 32) -> TrainingRun:
+    """Train `config`'s model, logging at log_steps(config.steps, log_points).
 
     on_log(run) is called after each record; should_stop() is polled every step and
     max_seconds bounds the wall time: either ends the run early, with a last record at
@@ -145,6 +146,8 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
     if max_seconds is not None and not (isinstance(max_seconds, (int, float))
                                         and max_seconds > 0):
         raise ValueError(f"max_seconds must be a number > 0 or None, got {max_seconds!r}")
+    if isinstance(log_points, bool) or not isinstance(log_points, int) or log_points < 1:
+        raise ValueError(f"log_points must be an integer >= 1, got {log_points!r}")
     device = resolve_device(config.device)
     c = config
     model = build_model(c).to(device)
@@ -154,7 +157,7 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
     probe, probe_pred = make_probe(c.task, c.max_len, c.vocab_size)
     run = TrainingRun(config=c, probe=probe, probe_predictable=probe_pred, model=model)
     opt = torch.optim.AdamW(model.parameters(), lr=c.lr)
-    logs = set(log_steps(c.steps))
+    logs = set(log_steps(c.steps, log_points))
     start = time.perf_counter()
 
     def record(step: int) -> None:

@@ -27,8 +27,9 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def default_run():
-    # The defaults, 800 steps instead of 1500 (the same trajectory, cut short).
-    return train(steps=800)
+    # The defaults, 800 steps instead of 1500 (the same trajectory, cut short), and fewer
+    # logged steps (logging never changes the trajectory, only what is recorded).
+    return train(steps=800, log_points=12)
 
 
 def best(scores):
@@ -63,7 +64,7 @@ def test_phase_change_is_visible(default_run):
 
 
 def test_one_layer_control_does_not_form_an_induction_head():
-    run = train(layers=1, steps=800)
+    run = train(layers=1, steps=800, log_points=4)
     rec = run.history[-1]
     # measured at step 800: accuracy 0.26 (it only learns which tokens are in context),
     # best induction score 0.26, best previous-token score 0.09
@@ -72,7 +73,7 @@ def test_one_layer_control_does_not_form_an_induction_head():
 
 
 def test_scaling_matters_at_d_head_256():
-    common = dict(d_model=256, heads=1, steps=100, batch_size=32)
+    common = dict(d_model=256, heads=1, steps=100, batch_size=32, log_points=4)
     scaled, unscaled = train(**common), train(**common, scaled=False)
     # measured at step 100: scaled 0.85, unscaled 0.06 (chance 1/64 = 0.016)
     assert scaled.accuracy >= 0.7
@@ -89,7 +90,7 @@ def test_scaling_matters_at_d_head_256():
 def test_history_and_snapshots(default_run):
     run = default_run
     steps = [r.step for r in run.history]
-    assert steps == log_steps(800) == [s.step for s in run.snapshots]
+    assert steps == log_steps(800, 12) == [s.step for s in run.snapshots]
     assert 40 <= len(log_steps(1500)) <= 80
     snap = run.snapshots[-1].weights
     assert snap.shape == (2, 4, 32, 32) and snap.dtype == np.float16
@@ -184,6 +185,9 @@ def test_max_seconds_stops_on_wall_time():
     assert run.stopped_early and run.stop_reason == "time" and run.steps_done == 0
     with pytest.raises(ValueError, match="max_seconds"):
         small(max_seconds=-1)
+    with pytest.raises(ValueError, match="log_points"):
+        small(log_points=0)
+    assert [r.step for r in small(log_points=2).history] == log_steps(12, 2)
 
 
 # ---------------------------------------------------------------- save and load
