@@ -261,7 +261,19 @@ def test_caps():
     assert hosted.max_live_trainings >= 1
 
 
-def test_tasks_are_described():
-    assert "induction" in TASKS and len(TASKS) >= 2
-    run = train(task="copy", layers=1, d_model=16, heads=2, steps=3, batch_size=8)
+def test_copy_task_is_solved_by_one_layer():
+    assert "induction" in TASKS and "copy" in TASKS
+    run = train(task="copy", layers=1, steps=150, log_points=2)
+    # measured: 0.50 at step 75, 0.99 at 112, 1.00 at 150 (a fixed offset: position suffices)
+    assert run.accuracy >= 0.9
     assert run.probe_predictable.sum() == 15  # second half 16..31 predicts 17..31
+
+
+def test_mlp_and_layernorm_options(tmp_path):
+    run = small(mlp=True, layernorm=True, steps=3)
+    names = {n for n, _ in run.model.named_parameters()}
+    assert {"blocks.0.mlp.0.weight", "blocks.1.norm2.bias", "norm.weight"} <= names
+    assert all(math.isfinite(r.loss) for r in run.history)
+    save_run(run, tmp_path, "full")
+    back = load_run(tmp_path, "full")
+    assert torch.equal(back.attention(back.probe), run.attention(run.probe))
