@@ -207,13 +207,13 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
         w.retain_grad()
     model.zero_grad(set_to_none=True)
     grad_loss.backward()
-    with torch.no_grad():
-        grad_norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in model.parameters()
+    with torch.no_grad():  # float32 sums: mps has no float64
+        grad_norm = torch.sqrt(sum((p.grad.float() ** 2).sum() for p in model.parameters()
                                    if p.grad is not None))
         logit_sq, rows = 0.0, []
         for w in maps:  # (B, H, L, L) weights and their gradient
             gz = (w.grad - (w.grad * w).sum(-1, keepdim=True)) * w  # (B, H, L, L): dL/dlogits
-            logit_sq = logit_sq + (gz.double() ** 2).sum()
+            logit_sq = logit_sq + (gz.float() ** 2).sum()
             reached = w.grad[..., 1:, :].abs().sum(-1) > 0  # (B, H, L-1) rows the loss reaches
             rows.append(gz[..., 1:, :].norm(dim=-1)[reached])  # row 0 has one key: always 0
         rows = torch.cat(rows)
