@@ -108,6 +108,9 @@ def load_run(directory: str | Path, name: str, device: str = "cpu") -> TrainingR
         if not st_path.exists():
             raise ValueError(f"{st_path} is missing")
         model = build_model(config)
-        model.load_state_dict(load_file(str(st_path)))
+        try:
+            model.load_state_dict(load_file(str(st_path)))
+        except (RuntimeError, OSError) as e:  # wrong shapes or names, or a damaged file
+            raise ValueError(f"{st_path} does not match {json_path}: {e}") from None
         run.model = model.to(device).eval()
     return run

@@ -3,6 +3,8 @@
     run = train(task="induction", layers=2, heads=4, d_model=64, steps=1500, seed=0)
     run.accuracy, run.history[-1].induction_score, run.attention(run.probe)
 
+The loss, like every score, covers only the predictable positions (the repeat): the
+random tokens around it cost ln(vocab) whatever the model does.
 Training steps use the fused attention kernel (no maps); at each logged step (log-spaced,
 plus evenly spaced ones so a live chart keeps moving) the run records held-out loss and
 accuracy, per-head scores and a snapshot of every head's map on a fixed probe sequence,
@@ -59,6 +61,7 @@ class TrainingRun:
 
     @property
     def accuracy(self) -> float:
+        """Held-out accuracy at the last logged step (predictable positions)."""
         return self.history[-1].accuracy if self.history else 0.0
 
     @property
