@@ -225,6 +225,11 @@ def test_save_without_weights_and_bad_files(tmp_path):
     (tmp_path / "light.json").write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="valid lab run"):
         load_run(tmp_path, "light")
+    save_run(run, tmp_path, "a", weights=True)
+    save_run(small(d_model=8), tmp_path / "other", "a", weights=True)
+    (tmp_path / "other" / "a.safetensors").replace(tmp_path / "a.safetensors")
+    with pytest.raises(ValueError, match="does not match"):
+        load_run(tmp_path, "a")  # weights of another shape
     (tmp_path / "light.json").write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not a lab run"):
         load_run(tmp_path, "light")
