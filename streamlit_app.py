@@ -25,6 +25,7 @@ pages = [
     st.Page("app_pages/causal.py", title="Causal", icon=":material/arrow_forward:", url_path="causal"),
     st.Page("app_pages/entropy.py", title="Entropy", icon=":material/bar_chart:", url_path="entropy"),
     st.Page("app_pages/pretrained.py", title="Pretrained model", icon=":material/model_training:", url_path="pretrained"),
+    st.Page("app_pages/lab.py", title="Learning lab", icon=":material/school:", url_path="lab"),
 ]
 pg = st.navigation(pages)
 

@@ -38,7 +38,7 @@ st.latex(r"\operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}} + M\right), 
 st.latex(r"H(\alpha_i) = -\sum_j \alpha_{ij} \ln \alpha_{ij}, \qquad 0 \le H \le \ln n \quad (\ln 8 \approx 2.079 \text{ nats})")
 
 st.subheader("Explore")
-cols = st.columns(5)
+cols = st.columns(6)
 cols[0].page_link("app_pages/single_head.py", label="Single head", icon=":material/center_focus_strong:",
                   help="QKᵀ, scaling, masking, softmax and output, step by step.")
 cols[1].page_link("app_pages/multi_head.py", label="Multi head", icon=":material/grid_view:",
@@ -49,4 +49,6 @@ cols[3].page_link("app_pages/entropy.py", label="Entropy", icon=":material/bar_c
                   help="How focused or spread each query's attention is.")
 cols[4].page_link("app_pages/pretrained.py", label="Pretrained model", icon=":material/model_training:",
                   help="A real BERT: every layer and head, its q and k, rollout.")
+cols[5].page_link("app_pages/lab.py", label="Learning lab", icon=":material/school:",
+                  help="Train a small transformer and watch induction heads form, live.")
 st.caption("Every control lives in the URL: copy the address bar to share exactly what you see.")

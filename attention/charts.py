@@ -318,3 +318,45 @@ def _lines_template(x: str, y: str, title: str, x_title: str, y_title: str, log_
     if marker_x is not None:
         layers.append(base.mark_rule(color="gray").encode(x=alt.datum(marker_x)))
     return _spec(alt.layer(*layers).properties(title=title, height=360))
+
+
+def curves(frame: pd.DataFrame, *, title: str, y_title: str, colours: tuple[tuple[str, str], ...],
+           x: str = "step", y: str = "value", x_title: str = "training step",
+           x_domain: tuple[float, float] | None = None, y_domain: tuple[float, float] | None = None,
+           log_y: bool = False, marker_x: float | None = None, event_x: float | None = None,
+           event_label: str = "", height: int = 200) -> Chart:
+    """Training curves, one line per `series`, each in its own fixed colour.
+
+    Args:
+        frame: columns {x}, series, {y}.
+        colours: (series, colour) pairs: the legend and colours hold even before a series has data.
+        x_domain: fixed x range (a live run's planned steps), else the data's.
+        marker_x: a grey rule (the step on screen); event_x: a dashed red rule with `event_label`.
+    """
+    return Chart(_curves_template(x, y, title, x_title, y_title, colours, x_domain, y_domain,
+                                  log_y, marker_x, event_x, event_label, height), frame)
+
+
+@functools.lru_cache(maxsize=_TEMPLATES)
+def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
+                     colours: tuple[tuple[str, str], ...], x_domain: tuple[float, float] | None,
+                     y_domain: tuple[float, float] | None, log_y: bool, marker_x: float | None, event_x: float | None, event_label: str,
+                     height: int) -> dict:
+    names, hues = [n for n, _ in colours], [c for _, c in colours]
+    y_scale = alt.Scale(type="log") if log_y else alt.Scale(domain=list(y_domain) if y_domain else alt.Undefined)
+    base = alt.Chart(_named())
+    layers = [base.mark_line(point=alt.OverlayMarkDef(size=14), clip=True).encode(
+        x=alt.X(f"{x}:Q", title=x_title,
+                scale=alt.Scale(domain=list(x_domain)) if x_domain else alt.Scale()),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=hues),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip(f"{x}:Q", title=x_title),
+                 alt.Tooltip(f"{y}:Q", format=".4f", title=y_title)])]
+    if event_x is not None:
+        layers += [base.mark_rule(color="#e45756", strokeDash=[6, 3]).encode(x=alt.datum(event_x)),
+                   base.mark_text(align="left", baseline="top", dx=4, dy=4, color="#e45756",
+                                  text=event_label).encode(x=alt.datum(event_x), y=alt.value(0))]
+    if marker_x is not None:
+        layers.append(base.mark_rule(color="gray").encode(x=alt.datum(marker_x)))
+    return _spec(alt.layer(*layers).properties(title=title, height=height + MARGIN_H))

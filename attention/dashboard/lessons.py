@@ -95,4 +95,32 @@ LESSONS = {
                   "\"no-op\" or attention sink; Clark et al. 2019). That is why hiding special "
                   "tokens and renormalising can make such a head look busier than it is.",
     },
+    "lab": {
+        "intro": (
+            "Every other page shows random, designed or frozen weights. Here a small causal "
+            "transformer **learns** its attention. It reads sequences of random tokens in which a "
+            "stretch is repeated later at a random place; after the first tokens of the repeat, "
+            "the next token is predictable only by finding where the current token appeared "
+            "before and copying what came after it. Two heads working together can do that: a "
+            "**previous-token head** in layer 0 and an **induction head** in layer 1. Below is a "
+            "finished run to scrub; press **Train** to watch one form live."
+        ),
+        "try": (
+            "- Press **Train** with the defaults and watch the loss: it sits on a plateau, then "
+            "drops in a few hundred steps while a layer-1 head's induction score shoots up.\n"
+            "- Switch **Layers** to 1: the shipped 1-layer run never forms an induction head, "
+            "because one layer cannot combine \"where was this token before\" with \"what came "
+            "after it\".\n"
+            "- Drag **Training step** back to the start: every head's map is blurry; move "
+            "forward through the phase change and the stripes appear.\n"
+            "- In **Generate**, type a sequence with a repeat and see the model continue it."
+        ),
+        "question": "The loss plateaus for a while, then drops quickly. Why would learning be "
+                    "slow first and fast later, rather than steady?",
+        "answer": "An induction head needs two heads that only help together: the layer-1 head "
+                  "can only find the right key once layer 0 has written the previous token into "
+                  "each position, and layer 0 gets little reward for doing so until the layer-1 "
+                  "head uses it. Once both start to line up, each makes the other more useful, "
+                  "and the loss falls fast: a phase change.",
+    },
 }

@@ -19,6 +19,7 @@ PAGES = {
     "causal": "app_pages/causal.py",
     "entropy": "app_pages/entropy.py",
     "pretrained": "app_pages/pretrained.py",
+    "lab": "app_pages/lab.py",
 }
 TIMEOUT = 120  # importing torch and a first compute take more than AppTest's 3 s default
 

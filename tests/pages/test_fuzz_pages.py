@@ -16,7 +16,8 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 
 KEYS = ["text", "tokens", "d_model", "heads", "seed", "pos", "device", "temperature", "dk",
         "query", "preset", "causal", "scaled", "step", "pad", "head_a", "head_b", "layer",
-        "head", "hide_special", "stat", "unknown_name", "embed"]
+        "head", "hide_special", "stat", "unknown_name", "embed", "task", "layers", "steps",
+        "prefix", "gen", "gen_step"]
 
 numbers = st.one_of(
     st.integers(min_value=-10**30, max_value=10**30).map(str),

@@ -1,0 +1,131 @@
+"""The learning lab: train a small causal transformer and watch its heads form."""
+
+import streamlit as st
+
+from attention import lab_views as lv
+from attention.dashboard import lab_data
+from attention.dashboard.display import show
+from attention.dashboard.frame import LIMITS, lesson, page_params, question, shared
+from attention.dashboard.lab_live import LiveView
+from attention.dashboard.lab_runner import MIN_STEPS, lab_config, run_training, shared_gate
+from attention.dashboard.lab_sections import PREFIX_CHARS, generate_section, scaling_section
+from attention.dashboard.params import Param, bounded, clamp_state
+from attention.training import TASKS
+
+LIVE_KEY, LIVE_ID = "lab_live_run", "_lab_live_id"
+MAX_STEPS = max(MIN_STEPS, LIMITS.max_train_steps)
+DEFAULT_STEPS = min(1500, MAX_STEPS)
+
+c = shared()
+page_params([Param("task", "choice", choices=tuple(TASKS)), Param("layers", "int", lo=1, hi=2),
+             Param("steps", "int", lo=MIN_STEPS, hi=MAX_STEPS), Param("scaled", "bool"),
+             Param("step", "int", lo=0, hi=MAX_STEPS), Param("prefix", "text", max_chars=PREFIX_CHARS),
+             Param("gen", "int", lo=1, hi=16), Param("gen_step", "int", lo=1, hi=16)])
+
+st.title("The learning lab")
+lesson("lab")
+
+cols = st.columns([1.5, 1, 1.2, 1])
+task = cols[0].selectbox("Task", list(TASKS), key="task", bind="query-params",
+                         help="; ".join(f"{k}: {v}" for k, v in TASKS.items()))
+layers = cols[1].radio("Layers", [2, 1], horizontal=True, key="layers", bind="query-params",
+                       help="1 layer is the control: it cannot form an induction head.")
+steps = cols[2].number_input("Steps", min_value=MIN_STEPS, max_value=MAX_STEPS, value=DEFAULT_STEPS,
+                             step=100, key="steps", bind="query-params")
+scaled = cols[3].toggle("√d_k scaling", value=True, key="scaled", bind="query-params")
+cfg, notes = lab_config(LIMITS, task=task if task in TASKS else "induction",
+                        layers=bounded(layers, 1, 2, 2), heads=c.heads, d_model=c.d_model,
+                        steps=bounded(steps, MIN_STEPS, MAX_STEPS, DEFAULT_STEPS), seed=c.seed,
+                        scaled=bool(scaled))
+st.caption(f"Heads ({cfg.heads}), d_model ({cfg.d_model}) and seed ({cfg.seed}) come from the "
+           f"sidebar. At most {LIMITS.max_train_seconds} s per training on this server."
+           + "".join(f" Note: {n}." for n in notes))
+
+buttons = st.columns([1, 1, 1.6, 4])
+train_now = buttons[0].button("Train", type="primary", key="train_button", icon=":material/play_arrow:")
+buttons[1].button("Stop", key="stop_button", icon=":material/stop:",
+                  help="Stops a training in progress; what it learned so far stays on screen.")
+if st.session_state.get(LIVE_KEY) is not None:
+    if buttons[2].button("Back to the shipped run", key="forget_button"):
+        st.session_state.pop(LIVE_KEY, None)
+        st.rerun()
+
+if train_now:
+    st.session_state[LIVE_ID] = st.session_state.get(LIVE_ID, 0) + 1
+    st.session_state.pop(LIVE_KEY, None)
+    view = LiveView(st.container(), cfg.steps, LIVE_KEY)
+    run = run_training(shared_gate(LIMITS.max_live_trainings), LIMITS, cfg, on_log=view.on_log,
+                       should_stop=view.should_stop, on_wait=view.on_wait)
+    if run is not None:
+        st.session_state[LIVE_KEY] = run
+    st.rerun()
+
+live = st.session_state.get(LIVE_KEY)
+if live is not None and live.history:
+    run, name, run_id = live, None, f"live{st.session_state.get(LIVE_ID, 0)}"
+else:
+    name = lab_data.ONE_LAYER_RUN if cfg.layers == 1 else lab_data.DEFAULT_RUN
+    run, run_id = lab_data.shipped(name), name
+rc, last = run.config, run.history[-1]
+what = (f"{rc.layers}-layer model, {rc.heads} heads, d_model {rc.d_model}, "
+        f"{'scaled' if rc.scaled else 'unscaled'}, task {rc.task}, seed {rc.seed}: "
+        f"{last.step} steps, final held-out accuracy {last.accuracy:.2f}")
+if name:
+    st.info(f"Showing the shipped run **{name}** ({what}). Press **Train** to train your settings "
+            "live.", icon=":material/inventory_2:")
+else:
+    stopped = " (stopped early)" if run.stopped_early else ""
+    st.success(f"Showing your run{stopped}: {what}.", icon=":material/model_training:")
+
+st.header("Watch heads form")
+steps_logged = [s.step for s in run.snapshots]
+if st.session_state.get("_lab_step_for") not in (None, run_id):
+    st.session_state["step"] = steps_logged[-1]  # a new run opens at its end
+st.session_state["_lab_step_for"] = run_id
+clamp_state("step", 0, steps_logged[-1])
+step = st.slider("Training step", 0, max(steps_logged[-1], 1), value=steps_logged[-1], key="step",
+                 bind="query-params", help="Scrub the run: curves mark the step, maps show the "
+                                           "snapshot taken at or before it.")
+idx = lv.snapshot_index(steps_logged, bounded(step, 0, steps_logged[-1], steps_logged[-1]))
+record = run.history[idx]
+
+guess = st.radio("**Predict first:** accuracy sits low for a while, then jumps. When does the "
+                 "jump happen in this run?", lv.PREDICT_CHOICES, index=None, horizontal=True,
+                 key="predict")
+phase = lv.phase_change(run.history)
+curves = lv.curve_charts(run, marker=steps_logged[idx], phase=phase if guess else None)
+left, right = st.columns(2)
+show(curves["loss"], key="chart_loss", container=left, width="stretch")
+show(curves["accuracy"], key="chart_accuracy", container=right, width="stretch")
+if guess is None:
+    st.caption("Pick an answer above to mark the measured phase change on the curves.")
+else:
+    verdict = "right" if lv.predicted_right(guess, phase) else "not quite"
+    said = (f"the jump happens at step **{phase}** (the first logged step where accuracy passes "
+            "halfway from its start to its end)" if phase is not None
+            else "accuracy never rises by much: there is no phase change in this run")
+    st.markdown(f"You said *{guess}*: {verdict}; {said}.")
+left, right = st.columns(2)
+show(curves["prev"], key="chart_prev", container=left, width="stretch")
+show(curves["induction"], key="chart_induction", container=right, width="stretch")
+
+prev, ind = lv.best_heads(record, rc.layers)
+st.subheader(f"Every head on the probe sequence at step {record.step}")
+show(lv.maps_chart(run, idx), key="chart_maps")
+formed = lambda h: "has formed" if h.formed else "has not formed (yet)"  # noqa: E731
+st.markdown(
+    f"The probe is one sequence with a repeat. At step {record.step}, the strongest "
+    f"previous-token head is **layer 0 head {prev.head}** (score {prev.score:.2f}: it "
+    f"{formed(prev)}), a stripe just below the diagonal; the strongest induction head is "
+    f"**layer {ind.layer} head {ind.head}** (score {ind.score:.2f}: it {formed(ind)}): in the "
+    "rows of the repeat, a line parallel to the diagonal, on the token just after each token's "
+    "earlier copy. A score is the mean weight on the "
+    f"position that role looks at; {lv.FORMED} or more counts as formed here.")
+
+st.header("Why √d_k, trained")
+scaling_section(LIMITS, cfg.seed)
+
+st.header("Generate")
+generate_section(run, name, cfg.seed)
+
+question("lab")

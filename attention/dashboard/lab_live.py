@@ -1,0 +1,89 @@
+"""Drawing a training while it runs: progress, curves and every head's map, kept current.
+
+The training calls `should_stop` every step and `on_log` at every logged step; both
+redraw at a steady rate (progress several times a second, charts at least once a
+second while new records arrive) and never touch Streamlit once the session has asked
+to stop or rerun, so the run so far is kept (in session state) rather than lost.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from .. import lab_views as lv
+from .display import show
+from .lab_runner import Ticker, session_wants_stop
+
+PROGRESS_EVERY_S = 0.25
+CHARTS_EVERY_S = 0.5
+
+
+class LiveView:
+    """Placeholders for one training, filled as it goes; the latest run in `store_key`."""
+
+    def __init__(self, container, total_steps: int, store_key: str, label: str = "Training",
+                 charts: bool = True):
+        self.total, self.store_key, self.label = max(total_steps, 1), store_key, label
+        self.progress = container.progress(0.0, text=f"{label}: starting…")
+        self.slots = {}
+        if charts:
+            a, b = container.columns(2)
+            c, d = container.columns(2)
+            self.slots = {"loss": a.empty(), "accuracy": b.empty(), "prev": c.empty(),
+                          "induction": d.empty(), "maps": container.empty()}
+        self.step = 0
+        self.start = time.monotonic()
+        self.run = None
+        self._drawn = None
+        self._progress_tick, self._chart_tick = Ticker(PROGRESS_EVERY_S), Ticker(CHARTS_EVERY_S)
+
+    # -- callbacks handed to the training ------------------------------------------
+
+    def on_wait(self, position: int) -> bool:
+        """While queued: say where we are; False (leave the queue) once the session moves on."""
+        if session_wants_stop():
+            return False
+        if self._progress_tick.due():
+            ahead = "you are next" if position == 1 else f"{position - 1} ahead of you"
+            self.progress.progress(0.0, text=f"{self.label}: every training slot of this server is "
+                                             f"busy; waiting in the queue, {ahead}. The run below "
+                                             "stays yours to explore meanwhile.")
+        return True
+
+    def should_stop(self) -> bool:
+        self.step += 1
+        if session_wants_stop():
+            return True
+        if self._progress_tick.due():
+            self._draw_progress()
+        if self.run is not None and self._drawn != len(self.run.history) and self._chart_tick.due():
+            self._draw_charts()
+        return False
+
+    def on_log(self, run) -> None:
+        self.run = run
+        st.session_state[self.store_key] = run  # kept even if the session stops us mid-draw
+        if session_wants_stop():
+            return
+        if self._chart_tick.due():
+            self._draw_charts()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _draw_progress(self) -> None:
+        step = min(self.step, self.total)
+        secs = time.monotonic() - self.start
+        self.progress.progress(step / self.total,
+                               text=f"{self.label}: step {step} of {self.total} · {secs:.1f} s")
+
+    def _draw_charts(self) -> None:
+        run = self.run
+        if not self.slots or run is None or not run.history:
+            return
+        self._drawn = len(run.history)
+        for name, chart in lv.curve_charts(run).items():
+            show(chart, key=f"live_{name}", container=self.slots[name], width="stretch")
+        show(lv.maps_chart(run, len(run.snapshots) - 1), key="live_maps",
+             container=self.slots["maps"])

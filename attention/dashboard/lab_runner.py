@@ -1,0 +1,192 @@
+"""Live training on a shared server: bounded, queued in arrival order, stopped with its session.
+
+A training runs inside the script run of the session that asked for it, so it lives and
+dies with that run: pressing Stop (or any other control) asks Streamlit for a rerun, and a
+session whose browser leaves asks for a stop; `session_wants_stop` sees either request at
+the next training step, and the run so far is kept. At most `Limits.max_live_trainings`
+trainings run at once per process (a `Gate` shared through st.cache_resource); the others
+wait with their place in the queue shown, and leave the queue the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+from ..settings import Limits
+from ..training import TASKS, train
+
+
+class Gate:
+    """At most `slots` holders at once; the others wait in arrival order."""
+
+    def __init__(self, slots: int):
+        self.slots = max(1, int(slots))
+        self._cond = threading.Condition()
+        self._running = 0
+        self._queue: list[object] = []
+
+    def acquire(self, wait: Callable[[int], bool] | None = None, poll: float = 0.25) -> bool:
+        """Take a slot. While queued, `wait(position)` (1 = next) is called about every
+        `poll` seconds; it returns False to give up. True once a slot is held."""
+        ticket = object()
+        with self._cond:
+            self._queue.append(ticket)
+        try:
+            while True:
+                with self._cond:
+                    if self._queue[0] is ticket and self._running < self.slots:
+                        self._queue.pop(0)
+                        self._running += 1
+                        self._cond.notify_all()
+                        return True
+                    position = self._queue.index(ticket) + 1
+                if wait is not None and not wait(position):
+                    break
+                with self._cond:
+                    self._cond.wait(poll)
+        except BaseException:
+            self._leave(ticket)
+            raise
+        self._leave(ticket)
+        return False
+
+    def _leave(self, ticket: object) -> None:
+        with self._cond:
+            if ticket in self._queue:
+                self._queue.remove(ticket)
+            self._cond.notify_all()
+
+    def release(self) -> None:
+        with self._cond:
+            self._running = max(0, self._running - 1)
+            self._cond.notify_all()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """What the page asks `train` for, already inside the profile's caps."""
+
+    task: str
+    layers: int
+    heads: int
+    d_model: int
+    steps: int
+    seed: int
+    scaled: bool
+
+    def kwargs(self) -> dict:
+        return dict(task=self.task, layers=self.layers, heads=self.heads, d_model=self.d_model,
+                    steps=self.steps, seed=self.seed, scaled=self.scaled)
+
+
+MIN_STEPS = 10
+
+
+def lab_config(limits: Limits, *, task: str, layers: int, heads: int, d_model: int, steps: int,
+               seed: int, scaled: bool) -> tuple[LabConfig, list[str]]:
+    """Clamp a request into the caps; say what changed."""
+    notes = []
+    task = task if task in TASKS else next(iter(TASKS))
+    layers = 1 if layers == 1 else 2
+    cap_d = max(8, limits.max_train_d_model)
+    if d_model > cap_d:
+        notes.append(f"training here is capped at d_model {cap_d}; using {cap_d}")
+        d_model = cap_d
+    heads = max(1, min(heads, d_model // 2))
+    usable = max(d_model // heads, 2) * heads
+    if usable != d_model:
+        notes.append(f"d_model {d_model} is not a multiple of {heads} heads; training {usable}")
+        d_model = usable
+    cap_steps = max(MIN_STEPS, limits.max_train_steps)
+    if steps > cap_steps:
+        notes.append(f"training here is capped at {cap_steps} steps; using {cap_steps}")
+    steps = max(MIN_STEPS, min(steps, cap_steps))
+    return LabConfig(task, layers, heads, d_model, steps, max(0, seed), bool(scaled)), notes
+
+
+def run_training(gate: Gate, limits: Limits, config: LabConfig, *,
+                 on_log: Callable | None = None, should_stop: Callable[[], bool] | None = None,
+                 on_wait: Callable[[int], bool] | None = None):
+    """Train `config` once a slot of `gate` is free, capped in wall time by the profile.
+
+    Returns the run (possibly stopped early), or None when it gave up while queued.
+    """
+    if not gate.acquire(on_wait):
+        return None
+    try:
+        with one_torch_thread():
+            return train(**config.kwargs(), on_log=on_log, should_stop=should_stop,
+                         max_seconds=float(limits.max_train_seconds))
+    finally:
+        gate.release()
+
+
+_threads_lock = threading.Lock()
+_threads_state = {"inside": 0, "saved": 1}
+
+
+@contextmanager
+def one_torch_thread():
+    """Train on one torch thread. A small model gains little from more, and on a busy
+    server more threads than free cores stall it (measured here: 60 steps took 57 s on
+    2 threads against 6 s on 1 while other processes kept both cores busy). The setting
+    is the process's, so the last training to finish restores it."""
+    with _threads_lock:
+        if _threads_state["inside"] == 0:
+            _threads_state["saved"] = torch.get_num_threads()
+        _threads_state["inside"] += 1
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _threads_state["inside"] -= 1
+            if _threads_state["inside"] == 0:
+                torch.set_num_threads(_threads_state["saved"])
+
+
+@st.cache_resource(show_spinner=False)
+def shared_gate(slots: int) -> Gate:
+    """One gate per server process, whatever page or session asks."""
+    return Gate(slots)
+
+
+def session_wants_stop() -> bool:
+    """True when this session has asked for a rerun (a control changed, Stop pressed) or a
+    stop (its browser left). Reads the request without consuming it, so Streamlit still
+    acts on it at the next element the script draws."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None) if ctx is not None else None
+    state = getattr(requests, "_state", ScriptRequestType.CONTINUE)
+    return state != ScriptRequestType.CONTINUE
+
+
+class Ticker:
+    """Calls `tick()` at most every `every` seconds: live redraws stay at a steady rate."""
+
+    def __init__(self, every: float):
+        self.every, self._last = every, 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            return True
+        return False

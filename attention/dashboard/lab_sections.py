@@ -1,0 +1,153 @@
+"""The lab's two later sections: why √d_k (trained), and generation with a real model."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .. import charts
+from .. import lab_views as lv
+from ..settings import Limits
+from . import lab_data
+from .display import show
+from .lab_live import LiveView
+from .lab_runner import lab_config, run_training, shared_gate
+from .params import clamp_state
+
+SCALING_KEY = "lab_scaling_live"
+PREFIX_CHARS = 200
+SCALING_COLOURS = (("scaled", lv.SCALED_COLOUR), ("unscaled", lv.UNSCALED_COLOUR))
+
+
+def _train_scaling(limits: Limits, base, seed: int) -> None:
+    """Both runs of the experiment, live, one after the other (one training slot each)."""
+    out = {}
+    for label in ("scaled", "unscaled"):
+        cfg, _ = lab_config(limits, task=base.task, layers=base.layers, heads=base.heads,
+                            d_model=base.d_model, steps=base.steps, seed=seed,
+                            scaled=label == "scaled")
+        view = LiveView(st.container(), cfg.steps, f"_lab_scaling_{label}", label=f"Training {label}",
+                        charts=False)
+        run = run_training(shared_gate(limits.max_live_trainings), limits, cfg, on_log=view.on_log,
+                           should_stop=view.should_stop, on_wait=view.on_wait)
+        run = run or st.session_state.get(f"_lab_scaling_{label}")
+        if run is None or not run.history:
+            break
+        out[label] = run
+        if run.stopped_early:
+            break
+    if len(out) == 2:
+        st.session_state[SCALING_KEY] = out
+    st.rerun()
+
+
+def scaling_section(limits: Limits, seed: int) -> None:
+    shipped = {label: lab_data.shipped(name) for label, name in lab_data.SCALING_RUNS.items()}
+    base = shipped["scaled"].config
+    d_head = base.d_model // base.heads
+    live = st.session_state.get(SCALING_KEY)
+    runs = live or shipped
+    cfg = runs["scaled"].config
+    std = {label: runs[label].history[0].logit_std for label in runs}
+    st.markdown(
+        f"The same model twice, with one head of **d_head = {d_head}**: same seed, same data, "
+        "and q and k start with entries of unit-order variance, as the maths assumes. The only "
+        "difference is the **1/√d_k** before the softmax. Unscaled, the logits start with a "
+        f"standard deviation of {std['unscaled']:.1f} against {std['scaled']:.1f} scaled (about "
+        f"√{d_head} = {np.sqrt(d_head):.0f} times more), the softmax is almost one-hot from the "
+        "first step, and the gradient that reaches the logits is tiny: the unscaled model barely learns.")
+    source = (f"Trained live, seed {cfg.seed}, {runs['scaled'].history[-1].step} steps."
+              if live else f"Shipped runs (`make lab-runs`), seed {cfg.seed}.")
+    left, right = st.columns([3, 1])
+    left.caption(source)
+    if right.button("Train both live", key="scaling_train",
+                    help=f"Trains the scaled and then the unscaled model here (d_model "
+                         f"{min(base.d_model, limits.max_train_d_model)}, up to "
+                         f"{min(base.steps, limits.max_train_steps)} steps each)."):
+        _train_scaling(limits, base, seed)
+    cols = st.columns(3)
+    specs = [("loss", "Loss", "cross-entropy (nats)", None, False),
+             ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
+             ("logit_grad_norm", "Gradient norm at the attention logits", "norm (log scale)", None, True)]
+    for col, (field, title, y_title, domain, log_y) in zip(cols, specs):
+        frame = lv.compare_frame(runs, field)
+        if log_y:
+            frame = frame[frame["value"] > 0]
+        show(charts.curves(frame, title=title, y_title=y_title, colours=SCALING_COLOURS,
+                           y_domain=domain, log_y=log_y), key=f"scaling_{field}", container=col,
+             width="stretch")
+    rows = [("largest softmax weight at init (1 = one-hot)", "max_weight", 0),
+            ("standard deviation of the logits at init", "logit_std", 0),
+            ("gradient norm at the logits at init", "logit_grad_norm", 0),
+            ("final held-out accuracy", "accuracy", -1)]
+    table = "| | scaled | unscaled |\n|---|---|---|\n" + "".join(
+        f"| {what} | {getattr(runs['scaled'].history[i], f):.3g} | "
+        f"{getattr(runs['unscaled'].history[i], f):.3g} |\n" for what, f, i in rows)
+    st.markdown(table)
+
+
+def _strip(tokens: list[int], prefix_len: int, expected: list[int | None]) -> str:
+    """The sequence as text: the prefix, then each new token marked against copying."""
+    out = [" ".join(map(str, tokens[:prefix_len]))]
+    for tok, want in zip(tokens[prefix_len:], expected):
+        mark = "" if want is None else (" ✓" if tok == want else f" ✗ (copying gives {want})")
+        out.append(f"**{tok}**{mark}")
+    return " → ".join(out)
+
+
+def generate_section(run, name: str | None, seed: int, *, max_new: int = 16) -> None:
+    """`run` continues a prefix; `name` (a shipped run) lets the result be cached."""
+    if run.model is None:
+        st.info("This run was saved without its weights, so it cannot generate.")
+        return
+    V, L = run.vocab_size, run.max_len
+    st.markdown(
+        f"The trained model continues a sequence one token at a time, greedily. Type token ids "
+        f"(0–{V - 1}, up to {L}) with a repeat in them: after the repeat starts, an induction "
+        "head predicts the next token by copying what followed it the first time.")
+    default = " ".join(map(str, lv.repeat_prefix(seed, V)))
+
+    def redraw() -> None:
+        draws = st.session_state.get("_lab_prefix_draws", 0) + 1
+        st.session_state["_lab_prefix_draws"] = draws
+        st.session_state["prefix"] = " ".join(map(str, lv.repeat_prefix(seed + draws, V)))
+
+    a, b, c = st.columns([4, 1.4, 1])
+    text = a.text_input("Prefix (token ids)", key="prefix", bind="query-params", max_chars=PREFIX_CHARS,
+                        placeholder=default, help="Empty: the random prefix shown in grey.")
+    b.button("New prefix", key="prefix_draw", on_click=redraw, icon=":material/casino:",
+             help="A random prefix with a repeat in it.")
+    prefix, notes = lv.parse_prefix(text or default, V, L)
+    for note in notes:
+        st.caption(f"Prefix: {note}.")
+    if not prefix:
+        st.info("Type at least one token id to generate from.")
+        return
+    room = max(1, min(max_new, L + 1 - len(prefix)))
+    clamp_state("gen", 1, room)
+    n_new = c.number_input("New tokens", min_value=1, max_value=room, value=min(8, room), key="gen",
+                           bind="query-params")
+    n_new = int(min(max(n_new or 1, 1), room))
+    if name is not None:
+        tokens, maps = lab_data.shipped_generation(name, tuple(prefix), n_new)
+    else:
+        tokens, maps = lab_data.generation(run, prefix, n_new)
+    st.markdown(_strip(tokens, len(prefix), lv.expected_continuation(prefix, n_new)))
+    k = 1
+    if n_new > 1:
+        clamp_state("gen_step", 1, n_new)
+        k = st.slider("Generation step", 1, n_new, value=n_new, key="gen_step", bind="query-params",
+                      help="Each step adds one query row: the new token's look back at everything before it.")
+        k = int(min(max(k, 1), n_new))
+    weights = maps[k - 1]  # (layers, heads, t, t)
+    t = weights.shape[-1]
+    labels = lv.token_labels(tokens[:t])
+    stacked, titles = lv.head_maps(weights)
+    show(charts.head_grid(stacked, labels, labels, titles, masked=lv.causal_masked(t),
+                          columns=run.config.heads, axis_labels=t <= 16),
+         key="gen_maps", width="content")
+    change = lv.earlier_rows_change(maps[:k])
+    st.caption(f"Step {k} computed row {t - 1} (query = token {tokens[t - 1]}), which chose token "
+               f"{tokens[t]}. Largest change of any row already computed, over steps 1–{k}: "
+               f"**{change:.1e}**" + (" (float rounding: rows already computed do not change, "
+                                      "which is what a KV cache relies on)." if change < 1e-4 else "."))

@@ -1,0 +1,125 @@
+"""/lab under AppTest: the shipped run, links, bad values, hosted caps, a tiny training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention.dashboard import frame
+from attention.settings import load_limits
+from attention.training import load_run
+
+from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
+
+RUNS = "attention/lab_runs"
+TINY = {"steps": "30", "d_model": "16", "heads": "2"}
+
+
+def infos(at) -> str:
+    return " ".join(i.value for i in at.info)
+
+
+def test_shipped_run_renders_with_every_chart():
+    at = open_page("lab")
+    assert_clean(at)
+    assert "induction_2l" in infos(at)
+    shipped = load_run(RUNS, "induction_2l")
+    loss = chart_data(chart_by_title(at, "Loss"))[0]
+    np.testing.assert_allclose(loss["value"], [r.loss for r in shipped.history], rtol=1e-6)
+    assert list(loss["step"]) == [r.step for r in shipped.history]
+    for title in ("Accuracy", "Layer 0: previous-token", "Layer 1: induction",
+                  "Gradient norm at the attention logits"):
+        assert len(chart_data(chart_by_title(at, title))[0]) > 0, title
+    assert at.slider(key="step").value == shipped.history[-1].step
+
+
+def test_one_layer_link_shows_the_control_run():
+    at = open_page("lab", {"layers": "1"})
+    assert_clean(at)
+    assert "induction_1l" in infos(at)
+    assert chart_by_title(at, "Layer 0: induction score")
+
+
+def test_link_reproduces_the_view_built_with_widgets():
+    query = {"layers": "1", "step": "200", "gen": "5", "prefix": "5 6 7 8 9 5 6"}
+    linked = open_page("lab", query)
+    assert_clean(linked)
+    built = open_page("lab")
+    built.radio(key="layers").set_value(1).run()
+    built.slider(key="step").set_value(200)
+    built.text_input(key="prefix").set_value("5 6 7 8 9 5 6").run()
+    built.number_input(key="gen").set_value(5).run()
+    assert_clean(built)
+    a, b = charts(linked), charts(built)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert spec(x) == spec(y)
+        for fx, fy in zip(chart_data(x), chart_data(y)):
+            assert fx.equals(fy)
+
+
+@pytest.mark.parametrize("query, said", [
+    ({"steps": "999999999"}, "steps=999999999"),
+    ({"layers": "7"}, "layers=7"),
+    ({"task": "bogus"}, "`task` must be one of"),
+    ({"step": "-4"}, "step=-4"),
+    ({"gen": "nan"}, "`gen` is not a number"),
+    ({"scaled": "maybe"}, "`scaled` must be true or false"),
+])
+def test_bad_link_values_get_a_notice(query, said):
+    at = open_page("lab", query)
+    assert_clean(at)
+    assert said in infos(at)
+
+
+def test_nonsense_prefix_is_reported_and_the_rest_generates():
+    at = open_page("lab", {"prefix": "3 x 999 4 -1 3"})
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "ignored x, 999, -1" in captions
+    assert chart_by_title is not None and len(charts(at)) >= 9
+
+
+def test_hosted_caps_clamp_a_link(monkeypatch):
+    hosted = load_limits({"ATTENTION_PROFILE": "hosted"})
+    monkeypatch.setattr(frame, "LIMITS", hosted)
+    at = open_page("lab", {"steps": "20000", "d_model": "512", "heads": "4"})
+    assert_clean(at)
+    assert at.number_input(key="steps").value == hosted.max_train_steps
+    captions = " ".join(c.value for c in at.caption)
+    assert f"capped at d_model {hosted.max_train_d_model}" in captions
+
+
+def test_predicting_reveals_the_phase_change():
+    at = open_page("lab")
+    loss = spec(chart_by_title(at, "Loss"))
+    assert "phase change" not in str(loss)
+    at.radio(key="predict").set_value("step 150–500").run()
+    assert_clean(at)
+    assert "phase change" in str(spec(chart_by_title(at, "Loss")))
+    assert "You said" in " ".join(m.value for m in at.markdown)
+
+
+def test_generation_never_changes_rows_already_computed():
+    at = open_page("lab", {"prefix": "10 11 12 13 14 15 10 11", "gen": "6"})
+    assert_clean(at)
+    caption = next(c.value for c in at.caption if "Largest change" in c.value)
+    assert "rows already computed do not change" in caption
+    # The model continues the repeat it was trained on: 12 13 14 15 after "10 11".
+    strip = next(m.value for m in at.markdown if "→" in m.value)
+    assert "**12** ✓ → **13** ✓" in strip
+
+
+def test_train_button_trains_and_keeps_the_run_for_scrubbing():
+    at = open_page("lab", TINY)
+    at.button(key="train_button").click().run()
+    assert_clean(at)
+    assert any("Showing your run" in s.value for s in at.success)
+    assert at.slider(key="step").max == 30 and at.slider(key="step").value == 30
+    loss = chart_data(chart_by_title(at, "Loss"))[0]
+    assert loss["step"].max() == 30 and loss["value"].notna().all()
+    at.slider(key="step").set_value(0).run()  # scrub the finished live run
+    assert_clean(at)
+    assert "step 0" in " ".join(s.value for s in at.subheader)
+    at.button(key="forget_button").click().run()
+    assert "induction_2l" in infos(at)
