@@ -7,7 +7,8 @@ from attention.dashboard import lab_data
 from attention.dashboard.display import show
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, shared
 from attention.dashboard.lab_live import LiveView
-from attention.dashboard.lab_runner import MIN_STEPS, lab_config, run_training, shared_gate
+from attention.dashboard.lab_runner import (MIN_STEPS, await_previous_training, lab_config,
+                                            run_training, shared_gate, training_in_this_session)
 from attention.dashboard.lab_sections import PREFIX_CHARS, generate_section, scaling_section
 from attention.dashboard.params import Param, bounded, clamp_state
 from attention.training import TASKS
@@ -50,14 +51,17 @@ if st.session_state.get(LIVE_KEY) is not None:
         st.session_state.pop(LIVE_KEY, None)
         st.rerun()
 
+await_previous_training()  # a run interrupted by this one is still saving what it trained
 if train_now:
     st.session_state[LIVE_ID] = st.session_state.get(LIVE_ID, 0) + 1
     st.session_state.pop(LIVE_KEY, None)
     view = LiveView(st.container(), cfg.steps, LIVE_KEY)
-    run = run_training(shared_gate(LIMITS.max_live_trainings), LIMITS, cfg, on_log=view.on_log,
-                       should_stop=view.should_stop, on_wait=view.on_wait)
+    with training_in_this_session():
+        run = run_training(shared_gate(LIMITS.max_live_trainings), LIMITS, cfg,
+                           on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
     if run is not None:
         st.session_state[LIVE_KEY] = run
+    view.resume()
     st.rerun()
 
 live = st.session_state.get(LIVE_KEY)
@@ -80,7 +84,7 @@ else:
 st.header("Watch heads form")
 steps_logged = [s.step for s in run.snapshots]
 if st.session_state.get("_lab_step_for") not in (None, run_id):
-    st.session_state["step"] = steps_logged[-1]  # a new run opens at its end
+    st.session_state.pop("step", None)  # a new run opens at its end (the slider's default)
 st.session_state["_lab_step_for"] = run_id
 clamp_state("step", 0, steps_logged[-1])
 step = st.slider("Training step", 0, max(steps_logged[-1], 1), value=steps_logged[-1], key="step",

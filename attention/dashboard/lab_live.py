@@ -2,8 +2,11 @@
 
 The training calls `should_stop` every step and `on_log` at every logged step; both
 redraw at a steady rate (progress several times a second, charts at least once a
-second while new records arrive) and never touch Streamlit once the session has asked
-to stop or rerun, so the run so far is kept (in session state) rather than lost.
+second while new records arrive). Streamlit interrupts a script at the next element it
+draws once the session asks for a rerun (a control changed, Stop) or a stop (the browser
+left); a draw that is interrupted so is remembered instead, the training ends at its next
+step with the run so far, and `resume()` passes the interruption on once the caller has
+kept that run.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from .. import lab_views as lv
 from .display import show
@@ -36,6 +40,7 @@ class LiveView:
         self.step = 0
         self.start = time.monotonic()
         self.run = None
+        self.interrupted: ScriptControlException | None = None
         self._drawn = None
         self._progress_tick, self._chart_tick = Ticker(PROGRESS_EVERY_S), Ticker(CHARTS_EVERY_S)
 
@@ -43,40 +48,52 @@ class LiveView:
 
     def on_wait(self, position: int) -> bool:
         """While queued: say where we are; False (leave the queue) once the session moves on."""
-        if session_wants_stop():
+        if self._moving_on():
             return False
         if self._progress_tick.due():
             ahead = "you are next" if position == 1 else f"{position - 1} ahead of you"
-            self.progress.progress(0.0, text=f"{self.label}: every training slot of this server is "
-                                             f"busy; waiting in the queue, {ahead}. The run below "
-                                             "stays yours to explore meanwhile.")
-        return True
+            self._draw(self.progress.progress, 0.0,
+                       text=f"{self.label}: every training slot of this server is busy; waiting "
+                            f"in the queue, {ahead}. The run below stays yours to explore meanwhile.")
+        return not self.interrupted
 
     def should_stop(self) -> bool:
         self.step += 1
-        if session_wants_stop():
+        if self._moving_on():
             return True
         if self._progress_tick.due():
             self._draw_progress()
         if self.run is not None and self._drawn != len(self.run.history) and self._chart_tick.due():
             self._draw_charts()
-        return False
+        return self.interrupted is not None
 
     def on_log(self, run) -> None:
         self.run = run
-        st.session_state[self.store_key] = run  # kept even if the session stops us mid-draw
-        if session_wants_stop():
-            return
-        if self._chart_tick.due():
+        st.session_state[self.store_key] = run
+        if not self._moving_on() and self._chart_tick.due():
             self._draw_charts()
+
+    def resume(self) -> None:
+        """Raise the interruption a draw swallowed, if any: Streamlit then reruns or stops."""
+        if self.interrupted is not None:
+            raise self.interrupted
+
+    def _moving_on(self) -> bool:
+        return self.interrupted is not None or session_wants_stop()
+
+    def _draw(self, fn, *args, **kwargs) -> None:
+        try:
+            fn(*args, **kwargs)
+        except ScriptControlException as exc:  # a rerun or stop request arrived mid-draw
+            self.interrupted = exc
 
     # -- drawing ---------------------------------------------------------------------
 
     def _draw_progress(self) -> None:
         step = min(self.step, self.total)
         secs = time.monotonic() - self.start
-        self.progress.progress(step / self.total,
-                               text=f"{self.label}: step {step} of {self.total} · {secs:.1f} s")
+        self._draw(self.progress.progress, step / self.total,
+                   text=f"{self.label}: step {step} of {self.total} · {secs:.1f} s")
 
     def _draw_charts(self) -> None:
         run = self.run
@@ -84,6 +101,6 @@ class LiveView:
             return
         self._drawn = len(run.history)
         for name, chart in lv.curve_charts(run).items():
-            show(chart, key=f"live_{name}", container=self.slots[name], width="stretch")
-        show(lv.maps_chart(run, len(run.snapshots) - 1), key="live_maps",
-             container=self.slots["maps"])
+            self._draw(show, chart, key=f"live_{name}", container=self.slots[name], width="stretch")
+        self._draw(show, lv.maps_chart(run, len(run.snapshots) - 1), key="live_maps",
+                   container=self.slots["maps"])

@@ -3,9 +3,13 @@
 A training runs inside the script run of the session that asked for it, so it lives and
 dies with that run: pressing Stop (or any other control) asks Streamlit for a rerun, and a
 session whose browser leaves asks for a stop; `session_wants_stop` sees either request at
-the next training step, and the run so far is kept. At most `Limits.max_live_trainings`
-trainings run at once per process (a `Gate` shared through st.cache_resource); the others
-wait with their place in the queue shown, and leave the queue the same way.
+the next training step, and the run so far is kept. (With fast reruns, Streamlit starts the
+new run at once, while the old one finishes its step: the new run waits for it with
+`await_previous_training` before it reads what was trained.)
+
+At most `Limits.max_live_trainings` trainings run at once per process (a `Gate` shared
+through st.cache_resource); the others wait with their place in the queue shown, and leave
+the queue the same way. Each trains on one torch thread, within the profile's caps.
 """
 
 from __future__ import annotations
@@ -176,6 +180,28 @@ def session_wants_stop() -> bool:
     requests = getattr(ctx, "script_requests", None) if ctx is not None else None
     state = getattr(requests, "_state", ScriptRequestType.CONTINUE)
     return state != ScriptRequestType.CONTINUE
+
+
+BUSY_KEY = "_lab_training_done"
+AWAIT_S = 15.0  # a stopped training ends within one step and one log record
+
+
+@contextmanager
+def training_in_this_session():
+    """Mark this session as training until the block ends (however it ends)."""
+    done = threading.Event()
+    st.session_state[BUSY_KEY] = done
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def await_previous_training(timeout: float = AWAIT_S) -> None:
+    """Wait until a training this session started in an earlier, interrupted run has ended."""
+    done = st.session_state.get(BUSY_KEY)
+    if isinstance(done, threading.Event):
+        done.wait(timeout)
 
 
 class Ticker:

@@ -11,7 +11,7 @@ from ..settings import Limits
 from . import lab_data
 from .display import show
 from .lab_live import LiveView
-from .lab_runner import lab_config, run_training, shared_gate
+from .lab_runner import lab_config, run_training, shared_gate, training_in_this_session
 from .params import clamp_state
 
 SCALING_KEY = "lab_scaling_live"
@@ -28,16 +28,17 @@ def _train_scaling(limits: Limits, base, seed: int) -> None:
                             scaled=label == "scaled")
         view = LiveView(st.container(), cfg.steps, f"_lab_scaling_{label}", label=f"Training {label}",
                         charts=False)
-        run = run_training(shared_gate(limits.max_live_trainings), limits, cfg, on_log=view.on_log,
-                           should_stop=view.should_stop, on_wait=view.on_wait)
+        with training_in_this_session():
+            run = run_training(shared_gate(limits.max_live_trainings), limits, cfg,
+                               on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
         run = run or st.session_state.get(f"_lab_scaling_{label}")
-        if run is None or not run.history:
-            break
-        out[label] = run
-        if run.stopped_early:
+        if run is not None and run.history:
+            out[label] = run
+        if view.interrupted is not None or run is None or run.stopped_early:
             break
     if len(out) == 2:
         st.session_state[SCALING_KEY] = out
+    view.resume()
     st.rerun()
 
 

@@ -1,0 +1,98 @@
+"""/lab in a real browser: Train redraws the charts while it runs, Stop keeps the run so
+far, and with one training slot a second session queues until the first one leaves."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import CHROMIUM_ARGS, SCRIPT_TIMEOUT_MS, free_port, start_streamlit, stop, wait_for_run
+from .test_pages import CHART_SIGNATURES_JS, assert_no_exception, chart_signatures, wait_for_a_drawn_chart
+
+pytestmark = pytest.mark.browser
+
+TINY = "d_model=16&heads=2&seed=1"
+PROGRESS = "[data-testid=stProgress]"
+MAIN = "[data-testid=stMainBlockContainer]"
+
+
+def press(page, name: str) -> None:
+    """A button of the page itself (Streamlit's header has a "Stop" of its own)."""
+    page.locator(MAIN).get_by_role("button", name=name, exact=True).click()
+
+
+def test_train_redraws_the_charts_while_it_runs(open_app):
+    page = open_app(f"/lab?steps=400&{TINY}")
+    wait_for_a_drawn_chart(page)
+    page.wait_for_timeout(300)
+    before = chart_signatures(page)
+    press(page, "Train")
+    expect(page.locator(PROGRESS)).to_contain_text("step", timeout=SCRIPT_TIMEOUT_MS)
+    # While the progress bar is up, a chart already differs from the shipped run's.
+    page.wait_for_function(
+        "before => document.querySelector('[data-testid=stProgress]') && (" + CHART_SIGNATURES_JS
+        + ")().some((s, i) => s !== null && s !== before[i])", arg=before, timeout=SCRIPT_TIMEOUT_MS)
+    expect(page.get_by_text("Showing your run")).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
+    wait_for_run(page)
+    assert_no_exception(page)
+    assert "400 steps" in page.locator("[data-testid=stAlert]").first.inner_text()
+
+
+def test_stop_keeps_the_run_so_far(open_app):
+    page = open_app(f"/lab?steps=5000&{TINY}")
+    press(page, "Train")
+    expect(page.locator(PROGRESS)).to_contain_text("step", timeout=SCRIPT_TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    press(page, "Stop")
+    alert = page.get_by_text("Showing your run (stopped early)")
+    expect(alert).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
+    wait_for_run(page)
+    assert_no_exception(page)
+    assert page.locator(PROGRESS).count() == 0
+
+
+@pytest.fixture
+def one_slot_url(monkeypatch):
+    """A server of its own that allows one live training at a time."""
+    monkeypatch.setenv("ATTENTION_MAX_LIVE_TRAININGS", "1")
+    monkeypatch.setenv("ATTENTION_MAX_TRAIN_SECONDS", "300")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = start_streamlit("streamlit_app.py", port, Path(tmp) / "streamlit.log")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(proc)
+
+
+def test_second_training_queues_until_the_first_session_leaves(browser, one_slot_url):
+    first_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    second_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        first, second = first_ctx.new_page(), second_ctx.new_page()
+        for pg in (first, second):
+            pg.set_default_timeout(SCRIPT_TIMEOUT_MS)
+        # Far more than the 60 s allowed below: only the first session leaving can free the slot.
+        first.goto(f"{one_slot_url}/lab?steps=20000")
+        expect(first.locator(MAIN).get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
+        press(first, "Train")
+        expect(first.locator(PROGRESS)).to_contain_text("step", timeout=SCRIPT_TIMEOUT_MS)
+        second.goto(f"{one_slot_url}/lab?steps=20&{TINY}")
+        expect(second.locator(MAIN).get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
+        press(second, "Train")
+        expect(second.locator(PROGRESS)).to_contain_text("waiting in the queue, you are next",
+                                                  timeout=SCRIPT_TIMEOUT_MS)
+        second.wait_for_timeout(1000)
+        expect(second.locator(PROGRESS)).to_contain_text("waiting in the queue")
+        first_ctx.close()  # the first learner leaves: their training stops, the slot frees
+        expect(second.get_by_text("Showing your run")).to_be_visible(timeout=60_000)
+        assert_no_exception(second)
+    finally:
+        for ctx in (first_ctx, second_ctx):
+            try:
+                ctx.close()
+            except Exception:
+                pass
