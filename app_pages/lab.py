@@ -42,6 +42,7 @@ st.caption(f"Heads ({cfg.heads}), d_model ({cfg.d_model}) and seed ({cfg.seed}) 
            f"sidebar. At most {LIMITS.max_train_seconds} s per training on this server."
            + "".join(f" Note: {n}." for n in notes))
 
+await_previous_training()  # a run interrupted by this one is still saving what it trained
 buttons = st.columns([1, 1, 1.6, 4])
 train_now = buttons[0].button("Train", type="primary", key="train_button", icon=":material/play_arrow:")
 buttons[1].button("Stop", key="stop_button", icon=":material/stop:",
@@ -51,7 +52,6 @@ if st.session_state.get(LIVE_KEY) is not None:
         st.session_state.pop(LIVE_KEY, None)
         st.rerun()
 
-await_previous_training()  # a run interrupted by this one is still saving what it trained
 if train_now:
     st.session_state[LIVE_ID] = st.session_state.get(LIVE_ID, 0) + 1
     st.session_state.pop(LIVE_KEY, None)

@@ -56,7 +56,9 @@ def scaling_section(limits: Limits, seed: int) -> None:
         "difference is the **1/√d_k** before the softmax. Unscaled, the logits start with a "
         f"standard deviation of {std['unscaled']:.1f} against {std['scaled']:.1f} scaled (about "
         f"√{d_head} = {np.sqrt(d_head):.0f} times more), the softmax is almost one-hot from the "
-        "first step, and the gradient that reaches the logits is tiny: the unscaled model barely learns.")
+        "first step, and the gradient that reaches a typical row of logits is tiny: the unscaled "
+        "model barely learns. (The total gradient norm hides this: a few rows that are not "
+        "saturated carry most of it.)")
     source = (f"Trained live, seed {cfg.seed}, {runs['scaled'].history[-1].step} steps."
               if live else f"Shipped runs (`make lab-runs`), seed {cfg.seed}.")
     left, right = st.columns([3, 1])
@@ -69,7 +71,8 @@ def scaling_section(limits: Limits, seed: int) -> None:
     cols = st.columns(3)
     specs = [("loss", "Loss", "cross-entropy (nats)", None, False),
              ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
-             ("logit_grad_norm", "Gradient norm at the attention logits", "norm (log scale)", None, True)]
+             ("logit_grad_median", "Gradient at the attention logits (typical row)",
+              "median row norm (log scale)", None, True)]
     for col, (field, title, y_title, domain, log_y) in zip(cols, specs):
         frame = lv.compare_frame(runs, field)
         if log_y:
@@ -79,7 +82,8 @@ def scaling_section(limits: Limits, seed: int) -> None:
              width="stretch")
     rows = [("largest softmax weight at init (1 = one-hot)", "max_weight", 0),
             ("standard deviation of the logits at init", "logit_std", 0),
-            ("gradient norm at the logits at init", "logit_grad_norm", 0),
+            ("gradient at the logits at init, typical row (median)", "logit_grad_median", 0),
+            ("gradient at the logits at init, all rows (norm)", "logit_grad_norm", 0),
             ("final held-out accuracy", "accuracy", -1)]
     table = "| | scaled | unscaled |\n|---|---|---|\n" + "".join(
         f"| {what} | {getattr(runs['scaled'].history[i], f):.3g} | "
