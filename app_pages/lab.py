@@ -17,6 +17,11 @@ LIVE_KEY, LIVE_ID = "lab_live_run", "_lab_live_id"
 MAX_STEPS = max(MIN_STEPS, LIMITS.max_train_steps)
 DEFAULT_STEPS = min(1500, MAX_STEPS)
 
+
+def formed(head: lv.FormedHead) -> str:
+    return "has formed" if head.formed else "has not formed (yet)"
+
+
 c = shared()
 page_params([Param("task", "choice", choices=tuple(TASKS)), Param("layers", "int", lo=1, hi=2),
              Param("steps", "int", lo=MIN_STEPS, hi=MAX_STEPS), Param("scaled", "bool"),
@@ -52,10 +57,81 @@ if st.session_state.get(LIVE_KEY) is not None:
         st.session_state.pop(LIVE_KEY, None)
         st.rerun()
 
+live_slot = st.empty()  # a training draws its live view here, above the run on screen
+with st.container():  # the run on screen
+    live = st.session_state.get(LIVE_KEY)
+    if live is not None and live.history:
+        run, name, run_id = live, None, f"live{st.session_state.get(LIVE_ID, 0)}"
+    else:
+        name = lab_data.ONE_LAYER_RUN if cfg.layers == 1 else lab_data.DEFAULT_RUN
+        run, run_id = lab_data.shipped(name), name
+    rc, last = run.config, run.history[-1]
+    what = (f"{rc.layers}-layer model, {rc.heads} heads, d_model {rc.d_model}, "
+            f"{'scaled' if rc.scaled else 'unscaled'}, task {rc.task}, seed {rc.seed}: "
+            f"{last.step} steps, final held-out accuracy {last.accuracy:.2f}")
+    if name:
+        st.info(f"Showing the shipped run **{name}** ({what}). Press **Train** to train your settings "
+                "live.", icon=":material/inventory_2:")
+    else:
+        stopped = " (stopped early)" if run.stopped_early else ""
+        st.success(f"Showing your run{stopped}: {what}.", icon=":material/model_training:")
+
+    st.header("Watch heads form")
+    steps_logged = [s.step for s in run.snapshots]
+    if st.session_state.get("_lab_step_for") not in (None, run_id):
+        st.session_state.pop("step", None)  # a new run opens at its end (the slider's default)
+    st.session_state["_lab_step_for"] = run_id
+    clamp_state("step", 0, steps_logged[-1])
+    step = st.slider("Training step", 0, max(steps_logged[-1], 1), value=steps_logged[-1], key="step",
+                     bind="query-params", help="Scrub the run: curves mark the step, maps show the "
+                                               "snapshot taken at or before it.")
+    idx = lv.snapshot_index(steps_logged, bounded(step, 0, steps_logged[-1], steps_logged[-1]))
+    record = run.history[idx]
+
+    guess = st.radio("**Predict first:** accuracy sits low for a while, then jumps. When does the "
+                     "jump happen in this run?", lv.PREDICT_CHOICES, index=None, horizontal=True,
+                     key="predict")
+    phase = lv.phase_change(run.history)
+    curves = lv.curve_charts(run, marker=steps_logged[idx], phase=phase if guess else None)
+    left, right = st.columns(2)
+    show(curves["loss"], key="chart_loss", container=left, width="stretch")
+    show(curves["accuracy"], key="chart_accuracy", container=right, width="stretch")
+    if guess is None:
+        st.caption("Pick an answer above to mark the measured phase change on the curves.")
+    else:
+        verdict = "right" if lv.predicted_right(guess, phase) else "not quite"
+        said = (f"the jump happens at step **{phase}** (the first logged step where accuracy passes "
+                "halfway from its start to its end)" if phase is not None
+                else "accuracy never rises by much: there is no phase change in this run")
+        st.markdown(f"You said *{guess}*: {verdict}; {said}.")
+    left, right = st.columns(2)
+    show(curves["prev"], key="chart_prev", container=left, width="stretch")
+    show(curves["induction"], key="chart_induction", container=right, width="stretch")
+
+    prev, ind = lv.best_heads(record, rc.layers)
+    st.subheader(f"Every head on the probe sequence at step {record.step}")
+    show(lv.maps_chart(run, idx), key="chart_maps")
+    st.markdown(
+        f"The probe is one sequence with a repeat. At step {record.step}, the strongest "
+        f"previous-token head is **layer 0 head {prev.head}** (score {prev.score:.2f}: it "
+        f"{formed(prev)}), a stripe just below the diagonal; the strongest induction head is "
+        f"**layer {ind.layer} head {ind.head}** (score {ind.score:.2f}: it {formed(ind)}): in the "
+        "rows of the repeat, a line parallel to the diagonal, on the token just after each token's "
+        "earlier copy. A score is the mean weight on the "
+        f"position that role looks at; {lv.FORMED} or more counts as formed here.")
+
+    st.header("Why √d_k, trained")
+    scaling_section(LIMITS, cfg.seed)
+
+    st.header("Generate")
+    generate_section(run, name, cfg.seed)
+
+    question("lab")
+
+# The page above is drawn; now train, live, in the slot at the top. Pressing anything ends it.
 if train_now:
     st.session_state[LIVE_ID] = st.session_state.get(LIVE_ID, 0) + 1
-    st.session_state.pop(LIVE_KEY, None)
-    view = LiveView(st.container(), cfg.steps, LIVE_KEY)
+    view = LiveView(live_slot.container(), cfg.steps, LIVE_KEY)
     with training_in_this_session():
         run = run_training(shared_gate(LIMITS.max_live_trainings), LIMITS, cfg,
                            on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
@@ -63,73 +139,3 @@ if train_now:
         st.session_state[LIVE_KEY] = run
     view.resume()
     st.rerun()
-
-live = st.session_state.get(LIVE_KEY)
-if live is not None and live.history:
-    run, name, run_id = live, None, f"live{st.session_state.get(LIVE_ID, 0)}"
-else:
-    name = lab_data.ONE_LAYER_RUN if cfg.layers == 1 else lab_data.DEFAULT_RUN
-    run, run_id = lab_data.shipped(name), name
-rc, last = run.config, run.history[-1]
-what = (f"{rc.layers}-layer model, {rc.heads} heads, d_model {rc.d_model}, "
-        f"{'scaled' if rc.scaled else 'unscaled'}, task {rc.task}, seed {rc.seed}: "
-        f"{last.step} steps, final held-out accuracy {last.accuracy:.2f}")
-if name:
-    st.info(f"Showing the shipped run **{name}** ({what}). Press **Train** to train your settings "
-            "live.", icon=":material/inventory_2:")
-else:
-    stopped = " (stopped early)" if run.stopped_early else ""
-    st.success(f"Showing your run{stopped}: {what}.", icon=":material/model_training:")
-
-st.header("Watch heads form")
-steps_logged = [s.step for s in run.snapshots]
-if st.session_state.get("_lab_step_for") not in (None, run_id):
-    st.session_state.pop("step", None)  # a new run opens at its end (the slider's default)
-st.session_state["_lab_step_for"] = run_id
-clamp_state("step", 0, steps_logged[-1])
-step = st.slider("Training step", 0, max(steps_logged[-1], 1), value=steps_logged[-1], key="step",
-                 bind="query-params", help="Scrub the run: curves mark the step, maps show the "
-                                           "snapshot taken at or before it.")
-idx = lv.snapshot_index(steps_logged, bounded(step, 0, steps_logged[-1], steps_logged[-1]))
-record = run.history[idx]
-
-guess = st.radio("**Predict first:** accuracy sits low for a while, then jumps. When does the "
-                 "jump happen in this run?", lv.PREDICT_CHOICES, index=None, horizontal=True,
-                 key="predict")
-phase = lv.phase_change(run.history)
-curves = lv.curve_charts(run, marker=steps_logged[idx], phase=phase if guess else None)
-left, right = st.columns(2)
-show(curves["loss"], key="chart_loss", container=left, width="stretch")
-show(curves["accuracy"], key="chart_accuracy", container=right, width="stretch")
-if guess is None:
-    st.caption("Pick an answer above to mark the measured phase change on the curves.")
-else:
-    verdict = "right" if lv.predicted_right(guess, phase) else "not quite"
-    said = (f"the jump happens at step **{phase}** (the first logged step where accuracy passes "
-            "halfway from its start to its end)" if phase is not None
-            else "accuracy never rises by much: there is no phase change in this run")
-    st.markdown(f"You said *{guess}*: {verdict}; {said}.")
-left, right = st.columns(2)
-show(curves["prev"], key="chart_prev", container=left, width="stretch")
-show(curves["induction"], key="chart_induction", container=right, width="stretch")
-
-prev, ind = lv.best_heads(record, rc.layers)
-st.subheader(f"Every head on the probe sequence at step {record.step}")
-show(lv.maps_chart(run, idx), key="chart_maps")
-formed = lambda h: "has formed" if h.formed else "has not formed (yet)"  # noqa: E731
-st.markdown(
-    f"The probe is one sequence with a repeat. At step {record.step}, the strongest "
-    f"previous-token head is **layer 0 head {prev.head}** (score {prev.score:.2f}: it "
-    f"{formed(prev)}), a stripe just below the diagonal; the strongest induction head is "
-    f"**layer {ind.layer} head {ind.head}** (score {ind.score:.2f}: it {formed(ind)}): in the "
-    "rows of the repeat, a line parallel to the diagonal, on the token just after each token's "
-    "earlier copy. A score is the mean weight on the "
-    f"position that role looks at; {lv.FORMED} or more counts as formed here.")
-
-st.header("Why √d_k, trained")
-scaling_section(LIMITS, cfg.seed)
-
-st.header("Generate")
-generate_section(run, name, cfg.seed)
-
-question("lab")

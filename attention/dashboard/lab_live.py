@@ -54,7 +54,7 @@ class LiveView:
             ahead = "you are next" if position == 1 else f"{position - 1} ahead of you"
             self._draw(self.progress.progress, 0.0,
                        text=f"{self.label}: every training slot of this server is busy; waiting "
-                            f"in the queue, {ahead}. The run below stays yours to explore meanwhile.")
+                            f"in the queue, {ahead}. Stop (or any control) leaves the queue.")
         return not self.interrupted
 
     def should_stop(self) -> bool:
