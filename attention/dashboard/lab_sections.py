@@ -54,8 +54,8 @@ def scaling_section(limits: Limits, seed: int) -> None:
         f"The same model twice, with one head of **d_head = {d_head}**: same seed, same data, "
         "and q and k start with entries of unit-order variance, as the maths assumes. The only "
         "difference is the **1/√d_k** before the softmax. Unscaled, the logits start with a "
-        f"standard deviation of {std['unscaled']:.1f} against {std['scaled']:.1f} scaled (about "
-        f"√{d_head} = {np.sqrt(d_head):.0f} times more), the softmax is almost one-hot from the "
+        f"standard deviation of {std['unscaled']:.1f} against {std['scaled']:.1f} scaled (the "
+        f"scale divides by √{d_head} = {np.sqrt(d_head):.0f}), the softmax is almost one-hot from the "
         "first step, and the gradient that reaches a typical row of logits is tiny: the unscaled "
         "model barely learns. (The total gradient norm hides this: a few rows that are not "
         "saturated carry most of it.)")
@@ -71,8 +71,8 @@ def scaling_section(limits: Limits, seed: int) -> None:
     cols = st.columns(3)
     specs = [("loss", "Loss", "cross-entropy (nats)", None, False),
              ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
-             ("logit_grad_median", "Gradient at the attention logits (typical row)",
-              "median row norm (log scale)", None, True)]
+             ("logit_grad_median", "Logit gradient, typical row", "median row norm (log scale)",
+              None, True)]
     for col, (field, title, y_title, domain, log_y) in zip(cols, specs):
         frame = lv.compare_frame(runs, field)
         if log_y:
@@ -80,6 +80,10 @@ def scaling_section(limits: Limits, seed: int) -> None:
         show(charts.curves(frame, title=title, y_title=y_title, colours=SCALING_COLOURS,
                            y_domain=domain, log_y=log_y), key=f"scaling_{field}", container=col,
              width="stretch")
+    gone = [label for label, run in runs.items() if any(r.logit_grad_median <= 0 for r in run.history)]
+    if gone:
+        st.caption(f"Where the {' and '.join(gone)} gradient curve stops, the typical row's gradient "
+                   "is exactly 0: its softmax has saturated completely (a log scale cannot show 0).")
     rows = [("largest softmax weight at init (1 = one-hot)", "max_weight", 0),
             ("standard deviation of the logits at init", "logit_std", 0),
             ("gradient at the logits at init, typical row (median)", "logit_grad_median", 0),

@@ -28,7 +28,7 @@ def test_shipped_run_renders_with_every_chart():
     np.testing.assert_allclose(loss["value"], [r.loss for r in shipped.history], rtol=1e-6)
     assert list(loss["step"]) == [r.step for r in shipped.history]
     for title in ("Accuracy", "Layer 0: previous-token", "Layer 1: induction",
-                  "Gradient at the attention logits"):
+                  "Logit gradient, typical row"):
         assert len(chart_data(chart_by_title(at, title))[0]) > 0, title
     assert at.slider(key="step").value == shipped.history[-1].step
 
