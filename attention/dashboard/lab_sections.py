@@ -152,9 +152,14 @@ def generate_section(run, name: str | None, seed: int, *, max_new: int = 16) -> 
     t = weights.shape[-1]
     labels = lv.token_labels(tokens[:t])
     stacked, titles = lv.head_maps(weights)
+    _, ind = lv.best_heads(run.history[-1], run.config.layers)
+    left, right = st.columns([1, 2])
+    show(charts.heatmap(weights[ind.layer, ind.head], labels, labels, masked=lv.causal_masked(t),
+                        highlight_row=t - 1, title=f"L{ind.layer} H{ind.head} (induction): step {k}'s new row"),
+         key="gen_head", container=left, width="stretch")
     show(charts.head_grid(stacked, labels, labels, titles, masked=lv.causal_masked(t),
                           columns=run.config.heads, axis_labels=t <= 16),
-         key="gen_maps", width="content")
+         key="gen_maps", container=right, width="content")
     change = lv.earlier_rows_change(maps[:k])
     st.caption(f"Step {k} computed row {t - 1} (query = token {tokens[t - 1]}), which chose token "
                f"{tokens[t]}. Largest change of any row already computed, over steps 1–{k}: "
