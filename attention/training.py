@@ -113,10 +113,11 @@ def train(task: str = "induction", layers: int = 2, heads: int = 4, d_model: int
 
 def build_model(config: TrainConfig) -> LabTransformer:
     """The config's model, initialised from its seed alone, on the CPU."""
-    with torch.device("meta"):  # no draw from torch's global generator while building
+    # The default init's draws are overwritten below; fork_rng leaves torch's global generator
+    # as it was. (Building on the meta device instead imports torch._dynamo: seconds, once.)
+    with torch.random.fork_rng(devices=[]):
         model = LabTransformer(config.vocab_size, config.max_len, config.d_model, config.heads,
                                config.layers, config.scaled, config.mlp, config.layernorm)
-    model = model.to_empty(device="cpu")
     model.reset_parameters(torch.Generator().manual_seed(config.seed + 1_000_003))
     return model
 
