@@ -164,12 +164,12 @@ def _raster_template(L: int, S: int, scheme: str, domain: tuple[float, float], t
 @functools.lru_cache(maxsize=_TEMPLATES)
 def _raster_grid_template(H: int, L: int, S: int, scheme: str, domain: tuple[float, float],
                           columns: int, size: int, axis_labels: bool, hit: bool,
-                          select: str | None, value_title: str) -> dict:
+                          select: str | None, value_title: str, open_top: bool = False) -> dict:
     inner = alt.layer(*im.layers(
         L, S, scheme=scheme, domain=domain, value_title=value_title, size=(size, size),
         row_title=None if not axis_labels else "query", col_title=None if not axis_labels else "key",
         hit=hit, smooth=S > size or L > size, facet=True, select=select,
-        labels=axis_labels)).properties(width=size, height=size)
+        labels=axis_labels, open_top=open_top)).properties(width=size, height=size)
     return _spec(alt.FacetChart(
         data=alt.Data(name=TABLE), spec=inner, columns=columns,
         facet=alt.Facet("head_title:N", title=None, sort=alt.EncodingSortField("head", op="min"),
@@ -183,7 +183,8 @@ def _scheme(kind: str) -> str:
 
 def _scale(kind: str, domain: tuple[float, float]) -> alt.Scale:
     if kind == "weights":
-        return alt.Scale(scheme="viridis", domain=list(domain))
+        extra = {} if domain == (0.0, 1.0) else {"clamp": True}  # relative: >= top is brightest
+        return alt.Scale(scheme="viridis", domain=list(domain), **extra)
     return alt.Scale(scheme="redblue", domain=list(domain), domainMid=0)
 
 
@@ -240,12 +241,7 @@ def relative_weights(weights: np.ndarray, masked: np.ndarray | None = None) -> n
     return w * n
 
 
-def relative_domain(values: np.ndarray) -> tuple[float, float]:
-    """[0, m] for weights × n: m a round number at or above the largest value, at least 2."""
-    finite = np.asarray(values, float)[np.isfinite(values)]
-    top = float(finite.max()) if finite.size else 2.0
-    return 0.0, next((float(m) for m in (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
-                      if m >= top), 4096.0)
+RELATIVE_MAX = 4.0  # weight × n is coloured on [0, 4]: uniform (1) a quarter up, >= 4 brightest
 
 
 def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles: list[str],
@@ -259,38 +255,40 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
         axis_labels: False hides the token labels and ticks of every panel (thumbnails).
         select: "query" (a click on a row selects that query) or "head" (a click on a
             panel selects that head), as the point selection "query_row"; None: no clicks.
-        relative: colour weight × n (n = keys the row may see) on [0, m], so uniform is 1
-            and big maps are not uniformly dark; the default [0, 1] compares heads as they are.
+        relative: colour weight × n (n = keys the row may see) on [0, RELATIVE_MAX], so a
+            uniform row is 1 on every map and big maps are not uniformly dark; the default
+            [0, 1] compares the weights as they are.
     """
     H, L, S = weights.shape
     # Every token labelled up to 16 tokens: panels large enough for one label a row.
     size = size or (side_px(max(L, S), lo=100, hi=240, per=15) if max(L, S) <= 16
                     else side_px(max(L, S), lo=100, hi=140, per=18))
-    value_title = kind
+    value_title = "weight" if kind == "weights" else kind
     if relative and kind == "weights":
         weights = relative_weights(weights, masked)
-        domain, value_title = relative_domain(weights), "weight × n (1 = uniform)"
+        domain, value_title = (0.0, RELATIVE_MAX), "weight × n (1 = uniform)"
     else:
         domain = colour_domain(kind, weights)
     scheme = _scheme(kind)
     if L * S * H > RECT_MAX_CELLS:
         hit = im.wants_hits(H * L * S)
         spec = _raster_grid_template(H, L, S, scheme, domain, columns, size, axis_labels, hit,
-                                     select, value_title)
+                                     select, value_title, relative)
         frames = im.map_data(weights, rows, cols, scheme, domain, masked,
                              head_titles=[str(t) for t in head_titles], hit=hit)
         return Chart(spec, frames.pop(TABLE), frames)
     frame = matrix_frame(weights, rows, cols, masked, head=np.asarray(head_titles, dtype=object))
     return Chart(_grid_template(kind, domain, size, columns, axis_labels, select, value_title,
-                                max(L, S) <= 16), frame)
+                                max(L, S) <= 16, relative), frame)
 
 
 @functools.lru_cache(maxsize=_TEMPLATES)
 def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: int,
                    axis_labels: bool, select: str | None = None, value_title: str = "weights",
-                   every_label: bool = False) -> dict:
+                   every_label: bool = False, open_top: bool = False) -> dict:
     colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
-              .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=value_title)))
+              .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=value_title,
+                                   legend=im.legend_of(domain, open_top))))
     rect = alt.Chart().mark_rect().transform_calculate(text=_TOOLTIP_TEXT).encode(
         **_axes(None, None, labels=every_label), color=colour,
         tooltip=[alt.Tooltip("head:N"), alt.Tooltip("query_token:N", title="query"),

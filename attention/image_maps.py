@@ -125,14 +125,22 @@ def wants_hits(cells: int) -> bool:
     return cells <= HIT_MAX_CELLS
 
 
-def _band(name: str, n: int, title: str | None, horizontal: bool, labels: bool) -> dict:
-    """An ordinal position channel over `{name}_token`, in position order, no padding."""
+def legend_of(domain: tuple[float, float], open_top: bool, **kw) -> alt.Legend:
+    """A colour legend; with `open_top` its top label says "≥ top" (numbers only: no tokens)."""
+    if open_top:
+        kw["labelExpr"] = f"datum.value >= {domain[1]:g} ? '≥ {domain[1]:g}' : datum.label"
+    return alt.Legend(**kw)
+
+
+def _band(name: str, n: int, title: str | None, horizontal: bool, labels: bool, px: int) -> dict:
+    """An ordinal position channel over `{name}_token`, in position order, no padding; past
+    MAX_LABELS, index labels about every 45 px across (x) or 25 px down (y)."""
     axis = None
     if title is not None:
         kw = dict(title=title, grid=False, domain=False, tickSize=3, labelLimit=80,
                   labelOverlap=False, labels=labels, ticks=labels)
         if n > MAX_LABELS:  # index labels at a round step
-            step = index_step(n, 16 if horizontal else 24)
+            step = index_step(n, max(2, px // (45 if horizontal else 25)))
             kw["values"] = [str(i) for i in range(0, n, step)]
             if horizontal:
                 kw.update(labelAngle=0, labelAlign="center")
@@ -153,7 +161,7 @@ def _channel(b: dict):
 def layers(L: int, S: int, *, scheme: str, domain: tuple[float, float], value_title: str,
            size: tuple[int, int], row_title: str | None, col_title: str | None,
            hit: bool, smooth: bool, facet: bool, select: str | None = None,
-           labels: bool = True, highlight_row: int | None = None) -> list:
+           labels: bool = True, highlight_row: int | None = None, open_top: bool = False) -> list:
     """The layers of one map: image, axis carriers, legend, optional hit grid and outline.
 
     Args:
@@ -161,10 +169,11 @@ def layers(L: int, S: int, *, scheme: str, domain: tuple[float, float], value_ti
             reads Vega's own width and height signals, which Streamlit may stretch).
         select: a field ("query" or "head") that a click selects, as `SELECTION`.
         labels: False hides the token labels (thumbnails); titles None hide the axes.
+        open_top: the legend's top label reads "≥ top" (values above it are clamped).
     """
     w, h = size
-    x = _band("key", S, col_title, True, labels)
-    y = _band("query", L, row_title, False, labels)
+    x = _band("key", S, col_title, True, labels, w)
+    y = _band("query", L, row_title, False, labels, h)
     table = alt.Data(name=TABLE)
     image = alt.Chart(table if not facet else alt.Undefined).mark_image(
         aspect=False, smooth=smooth, align="left", baseline="top", tooltip=None,
@@ -177,7 +186,7 @@ def layers(L: int, S: int, *, scheme: str, domain: tuple[float, float], value_ti
     legend = alt.Chart(alt.Data(values=[{"value": domain[0]}, {"value": domain[1]}])).mark_point(
         opacity=0, size=0, tooltip=None).encode(color=alt.Color(
             "value:Q", scale=color_scale(scheme, domain), title=value_title,
-            legend=alt.Legend(gradientLength=max(60, min(h, 200)))))
+            legend=legend_of(domain, open_top, gradientLength=max(60, min(h, 200)))))
     out = [image, *carriers, legend]
     if hit:
         tips = [alt.Tooltip("query_text:N", title=row_title or "query"),
