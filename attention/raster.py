@@ -23,7 +23,6 @@ from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
-import pandas as pd
 from PIL import Image
 
 __all__ = [
