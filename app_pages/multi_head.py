@@ -11,7 +11,7 @@ from attention.dashboard.params import Param, bounded, clamp_state
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame
 from attention.dashboard.display import show
-from attention.dashboard.selection import set_query, show_pickable
+from attention.dashboard.selection import current_index, set_query, show_pickable
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 
@@ -47,7 +47,7 @@ st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W
            f"W_O: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats (max ln {L} = {np.log(L):.3f}).")
 page_params([Param("query", "int", lo=0, hi=L - 1), Param("relative", "bool")])
 clamp_state("query", 0, L - 1)
-query = bounded(st.session_state.get("query", 0), 0, L - 1, 0)
+query = current_index("query", L)
 relative = st.toggle("Relative colours (weight × n)", value=False, key="relative",
                      bind="query-params",
                      help="Colour each weight times the number of keys its row sees, so a "

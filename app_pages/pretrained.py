@@ -11,7 +11,7 @@ from attention.pretrained import DEFAULT_NAME
 from attention.pretrained_views import STATISTICS, stats_heat_table
 from attention.views import DEFAULT_TEXT
 from attention.dashboard.display import show
-from attention.dashboard.selection import set_query, show_pickable
+from attention.dashboard.selection import current_index, set_query, show_pickable
 
 c = shared()
 st.title("Pretrained model")
@@ -143,7 +143,7 @@ if d is not None:
         width="stretch", key="chart_logits")
     nq = len(d.tokens)
     clamp_state("query", 0, nq - 1)
-    query = bounded(st.session_state.get("query", 0), 0, nq - 1, 0)
+    query = current_index("query", nq)
     show_pickable(downloads.chart("weights", charts.heatmap(
         d.weights, d.tokens, d.tokens, kind="weights", title="3. Weights: softmax of each row",
         value_title="weight", highlight_row=query, select=True)), "chart_weights", ("query",),

@@ -16,6 +16,7 @@ import streamlit as st
 
 from ..charts import SELECTION, Chart
 from .display import show
+from .params import bounded
 
 
 def picked(key: str, *fields: str) -> int | None:
@@ -31,6 +32,18 @@ def picked(key: str, *fields: str) -> int | None:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
                 return int(value)
     return None
+
+
+def current_index(widget: str, n: int) -> int:
+    """The value a query widget will show this run, read before the widget is drawn: its
+    state, else the (already validated) link's value, else 0; within 0..n-1."""
+    value = st.session_state.get(widget)
+    if value is None:
+        try:
+            value = int(float(st.query_params.get(widget, "0")))
+        except (TypeError, ValueError, OverflowError):
+            value = 0
+    return bounded(value, 0, max(n - 1, 0), 0)
 
 
 def _apply(key: str, fields: tuple[str, ...], write: Callable[[int], None]) -> None:

@@ -153,3 +153,12 @@ def test_pretrained_thumbnails_pick_a_head_and_show_the_query_across_heads():
     cells = table[table["cell"]]
     assert {"query_text", "key_text", "text"} <= set(cells.columns) and len(cells) > 0
     assert chart_by_title(at, "Layer 2, row 1")
+
+
+@pytest.mark.parametrize("page, title", [("pretrained", "3. Weights"), ("single_head", "3. Weights")])
+def test_a_linked_query_outlines_that_row_on_first_load(page, title):
+    at = open_page(page, {"query": "5"})
+    assert_clean(at)
+    assert at.slider(key="query").value == 5
+    s = json.dumps(spec(chart_by_title(at, title)))
+    assert "datum.query == 5" in s and "datum.query == 0" not in s
