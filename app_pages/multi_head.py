@@ -54,7 +54,8 @@ relative = st.toggle("Relative colours (weight × n)", value=False, key="relativ
                           "uniform row is 1 on every map; off, all maps share [0, 1].")
 show_pickable(downloads.chart("heads", charts.head_grid(
     m.weights, toks, toks, titles, masked=~mask if causal else None, select="query",
-    relative=bool(relative))), "chart_heads", ("query",), set_query("query", L), query)
+    relative=bool(relative), highlight_row=query)), "chart_heads", ("query",),
+    set_query("query", L), query)
 st.caption(("Colour: weight × n, n the keys a row may see, on [0, 4]: 1 is what a uniform row "
             "gives, brighter is more than uniform, 4 or more is the brightest. " if relative else "")
            + "Click a row of any map to see where that token looks in every head.")

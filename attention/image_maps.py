@@ -137,8 +137,10 @@ def _band(name: str, n: int, title: str | None, horizontal: bool, labels: bool, 
     MAX_LABELS, index labels about every 45 px across (x) or 25 px down (y)."""
     axis = None
     if title is not None:
+        # Every label while they fit (>= 11 px each); crowded ones drop some rather than smear.
         kw = dict(title=title, grid=False, domain=False, tickSize=3, labelLimit=80,
-                  labelOverlap=False, labels=labels, ticks=labels)
+                  labelOverlap=False if px >= 11 * min(n, MAX_LABELS) else "greedy",
+                  labels=labels, ticks=labels)
         if n > MAX_LABELS:  # index labels at a round step
             step = index_step(n, max(2, px // (45 if horizontal else 25)))
             kw["values"] = [str(i) for i in range(0, n, step)]

@@ -134,6 +134,7 @@ def test_query_across_heads_is_that_row_of_every_head():
     at = open_page("multi_head", {"query": "3", "preset": "designed"})
     assert_clean(at)
     assert at.slider(key="query").value == 3
+    assert "datum.query == 3" in json.dumps(spec(charts(at)[0]))  # outlined in every head
     grid = chart_data(charts(at)[0])[0]
     across = chart_data(chart_by_title(at, "Row 3"))[0]
     for h in range(4):
