@@ -57,7 +57,7 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
     scheme = _scheme(kind)
     row = None if highlight_row is None or not 0 <= int(highlight_row) < L else int(highlight_row)
     if L * S * H > RECT_MAX_CELLS:
-        hit = im.wants_hits(H * L * S)
+        hit = im.wants_hits(H * L * S, grid=True)
         spec = _raster_grid_template(H, L, S, scheme, domain, columns, size, axis_labels, hit,
                                      select, value_title, relative, row)
         frames = im.map_data(weights, rows, cols, scheme, domain, masked,

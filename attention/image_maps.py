@@ -6,8 +6,8 @@ whose domains come from the named datasets "keys" and "queries" (one row per tok
 so no token ever enters a Vega expression (a label such as `if` or `constructor` there
 broke the whole chart). Up to `HIT_MAX_CELLS` cells a chart, an invisible hit grid of
 rects (one per cell, in "table" beside the images) gives each cell a tooltip with its
-query token, key token and value; above that the image has no tooltip at all (the zoom
-window gives exact values), never the raw mark.
+query token, key token and value (`HIT_MAX_GRID_CELLS` for a grid); above that the image
+has no tooltip at all (the zoom window gives exact values), never the raw mark.
 
 Datasets: "table" holds image rows (`cell` False: url, head, head_title) and hit-grid
 rows (`cell` True); "keys" and "queries" hold the axis labels.
@@ -25,7 +25,10 @@ from .frames import axis_labels
 from .raster import DIVERGING, HIGHLIGHT_COLOR, color_indices, palette, png_data_url
 
 TABLE, KEYS, QUERIES = "table", "keys", "queries"
-HIT_MAX_CELLS = 20_000  # invisible tooltip rects per chart; more cost the browser too much
+# Invisible tooltip rects cost the browser about as much as visible ones (~0.1 ms each):
+# up to 50 x 50 for one map, and 8192 for a grid of thumbnails (72 heads of 10 tokens).
+HIT_MAX_CELLS = 2_500
+HIT_MAX_GRID_CELLS = 8_192
 MAX_LABELS = 48  # above this many tokens an axis shows indices, not token labels
 SELECTION = "query_row"  # the click selection's name (Streamlit reads it back)
 
@@ -121,8 +124,8 @@ def map_data(values: np.ndarray, rows, cols, scheme: str, domain, masked=None,
             QUERIES: label_frame(rows, v.shape[1], "query")}
 
 
-def wants_hits(cells: int) -> bool:
-    return cells <= HIT_MAX_CELLS
+def wants_hits(cells: int, grid: bool = False) -> bool:
+    return cells <= (HIT_MAX_GRID_CELLS if grid else HIT_MAX_CELLS)
 
 
 def legend_of(domain: tuple[float, float], open_top: bool, **kw) -> alt.Legend:

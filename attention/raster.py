@@ -298,7 +298,7 @@ def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str 
         titles = [f"head {h}" for h in range(H)]
     if len(titles) != H:
         raise ValueError(f"{len(titles)} titles for {H} heads")
-    hit = im.wants_hits(H * L * S) if tooltips is None else bool(tooltips)
+    hit = im.wants_hits(H * L * S, grid=True) if tooltips is None else bool(tooltips)
     frames = im.map_data(v, query_labels, key_labels, scheme.lower(), dom, masked,
                          head_titles=titles, hit=hit)
     inner = alt.layer(*im.layers(
