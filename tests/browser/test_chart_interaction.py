@@ -9,6 +9,9 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
+from attention.inputs import tokenize
+from attention.views import DEFAULT_TEXT
+
 from .conftest import run_mark, wait_for_run
 
 ODD = "if constructor toString valueOf __proto__ </script> \" ' \\ 😀"
@@ -98,11 +101,14 @@ def test_large_image_maps_never_show_the_raw_mark(open_app):
         assert "data:image" not in t and "url" not in t and "x0" not in t
 
 
-def test_click_on_a_row_picks_that_query_everywhere(open_app):
-    page = open_app("/single_head?tokens=40")
+@pytest.mark.parametrize("path", ["/single_head?tokens=40", "/single_head"])  # image, rects
+def test_click_on_a_row_picks_that_query_everywhere(open_app, path):
+    page = open_app(path)
     weights = page.locator("[data-testid=stVegaLiteChart]").nth(1)
     x, y, tip = next((x, y, t) for x, y, t in scan(page, weights) if t)
-    row = int(fields(tip)["query"][1:])  # tokens p0, p1, ...: the token names its row
+    token = fields(tip)["query"]
+    # Random tokens p0, p1, ... name their row; the default sentence has no repeated word.
+    row = int(token[1:]) if "tokens" in path else tokenize(DEFAULT_TEXT).index(token)
     assert row != 0
     mark = run_mark(page)
     page.mouse.click(x, y)
