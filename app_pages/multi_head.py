@@ -11,6 +11,7 @@ from attention.dashboard.params import Param, bounded, clamp_state
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame
 from attention.dashboard.display import show
+from attention.dashboard.selection import current_index, set_query, show_pickable
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 
@@ -44,8 +45,32 @@ titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in rang
 st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W_K, W_V: "
            f"{c.d_model} × {c.d_model} each, split into {H} blocks of {m.d_head} columns; "
            f"W_O: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats (max ln {L} = {np.log(L):.3f}).")
-show(chart=downloads.chart("heads", charts.head_grid(
-    m.weights, toks, toks, titles, masked=~mask if causal else None)), key="chart_heads")
+page_params([Param("query", "int", lo=0, hi=L - 1), Param("relative", "bool")])
+clamp_state("query", 0, L - 1)
+query = current_index("query", L)
+relative = st.toggle("Relative colours (weight × n)", value=False, key="relative",
+                     bind="query-params",
+                     help="Colour each weight times the number of keys its row sees, so a "
+                          "uniform row is 1 on every map; off, all maps share [0, 1].")
+show_pickable(downloads.chart("heads", charts.head_grid(
+    m.weights, toks, toks, titles, masked=~mask if causal else None, select="query",
+    relative=bool(relative), highlight_row=query)), "chart_heads", ("query",),
+    set_query("query", L), query)
+st.caption(("Colour: weight × n, n the keys a row may see, on [0, 4]: 1 is what a uniform row "
+            "gives, brighter is more than uniform, 4 or more is the brightest. " if relative else "")
+           + "Click a row of any map to see where that token looks in every head.")
+
+st.subheader("Where one token looks, in every head")
+query = st.slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
+                  bind="query-params", disabled=L < 2,
+                  help="Or click a row of a map above.")
+query = bounded(query, 0, L - 1, 0)
+show(chart=downloads.chart("query across heads", charts.heatmap(
+    m.weights[:, query, :], [f"head {h} · {m.kinds[h]}" for h in range(H)], toks,
+    title=f"Row {query} (“{toks[query]}”) of every head: where it looks", value_title="weight",
+    row_title="head", col_title="key token",
+    masked=~np.broadcast_to(mask[query], (H, L)) if causal else None)),
+    width="stretch", key="chart_query_heads")
 
 st.subheader("Focused or spread: entropy and distance per head")
 per_head = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")

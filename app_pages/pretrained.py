@@ -11,6 +11,7 @@ from attention.pretrained import DEFAULT_NAME
 from attention.pretrained_views import STATISTICS, stats_heat_table
 from attention.views import DEFAULT_TEXT
 from attention.dashboard.display import show
+from attention.dashboard.selection import current_index, set_query, show_pickable
 
 c = shared()
 st.title("Pretrained model")
@@ -37,7 +38,8 @@ m = loaded.model
 layers, H = m.num_layers, m.num_heads
 max_tokens = min(LIMITS.max_pretrained_tokens, m.max_length)
 page_params([Param("layer", "int", lo=0, hi=layers - 1), Param("head", "int", lo=0, hi=H - 1),
-             Param("hide_special", "bool"), Param("stat", "choice", choices=tuple(STATISTICS))])
+             Param("hide_special", "bool"), Param("stat", "choice", choices=tuple(STATISTICS)),
+             Param("query", "int", lo=0, hi=max_tokens - 1)])
 st.caption(f"**{m.name}**: {layers} layers × {H} heads, d_model {m.d_model}, d_head {m.d_head}; "
            f"at most {max_tokens} tokens here. Loaded in {loaded.seconds:.1f} s, once per server.")
 
@@ -79,12 +81,19 @@ grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer
 per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
 small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
 panel = max(50, min(70 if small else 100, 600 // per_row))
-show(chart=downloads.chart("model view", charts.head_grid(
-    grid, toks, toks, titles, columns=per_row, size=panel, axis_labels=False)),
-    key="chart_model_view")
+
+
+def open_head(i: int) -> None:
+    """A click on thumbnail i (layer by layer) opens that head in the head detail."""
+    st.session_state["layer"], st.session_state["head"] = divmod(min(max(i, 0), layers * H - 1), H)
+
+
+show_pickable(downloads.chart("model view", charts.head_grid(
+    grid, toks, toks, titles, columns=per_row, size=panel, axis_labels=False, select="head")),
+    "chart_model_view", ("head", "head_index"), open_head, (layer, head))
 st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries down "
            f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. ◀ marks "
-           f"the head in the detail below; its token labels are there.")
+           f"the head in the detail below; its token labels are there. Click a map to open it there.")
 
 st.subheader("Per-head statistics")
 stat = st.segmented_control("Statistic", list(STATISTICS), default="Entropy", key="stat",
@@ -132,9 +141,13 @@ if d is not None:
         d.logits, d.tokens, d.tokens, kind="scores",
         title=f"2. Logits: scores × 1/√{d.d_head} = {d.scale:.4f}", value_title="logit")),
         width="stretch", key="chart_logits")
-    show(container=left, chart=downloads.chart("weights", charts.heatmap(
+    nq = len(d.tokens)
+    clamp_state("query", 0, nq - 1)
+    query = current_index("query", nq)
+    show_pickable(downloads.chart("weights", charts.heatmap(
         d.weights, d.tokens, d.tokens, kind="weights", title="3. Weights: softmax of each row",
-        value_title="weight")), width="stretch", key="chart_weights")
+        value_title="weight", highlight_row=query, select=True)), "chart_weights", ("query",),
+        set_query("query", nq), query, container=left, width="stretch")
     right.markdown(f"**From q and k to the weights**\n\n"
                    f"1. every query meets every key: **q·kᵀ**, {len(d.tokens)} × {len(d.tokens)};\n"
                    f"2. the scores are scaled by **1/√d_head = 1/√{d.d_head} = {d.scale:.4f}**;\n"
@@ -143,6 +156,16 @@ if d is not None:
     right.caption(f"q and k are this layer's input through head {head}'s slice of the model's own "
                   f"query and key projections. Largest difference between these weights and the "
                   f"model's own (output_attentions{', renormalised' if hide else ''}): {gap:.1e}.")
+
+if d is not None:
+    st.subheader(f"Where one token looks in every head of layer {layer}")
+    query = st.slider("Query token", 0, max(nq - 1, 1), value=0, key="query", bind="query-params",
+                      disabled=nq < 2, help="Or click a row of the weights above.")
+    query = bounded(query, 0, nq - 1, 0)
+    show(chart=downloads.chart("query across heads", charts.heatmap(
+        weights[layer, :, query, :], [f"head {h}" for h in range(H)], toks, value_title="weight",
+        title=f"Layer {layer}, row {query} (“{toks[query]}”) of every head", row_title="head",
+        col_title="key token")), width="stretch", key="chart_query_heads")
 
 st.subheader("Attention rollout across layers")
 left, right = st.columns(2)

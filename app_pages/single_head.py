@@ -10,6 +10,7 @@ from attention.dashboard.params import Param, bounded, clamp_state
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame, sweep_frame
 from attention.dashboard.display import show
+from attention.dashboard.selection import set_query, show_pickable
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -33,10 +34,12 @@ causal = cols[3].toggle("Causal mask", value=False, key="causal", bind="query-pa
 clamp_state("query", 0, L - 1)
 query = cols[4].slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
                        bind="query-params", disabled=L < 2,
-                       help="Highlights this query's row and shows its weights as bars.")
+                       help="Highlights this query's row and shows its weights as bars "
+                            "(or click a row of the weights or logits).")
 d_k = bounded(d_k, 1, 512, 16)
 temperature = bounded(temperature, 0.05, 20.0, 1.0)
 query = bounded(query, 0, L - 1, 0)
+pick_query = set_query("query", L)  # a click on a row of the weights or logits picks it
 
 v = compute.single_head_of(c, LIMITS, d_k=d_k, temperature=temperature, scaled=scaled,
                            causal=causal)
@@ -51,15 +54,16 @@ with left:
     show(chart=downloads.chart("scores", charts.heatmap(
         v.scores, toks, toks, kind="scores", title="1. Scores QKᵀ", value_title="q·k")),
         width="stretch", key="chart_scores")
-    show(chart=downloads.chart("weights", charts.heatmap(
+    show_pickable(downloads.chart("weights", charts.heatmap(
         v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
-        masked=masked if causal else None, highlight_row=query, value_title="weight")),
-        width="stretch", key="chart_weights")
+        masked=masked if causal else None, highlight_row=query, value_title="weight",
+        select=True)), "chart_weights", ("query",), pick_query, query, width="stretch")
 with right:
-    show(chart=downloads.chart("logits", charts.heatmap(
+    show_pickable(downloads.chart("logits", charts.heatmap(
         v.logits, toks, toks, kind="scores", masked=masked,
         title=f"2. Logits: scores {scale_txt} ÷ T={temperature:g}", value_title="logit",
-        highlight_row=query)), width="stretch", key="chart_logits")
+        highlight_row=query, select=True)), "chart_logits", ("query",), pick_query, query,
+        width="stretch")
     dims = [str(i) for i in range(v.output.shape[1])]
     show(chart=downloads.chart("output", charts.heatmap(
         v.output, toks, dims, kind="scores", title="4. Output: weights × V",
@@ -78,17 +82,21 @@ st.caption(f"Row sum = {v.weights[query].sum():.4f}; entropy = {v.entropy[query]
 st.subheader("Why √d_k?")
 exp = compute.scaling_experiment()
 a, b = st.columns(2)
-var = sweep_frame(exp.d_k, {"q·k (unscaled)": exp.var_unscaled, "q·k / √d_k": exp.var_scaled},
+# One colour per meaning in both charts: unscaled orange, scaled blue.
+SCALING_COLORS = (("unscaled", charts.UNSCALED_COLOR), ("scaled by 1/√d_k", charts.SCALED_COLOR))
+var = sweep_frame(exp.d_k, {"unscaled": exp.var_unscaled, "scaled by 1/√d_k": exp.var_scaled},
                   "d_k", "variance")
 show(container=a, chart=downloads.chart("variance vs d_k", charts.lines(
-    var, x="d_k", y="variance", title="Variance of q·k for q, k ~ N(0, I)", x_title="d_k",
-    y_title="variance", log_x=True, marker_x=float(d_k))), width="stretch", key="chart_variance")
+    var, x="d_k", y="variance", title="Variance of q·k for q, k ~ N(0, I) (log scale)",
+    x_title="d_k", y_title="variance (log scale)", log_x=True, log_y=True, marker_x=float(d_k),
+    colors=SCALING_COLORS)), width="stretch", key="chart_variance")
 sat = sweep_frame(exp.d_k, {"unscaled": exp.max_weight_unscaled, "scaled by 1/√d_k": exp.max_weight_scaled},
                   "d_k", "largest weight")
 show(container=b, chart=downloads.chart("saturation vs d_k", charts.lines(
     sat, x="d_k", y="largest weight", title="Softmax saturation over 8 keys: mean largest weight",
     x_title="d_k", y_title="largest weight", log_x=True, reference=1 / 8,
-    reference_label="uniform 1/8", marker_x=float(d_k))), width="stretch", key="chart_saturation")
+    reference_label="uniform 1/8", marker_x=float(d_k), colors=SCALING_COLORS)),
+    width="stretch", key="chart_saturation")
 st.caption("Measured from 256 random draws of 8 queries and keys per d_k. Unscaled, the variance "
            "grows like d_k and the softmax turns one-hot; scaled, both stay put.")
 

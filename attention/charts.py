@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from .frames import matrix_frame
-from .raster import HIGHLIGHT_COLOR, MASK_COLOR, image_row, raster_head_grid, raster_heatmap
+from . import image_maps as im
+from .image_maps import SELECTION
+from .raster import HIGHLIGHT_COLOR, MASK_COLOR
 
 TABLE = "table"  # the one named dataset of every chart
 # Above this many cells per chart, rect marks cost the browser more than a rerun
@@ -39,24 +41,45 @@ _TEMPLATES = 512
 
 @dataclass(frozen=True)
 class Chart:
-    """A Vega-Lite spec whose data, if any, is the named dataset "table"."""
+    """A Vega-Lite spec whose data, if any, is the named dataset "table" (and, for image
+    maps, the label datasets in `more`)."""
 
     spec: dict
     data: pd.DataFrame | None = None
+    more: dict[str, pd.DataFrame] | None = None
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        out = {} if self.data is None else {TABLE: self.data}
+        return {**out, **(self.more or {})}
 
     def streamlit_spec(self) -> dict:
-        """A fresh spec with the DataFrame attached (Streamlit ships it as Arrow)."""
+        """A fresh spec with the DataFrames attached (Streamlit ships them as Arrow)."""
         spec = copy.deepcopy(self.spec)
-        if self.data is not None:
-            spec["datasets"] = {TABLE: self.data}
+        if self.frames():
+            spec["datasets"] = self.frames()
         return spec
 
     def to_dict(self) -> dict:
         """A self-contained spec with the data inlined as JSON records (for export)."""
         spec = copy.deepcopy(self.spec)
-        if self.data is not None:
-            spec["datasets"] = {TABLE: json.loads(self.data.to_json(orient="records"))}
+        if self.frames():
+            spec["datasets"] = {name: json.loads(f.to_json(orient="records"))
+                                for name, f in self.frames().items()}
         return spec
+
+    def selectable(self) -> bool:
+        """Whether a click on it selects something (a named point selection)."""
+        return _has_param(self.spec, SELECTION)
+
+
+def _has_param(node, name: str) -> bool:
+    if isinstance(node, dict):
+        if any(isinstance(p, dict) and p.get("name") == name for p in node.get("params", [])):
+            return True
+        return any(_has_param(v, name) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_param(v, name) for v in node)
+    return False
 
 
 def _named() -> alt.Data:
@@ -96,13 +119,15 @@ def side_px(n: int, lo: int = 180, hi: int = 400, per: int = 30) -> int:
 def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str = "weights",
             title: str = "", masked: np.ndarray | None = None, value_title: str | None = None,
             highlight_row: int | None = None, row_title: str = "query", col_title: str = "key",
-            width: int | None = None, height: int | None = None) -> Chart:
+            width: int | None = None, height: int | None = None, select: bool = False) -> Chart:
     """One (L, S) map: rect marks with tooltips when small, an image when large.
 
     Args:
         values: (L, S); kind: "weights" (viridis, [0, 1]) or "scores" (diverging at 0).
         masked: (L, S) bool, True = masked (drawn grey).
         highlight_row: a query row to outline.
+        select: a click on a row selects its query (the point selection "query_row", read
+            back by Streamlit); off, a click does nothing.
     """
     L, S = values.shape
     value_title = value_title or kind
@@ -112,56 +137,28 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
     domain = colour_domain(kind, values)
     row = None if highlight_row is None else int(highlight_row)
     if L * S > RECT_MAX_CELLS:
-        spec = _raster_template(L, S, tuple(rows), tuple(cols), _scheme(kind), domain, title,
-                                value_title, (width, height), row_title, col_title, row)
-        return Chart(spec, pd.DataFrame([image_row(values, _scheme(kind), domain, masked)]))
+        hit = im.wants_hits(L * S)
+        spec = _raster_template(L, S, _scheme(kind), domain, title, value_title, (width, height),
+                                row_title, col_title, row, hit, select)
+        frames = im.map_data(values, rows, cols, _scheme(kind), domain, masked, hit=hit)
+        return Chart(spec, frames.pop(TABLE), frames)
     spec = _rect_template(kind, domain, title, value_title, row_title, col_title, width, height,
-                          max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24)
+                          max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24, select)
     return Chart(spec, matrix_frame(values, rows, cols, masked))
 
 
 @functools.lru_cache(maxsize=_TEMPLATES)
-def _raster_template(L: int, S: int, rows: tuple[str, ...], cols: tuple[str, ...], scheme: str,
-                     domain: tuple[float, float], title: str, value_title: str,
-                     size: tuple[int, int], row_title: str, col_title: str,
-                     highlight_row: int | None) -> dict:
-    """An image heatmap's spec, its data (the PNG row) detached: built once per shape."""
-    chart = raster_heatmap(np.zeros((L, S)), list(rows), list(cols), scheme=scheme, domain=domain,
-                           title=title, value_title=value_title, size=size, row_title=row_title,
-                           col_title=col_title, highlight_row=highlight_row)
-    return _detach_data(chart.to_dict(validate=False))
-
-
-@functools.lru_cache(maxsize=_TEMPLATES)
-def _raster_grid_template(H: int, L: int, S: int, rows: tuple[str, ...], cols: tuple[str, ...],
-                          scheme: str, domain: tuple[float, float], columns: int, size: int,
-                          axis_labels: bool) -> dict:
-    chart = raster_head_grid(np.zeros((H, L, S)), list(rows), list(cols), scheme=scheme,
-                             domain=domain, titles=[str(h) for h in range(H)], columns=columns,
-                             size=(size, size))
-    spec = _detach_data(chart.to_dict(validate=False))
-    if not axis_labels:
-        spec.setdefault("config", {}).setdefault("axis", {}).update(labels=False, ticks=False)
-    return spec
-
-
-def _detach_data(spec: dict) -> dict:
-    """Point the spec's own data at the named dataset "table" and drop Altair's copy."""
-    own = set(spec.pop("datasets", {}))
-
-    def walk(node):
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, dict) and data.get("name") in own:
-                node["data"] = {"name": TABLE}
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec)
-    return spec
+def _raster_template(L: int, S: int, scheme: str, domain: tuple[float, float], title: str,
+                     value_title: str, size: tuple[int, int], row_title: str, col_title: str,
+                     highlight_row: int | None, hit: bool, select: bool) -> dict:
+    """An image heatmap's spec, its data (images, labels, hit grid) detached: built once per
+    shape, never from the tokens themselves."""
+    chart = alt.layer(*im.layers(
+        L, S, scheme=scheme, domain=domain, value_title=value_title, size=size,
+        row_title=row_title, col_title=col_title, hit=hit, smooth=S > size[0] or L > size[1],
+        facet=False, select="query" if select else None, highlight_row=highlight_row,
+    )).properties(title=title, width=size[0], height=size[1])
+    return _spec(chart)
 
 
 def _scheme(kind: str) -> str:
@@ -170,7 +167,8 @@ def _scheme(kind: str) -> str:
 
 def _scale(kind: str, domain: tuple[float, float]) -> alt.Scale:
     if kind == "weights":
-        return alt.Scale(scheme="viridis", domain=list(domain))
+        extra = {} if domain == (0.0, 1.0) else {"clamp": True}  # relative: >= top is brightest
+        return alt.Scale(scheme="viridis", domain=list(domain), **extra)
     return alt.Scale(scheme="redblue", domain=list(domain), domainMid=0)
 
 
@@ -191,19 +189,21 @@ _TOOLTIP_TEXT = "datum.masked ? 'masked (−∞)' : format(datum.value, '.4f')"
 @functools.lru_cache(maxsize=_TEMPLATES)
 def _rect_template(kind: str, domain: tuple[float, float], title: str, value_title: str,
                    row_title: str, col_title: str, width: int, height: int, text: bool,
-                   highlight_row: int | None, thin_x: bool = False, thin_y: bool = False) -> dict:
-    """Rect marks over a `matrix_frame`; a click on a cell highlights its query row."""
-    row = alt.selection_point(name="query_row", fields=["query"], on="click", clear="dblclick")
+                   highlight_row: int | None, thin_x: bool = False, thin_y: bool = False,
+                   select: bool = False) -> dict:
+    """Rect marks over a `matrix_frame`; with `select`, a click on a cell selects its query."""
     colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
               .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=value_title)))
     base = alt.Chart(_named()).encode(**_axes(row_title, col_title, thin_x=thin_x, thin_y=thin_y))
     rect = base.mark_rect().transform_calculate(text=_TOOLTIP_TEXT).encode(
         color=colour,
-        opacity=alt.when(row).then(alt.value(1.0)).otherwise(alt.value(0.35)),
         tooltip=[alt.Tooltip("query_token:N", title=row_title),
                  alt.Tooltip("key_token:N", title=col_title),
                  alt.Tooltip("text:N", title=value_title)],
-    ).add_params(row)
+    )
+    if select:
+        rect = rect.add_params(alt.selection_point(name=SELECTION, fields=["query"], on="click",
+                                                   clear="dblclick"))
     layers = [rect]
     if highlight_row is not None:
         layers.append(base.mark_rect(fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=2)
@@ -215,48 +215,6 @@ def _rect_template(kind: str, domain: tuple[float, float], title: str, value_tit
             color=alt.when(dark).then(alt.value("white")).otherwise(alt.value("black")),
         ).transform_filter("!datum.masked"))
     return _spec(alt.layer(*layers).properties(title=title, width=width, height=height))
-
-
-def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles: list[str],
-              *, masked: np.ndarray | None = None, columns: int = 4, kind: str = "weights",
-              size: int | None = None, axis_labels: bool = True) -> Chart:
-    """Small multiples, one map per head, on one shared colour scale.
-
-    Args:
-        weights: (H, L, S); head_titles: H titles.
-        axis_labels: False hides the token labels and ticks of every panel (thumbnails).
-    """
-    H, L, S = weights.shape
-    size = size or side_px(max(L, S), lo=100, hi=140, per=18)
-    domain = colour_domain(kind, weights)
-    if L * S * H > RECT_MAX_CELLS:
-        spec = _raster_grid_template(H, L, S, tuple(rows), tuple(cols), _scheme(kind), domain,
-                                     columns, size, axis_labels)
-        m = None if masked is None else np.broadcast_to(masked, weights.shape)
-        frame = pd.DataFrame([{"head": h, "head_title": str(head_titles[h]),
-                               **image_row(weights[h], _scheme(kind), domain, None if m is None else m[h])}
-                              for h in range(H)])
-        return Chart(spec, frame)
-    frame = matrix_frame(weights, rows, cols, masked, head=np.asarray(head_titles, dtype=object))
-    return Chart(_grid_template(kind, domain, size, columns, axis_labels), frame)
-
-
-@functools.lru_cache(maxsize=_TEMPLATES)
-def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: int,
-                   axis_labels: bool) -> dict:
-    colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
-              .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=kind)))
-    rect = alt.Chart().mark_rect().transform_calculate(text=_TOOLTIP_TEXT).encode(
-        **_axes(None, None, labels=False), color=colour,
-        tooltip=[alt.Tooltip("head:N"), alt.Tooltip("query_token:N", title="query"),
-                 alt.Tooltip("key_token:N", title="key"), alt.Tooltip("text:N", title=kind)],
-    ).properties(width=size, height=size)
-    # Shared x and y scales: token labels only on the outer panels, so the grid stays narrow.
-    grid = alt.layer(rect, data=_named()).facet(
-        facet=alt.Facet("head:N", sort=alt.EncodingSortField("head_index", op="min"), title=None),
-        columns=columns,
-    )
-    return _spec(grid if axis_labels else grid.configure_axis(labels=False, ticks=False))
 
 
 def bars(frame: pd.DataFrame, *, y: str, title: str, y_title: str, reference: float | None = None,
@@ -292,27 +250,47 @@ def _reference(base: alt.Chart, value: float | None, label: str) -> list:
     """A dashed horizontal line at `value`, labelled, drawn without data of its own."""
     if value is None:
         return []
-    return [base.mark_rule(color="#e45756", strokeDash=[6, 3]).encode(y=alt.datum(value)),
-            base.mark_text(align="left", dx=4, dy=-6, color="#e45756", text=label).encode(
+    return [base.mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3]).encode(y=alt.datum(value)),
+            base.mark_text(align="left", dx=4, dy=-6, color=REFERENCE_COLOR, text=label).encode(
                 y=alt.datum(value), x=alt.value(0))]
+
+
+# One colour per meaning across the app: the reference line's red is never a data series.
+REFERENCE_COLOR = "#e45756"
+SCALED_COLOR, UNSCALED_COLOR = "#4c78a8", "#f58518"  # √d_k scaled / unscaled, in every chart
+SERIES_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#9d755d", "#bab0ac")
 
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, y_title: str,
           log_x: bool = False, reference: float | None = None, reference_label: str = "",
-          marker_x: float | None = None) -> Chart:
-    """Curves by `series`, optional reference line and a vertical marker at the current x."""
+          marker_x: float | None = None, log_y: bool = False,
+          colors: tuple[tuple[str, str], ...] | None = None) -> Chart:
+    """Curves by `series`, optional reference line and a vertical marker at the current x.
+
+    Args:
+        log_y: a log y axis (values must be positive).
+        colors: ((series, colour), ...) fixes each series' colour, in that legend order;
+            default: the series in order of appearance on `SERIES_COLORS` (never the red).
+    """
+    if colors is None:
+        names = tuple(dict.fromkeys(frame["series"].astype(str)))
+        colors = tuple(zip(names, SERIES_COLORS * (len(names) // len(SERIES_COLORS) + 1)))
     return Chart(_lines_template(x, y, title, x_title, y_title, log_x, reference, reference_label,
-                                 marker_x), frame)
+                                 marker_x, log_y, colors), frame)
 
 
 @functools.lru_cache(maxsize=_TEMPLATES)
 def _lines_template(x: str, y: str, title: str, x_title: str, y_title: str, log_x: bool,
-                    reference: float | None, reference_label: str, marker_x: float | None) -> dict:
+                    reference: float | None, reference_label: str, marker_x: float | None,
+                    log_y: bool = False, colors: tuple[tuple[str, str], ...] = ()) -> dict:
     scale = alt.Scale(type="log", base=2) if log_x else alt.Scale()
+    y_scale = alt.Scale(type="log") if log_y else alt.Scale()
+    colour_scale = alt.Scale(domain=[n for n, _ in colors], range=[c for _, c in colors])
     base = alt.Chart(_named())
     layers = [base.mark_line(point=True).encode(
-        x=alt.X(f"{x}:Q", scale=scale, title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        x=alt.X(f"{x}:Q", scale=scale, title=x_title), y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale),
+        color=alt.Color("series:N", title=None, scale=colour_scale,
+                        legend=alt.Legend(orient="bottom")),
         tooltip=["series:N", alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".4f")])]
     layers += _reference(base, reference, reference_label)
     if marker_x is not None:
@@ -360,3 +338,5 @@ def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
     if marker_x is not None:
         layers.append(base.mark_rule(color="gray").encode(x=alt.datum(marker_x)))
     return _spec(alt.layer(*layers).properties(title=title, height=height + MARGIN_H))
+
+from .grids import RELATIVE_MAX, head_grid, relative_weights  # noqa: E402  (re-exported)

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
-import pandas as pd
 from PIL import Image
 
 __all__ = [
-    "MASK_COLOR", "SCHEMES", "color_indices", "colorize", "image_row", "palette", "png_data_url",
+    "HIGHLIGHT_COLOR", "MASK_COLOR", "SCHEMES", "color_indices", "colorize", "image_row", "palette",
+    "png_data_url",
     "raster_head_grid", "raster_heatmap", "scheme_stops",
 ]
 
@@ -46,7 +46,6 @@ MASK_COLOR = "#dcdcdc"  # masked cells (True in `masked`) and non-finite values
 HIGHLIGHT_COLOR = "#ff4b4b"  # the outline of a highlighted query row
 _LUT_SIZE = 65536  # colorize's table: > 2000 entries per stop interval
 _PALETTE_COLORS = 255  # PNG palette: scheme colours, plus one for the mask
-_MAX_LABELS = 48  # above this many tokens an axis shows indices, not token labels
 
 
 def scheme_stops(scheme: str) -> np.ndarray:
@@ -191,51 +190,8 @@ def png_data_url(image: np.ndarray, palette: np.ndarray | None = None,
 
 
 # ---------------------------------------------------------------------------- charts
-
-
-def _color_scale(scheme: str, domain: tuple[float, float]) -> alt.Scale:
-    lo, hi = domain
-    if scheme.lower() in DIVERGING and lo < 0 < hi:
-        return alt.Scale(scheme=scheme.lower(), domain=[lo, hi], domainMid=0, clamp=True)
-    return alt.Scale(scheme=scheme.lower(), domain=[lo, hi], clamp=True)
-
-
-def _index_step(n: int, target: int = 16) -> int:
-    """A round step (1, 2, 5, 10, 20, 50, ...) giving at most ~`target` ticks over n."""
-    step = 1
-    while n / step > target:
-        for m in (2, 5, 10):
-            if n / (step * m) <= target:
-                return step * m
-        step *= 10
-    return step
-
-
-def _axis(labels: Sequence[str] | None, n: int, title: str, *, horizontal: bool,
-          px: int) -> alt.Axis:
-    """An axis of a 0..n quantitative scale whose ticks sit at cell centres i + 0.5.
-
-    Token labels when there are at most 48 (all of them); otherwise cell indices at a
-    round step, about one per 45 px across (x) or 25 px down (y).
-    """
-    labels = [str(s) for s in labels] if labels is not None else []
-    if labels and len(labels) != n:
-        raise ValueError(f"{len(labels)} labels for {n} cells on the {title} axis")
-    kw = {}
-    if labels and n <= _MAX_LABELS:
-        values = [i + 0.5 for i in range(n)]
-        # Vega expressions accept JSON string literals.
-        expr = f"{json.dumps(labels, ensure_ascii=True)}[floor(datum.value)]"
-        if horizontal and n > 1:
-            kw = {"labelAngle": -45, "labelAlign": "right", "labelBaseline": "top"}
-    else:
-        step = _index_step(n, max(2, px // (45 if horizontal else 25)))
-        values = [i + 0.5 for i in range(0, n, step)]
-        expr = "floor(datum.value)"
-        if horizontal:
-            kw = {"labelAngle": 0, "labelAlign": "center"}
-    return alt.Axis(title=title, values=values, labelExpr=expr, grid=False, domain=False,
-                    tickSize=3, labelOverlap=False, labelLimit=80, **kw)
+# The chart specs live in `attention.image_maps` (labels and tooltips as data); these two
+# build a self-contained Altair chart from them, for notebooks and exports.
 
 
 def _size(size, L: int, S: int, per_cell: int, lo: int, hi: int) -> tuple[int, int]:
@@ -252,134 +208,107 @@ def _size(size, L: int, S: int, per_cell: int, lo: int, hi: int) -> tuple[int, i
     return int(w), int(h)
 
 
-def _layers(L: int, S: int, query_labels, key_labels, scheme: str,
-            domain: tuple[float, float], value_title: str, width: int, height: int,
-            smooth: bool, row_title: str, col_title: str):
-    """The image layer (reads field `url` of its data) and the legend layer."""
-    x = alt.X("x0:Q", scale=alt.Scale(domain=[0, S], nice=False, zero=False),
-              axis=_axis(key_labels, S, col_title, horizontal=True, px=width))
-    y = alt.Y("y0:Q", scale=alt.Scale(domain=[0, L], nice=False, zero=False, reverse=True),
-              axis=_axis(query_labels, L, row_title, horizontal=False, px=height))
-    image = alt.Chart().mark_image(aspect=False, smooth=smooth, align="left",
-                                   baseline="top").encode(
-        x=x, x2=alt.X2("x1"), y=y, y2=alt.Y2("y1"), url=alt.Url("url:N"),
-    ).properties(width=width, height=height)
-    # Two invisible points carrying the colour encoding give the legend a rect heatmap
-    # would have (gradient on the same scheme and domain).
-    legend_data = alt.Data(values=[{"value": domain[0]}, {"value": domain[1]}])
-    legend = alt.Chart(legend_data).mark_point(opacity=0, size=0).encode(
-        color=alt.Color("value:Q", scale=_color_scale(scheme, domain), title=value_title,
-                        legend=alt.Legend(gradientLength=max(60, min(height, 200)))),
-    )
-    return image, legend, (x, y)
+def _records(frames: dict) -> dict:
+    return {name: json.loads(f.to_json(orient="records")) for name, f in frames.items()}
 
 
 def image_row(values, scheme: str, domain, masked=None) -> dict:
-    """The data row of an image heatmap: the PNG data URL and the cell extent it covers."""
-    L, S = values.shape
-    url = png_data_url(color_indices(values, scheme, domain, masked), palette(scheme))
-    return {"url": url, "x0": 0, "x1": S, "y0": 0, "y1": L}
+    """The PNG data URL of one (L, S) map (one pixel per cell)."""
+    return {"url": png_data_url(color_indices(values, scheme, domain, masked), palette(scheme))}
 
 
 def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = "viridis",
                    domain: Sequence[float] = (0.0, 1.0), title: str | None = None,
                    value_title: str = "weight", masked=None, size=None,
                    row_title: str = "query", col_title: str = "key",
-                   highlight_row: int | None = None) -> alt.LayerChart:
-    """One attention map as a PNG image mark, with axes and a colour legend.
+                   highlight_row: int | None = None, tooltips: bool | None = None,
+                   select: str | None = None) -> alt.LayerChart:
+    """One attention map as a PNG image mark, with token axes and a colour legend.
 
     Query positions run down the y axis (row 0 at the top), keys along x (key 0 at
-    the left), as in a rect heatmap with ``x="key:O", y="query:O"``.
+    the left). The token labels are data (datasets "queries" and "keys"), never code.
 
     Args:
         values: (L, S) weights, scores or logits.
-        query_labels: L token labels (shown when L <= 48, else indices), or None.
-        key_labels: S token labels, or None.
+        query_labels, key_labels: L and S token labels (shown when <= 48, else indices).
         scheme: "viridis" or "redblue" (diverging, centred on 0).
         domain: (low, high) of the colour scale, e.g. (0, 1) or (-m, m).
-        title: chart title.
-        value_title: legend title.
         masked: optional (L, S) bool, True = masked (drawn grey).
-        size: width and height in pixels, an int (square) or (width, height); default
-            28 px per cell within 240..480. Vega-Lite's meaning: the plot area under
-            the default autosize "pad" (vl-convert, notebooks), the whole chart under
-            Streamlit's theme, which uses "fit" (as for a rect heatmap).
-        row_title, col_title: axis titles, "query" (y) and "key" (x) by default.
+        size: plot width and height in pixels, an int or (width, height); default
+            28 px per cell within 240..480.
         highlight_row: a query row to outline.
+        tooltips: an invisible hit grid with a tooltip per cell; default when the map
+            has at most `image_maps.HIT_MAX_CELLS` cells.
+        select: a field ("query") that a click selects (selection "query_row").
 
     Returns:
-        An ``alt.LayerChart`` whose data is one row holding the PNG data URL.
+        An ``alt.LayerChart`` carrying its datasets ("table": the PNG row and any hit
+        grid; "keys", "queries": the labels).
     """
+    from . import image_maps as im
+
     v = np.asarray(values, dtype=np.float32)
     if v.ndim != 2:
         raise ValueError(f"values must be (L, S), got shape {v.shape}")
     L, S = v.shape
     dom = _check_domain(domain)
+    hit = im.wants_hits(L * S) if tooltips is None else bool(tooltips)
     width, height = _size(size, L, S, 28, 240, 480)
-    smooth = S > width or L > height  # shrinking: let the browser average pixels
-    image, legend, (x, y) = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
-                                    width, height, smooth, row_title, col_title)
-    data = pd.DataFrame([image_row(v, scheme, dom, masked)])
-    layers = [image, legend]
-    if highlight_row is not None and 0 <= int(highlight_row) < L:
-        r = int(highlight_row)
-        box = alt.Data(values=[{"x0": 0, "x1": S, "y0": r, "y1": r + 1}])
-        layers.append(alt.Chart(box).mark_rect(
-            fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=2).encode(
-            x=x, x2="x1", y=y, y2="y1"))  # the image's channels: one set of axes
-    chart = alt.layer(*layers, data=data)
-    if title is not None:
-        chart = chart.properties(title=title)
-    return chart
+    frames = im.map_data(v, query_labels, key_labels, scheme.lower(), dom, masked, hit=hit)
+    chart = alt.layer(*im.layers(
+        L, S, scheme=scheme, domain=dom, value_title=value_title, size=(width, height),
+        row_title=row_title, col_title=col_title, hit=hit, smooth=S > width or L > height,
+        facet=False, select=select, highlight_row=highlight_row),
+        datasets=_records(frames)).properties(width=width, height=height)
+    return chart.properties(title=title) if title is not None else chart
 
 
 def raster_head_grid(values, query_labels=None, key_labels=None, *, scheme: str = "viridis",
                      domain: Sequence[float] = (0.0, 1.0), title: str | None = None,
                      value_title: str = "weight", masked=None, titles=None,
                      columns: int = 4, size=None, row_title: str = "query",
-                     col_title: str = "key") -> alt.FacetChart:
+                     col_title: str = "key", tooltips: bool | None = None,
+                     select: str | None = None, labels: bool = True) -> alt.FacetChart:
     """Small multiples: one PNG image per head on a shared colour scale, faceted by head.
 
     Args:
         values: (H, L, S) one map per head.
         query_labels, key_labels: token labels as in ``raster_heatmap``.
-        scheme, domain, value_title: the shared colour scale and legend title.
-        title: chart title.
         masked: optional bool mask, (L, S) or (H, L, S), True = masked.
         titles: H panel titles; default "head 0", "head 1", ...
         columns: panels per row.
         size: panel size in pixels, an int or (width, height); default 12 px
             per cell within 120..220.
-        row_title, col_title: axis titles, "query" (y) and "key" (x) by default.
+        tooltips: the hit grid (default up to `image_maps.HIT_MAX_CELLS` cells in all).
+        select: "query" or "head": what a click on a panel selects ("query_row").
+        labels: False hides the token labels and ticks (thumbnails).
 
     Returns:
-        An ``alt.FacetChart`` whose data has one row per head (``head``, ``url``).
+        An ``alt.FacetChart`` whose "table" has one image row per head (``head``, ``url``).
     """
+    from . import image_maps as im
+
     v = np.asarray(values, dtype=np.float32)
     if v.ndim != 3:
         raise ValueError(f"values must be (H, L, S), got shape {v.shape}")
     H, L, S = v.shape
     dom = _check_domain(domain)
     width, height = _size(size, L, S, 12, 120, 220)
-    smooth = S > width or L > height
-    if masked is not None:
-        masked = np.broadcast_to(np.asarray(masked, dtype=bool), v.shape)
     if titles is None:
         titles = [f"head {h}" for h in range(H)]
     if len(titles) != H:
         raise ValueError(f"{len(titles)} titles for {H} heads")
-    rows = []
-    for h in range(H):
-        row = image_row(v[h], scheme, dom, None if masked is None else masked[h])
-        rows.append({"head": h, "head_title": str(titles[h]), **row})
-    image, legend, _ = _layers(L, S, query_labels, key_labels, scheme, dom, value_title,
-                               width, height, smooth, row_title, col_title)
-    chart = alt.layer(image, legend, data=pd.DataFrame(rows)).facet(
-        facet=alt.Facet("head_title:N", title=None,
-                        sort=alt.EncodingSortField(field="head", op="min"),
+    hit = im.wants_hits(H * L * S, grid=True) if tooltips is None else bool(tooltips)
+    frames = im.map_data(v, query_labels, key_labels, scheme.lower(), dom, masked,
+                         head_titles=titles, hit=hit)
+    inner = alt.layer(*im.layers(
+        L, S, scheme=scheme, domain=dom, value_title=value_title, size=(width, height),
+        row_title=row_title, col_title=col_title, hit=hit, smooth=S > width or L > height,
+        facet=True, select=select, labels=labels)).properties(width=width, height=height)
+    chart = alt.FacetChart(
+        data=alt.Data(name=im.TABLE), spec=inner,
+        facet=alt.Facet("head_title:N", title=None, sort=alt.EncodingSortField(field="head", op="min"),
                         header=alt.Header(labelFontSize=12, labelPadding=4)),
-        columns=max(1, int(columns)),
+        columns=max(1, int(columns)), datasets=_records(frames),
     ).resolve_scale(color="shared")
-    if title is not None:
-        chart = chart.properties(title=title)
-    return chart
+    return chart.properties(title=title) if title is not None else chart

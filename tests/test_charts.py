@@ -77,8 +77,10 @@ def test_big_maps_become_images_and_keep_one_spec_per_shape():
     a = charts.heatmap(_weights(64, 64), labels, labels)
     b = charts.heatmap(_weights(64, 64), labels, labels)
     assert '"image"' in json.dumps(a.spec) and a.spec == b.spec
-    assert len(a.data) == 1 and a.data["url"][0].startswith("data:image/png;base64,")
-    assert a.data["url"][0] != b.data["url"][0]
+    images = a.data[~a.data["cell"]]
+    assert len(images) == 1 and images["url"][0].startswith("data:image/png;base64,")
+    assert images["url"][0] != b.data["url"][0]
+    assert a.data.notna().all().all()  # image rows and hit-grid rows: never NaN
     assert "data:image/png" in json.dumps(a.to_dict())  # exports carry the image
 
 
@@ -107,8 +109,9 @@ def test_chart_exports_to_png_and_svg():
 def test_big_head_grid_is_one_image_per_head_with_its_title():
     w = np.stack([_weights(40, 40) for _ in range(3)])
     c = charts.head_grid(w, [str(i) for i in range(40)], [str(i) for i in range(40)], ["a", "b", "c"])
-    assert list(c.data["head_title"]) == ["a", "b", "c"]
-    assert c.data["url"].str.startswith("data:image/png;base64,").all()
+    images = c.data[~c.data["cell"]]
+    assert list(images["head_title"]) == ["a", "b", "c"]
+    assert images["url"].str.startswith("data:image/png;base64,").all()
 
 
 def test_big_grid_exports_beyond_altairs_row_limit():

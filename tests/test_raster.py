@@ -130,8 +130,35 @@ def test_png_data_url_round_trips_rgba_and_palette_images():
 
 # ------------------------------------------------------------------------- charts
 
+def _table(chart) -> list[dict]:
+    return chart.to_dict()["datasets"]["table"]
+
+
 def _layer_image_url(chart) -> str:
-    return chart.data["url"].iloc[0]
+    return next(r["url"] for r in _table(chart) if not r["cell"])
+
+
+def _layers(spec: dict) -> dict:
+    """The layers of an image map by role: image, keys, queries, legend, cells, outline."""
+    out = {}
+    for layer in spec["layer"]:
+        mark = layer["mark"]["type"]
+        name = (layer.get("data") or {}).get("name")
+        if mark == "image":
+            out["image"] = layer
+        elif mark == "tick":
+            out[name] = layer
+        elif mark == "point":
+            out["legend"] = layer
+        elif mark == "rect" and layer["mark"].get("fill", "") is None:
+            out["outline"] = layer
+        elif mark == "rect":
+            out["cells"] = layer
+    return out
+
+
+RESERVED = ["if", "constructor", "toString", "valueOf", "__proto__", 'say "hi"', "back\\slash",
+            "</script>", "😀", "'", "}", "datum.value"]
 
 
 def test_raster_heatmap_png_is_one_pixel_per_cell_row_0_on_top():
@@ -167,20 +194,59 @@ def test_raster_heatmap_spec():
     toks = ["the", "cat", 'say "hi"']
     chart = raster_heatmap(np.eye(3), toks, toks, title="weights")
     spec = chart.to_dict()
-    image, legend = spec["layer"]
-    assert image["mark"]["type"] == "image"
+    parts = _layers(spec)
+    image = parts["image"]
     assert image["mark"]["aspect"] is False
     assert image["mark"]["smooth"] is False  # pixelated when enlarged
-    enc = image["encoding"]
-    assert enc["x"]["axis"]["title"] == "key" and enc["y"]["axis"]["title"] == "query"
-    assert enc["y"]["scale"]["reverse"] is True  # query 0 at the top
-    assert enc["x"]["scale"]["domain"] == [0, 3] and enc["y"]["scale"]["domain"] == [0, 3]
-    assert {"x2", "y2", "url"} <= set(enc)
-    assert json.loads(enc["x"]["axis"]["labelExpr"].split("[floor")[0]) == toks
-    color = legend["encoding"]["color"]
+    assert image["mark"]["tooltip"] is None  # never the raw mark (url, data:image...)
+    assert image["encoding"]["url"]["field"] == "url"
+    x, y = parts["keys"]["encoding"]["x"], parts["queries"]["encoding"]["y"]
+    assert x["axis"]["title"] == "key" and y["axis"]["title"] == "query"
+    assert x["field"] == "key_token" and x["sort"] == {"field": "key", "op": "min"}
+    assert spec["datasets"]["keys"] == [{"key": i, "key_token": t} for i, t in enumerate(toks)]
+    color = parts["legend"]["encoding"]["color"]
     assert color["scale"]["scheme"] == "viridis" and color["scale"]["domain"] == [0.0, 1.0]
     assert color["title"] == "weight"
     assert spec["title"] == "weights"
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_labels_are_data_never_code(grid):
+    """Tokens such as `if` or `constructor` once broke a label expression (a blank chart):
+    no token may appear in the spec itself, and each must be drawn."""
+    toks = RESERVED + [f"w{i}" for i in range(33 - len(RESERVED))]
+    L = len(toks)
+    values = np.full((L, L), 1.0 / L)
+    chart = (raster_head_grid(values[None].repeat(2, 0), toks, toks) if grid
+             else raster_heatmap(values, toks, toks))
+    spec = chart.to_dict()
+    code = json.dumps({k: v for k, v in spec.items() if k != "datasets"}, ensure_ascii=False)
+    for t in ["constructor", "toString", "valueOf", "__proto__", "</script>", "😀", "hi"]:
+        assert t not in code
+    assert "labelExpr" not in code
+    svg = vlc.vegalite_to_svg(spec)
+    for t in ["constructor", "toString", "valueOf", "__proto__", toks[-1]]:
+        assert f">{t}<" in svg, t  # every label drawn, the chart not blank
+    assert "<image" in svg
+
+
+def test_small_image_maps_have_a_hit_grid_with_query_key_and_value():
+    toks = [f"t{i}" for i in range(40)]
+    values = np.zeros((40, 40))
+    values[7, 3] = 0.25
+    chart = raster_heatmap(values, toks, toks, masked=np.triu(np.ones((40, 40), bool), 1))
+    parts = _layers(chart.to_dict())
+    tips = parts["cells"]["encoding"]["tooltip"]
+    assert [t["field"] for t in tips] == ["query_text", "key_text", "text"]
+    assert parts["cells"]["mark"]["opacity"] == 0
+    cells = [r for r in _table(chart) if r["cell"]]
+    assert len(cells) == 40 * 40
+    hot = next(r for r in cells if (r["query"], r["key"]) == (7, 3))
+    assert hot["query_text"] == "t7" and hot["key_text"] == "t3" and hot["text"] == "0.2500"
+    assert next(r for r in cells if (r["query"], r["key"]) == (0, 5))["text"] == "masked (−∞)"
+    big = raster_heatmap(np.zeros((200, 200)), None, None)
+    assert "cells" not in _layers(big.to_dict())  # too many cells: no tooltip at all
+    assert _layers(big.to_dict())["image"]["mark"]["tooltip"] is None
 
 
 def test_diverging_spec_and_index_labels_for_long_sequences():
@@ -188,12 +254,13 @@ def test_diverging_spec_and_index_labels_for_long_sequences():
     chart = raster_heatmap(np.zeros((n, n)), [str(i) for i in range(n)], [str(i) for i in range(n)],
                            scheme="redblue", domain=(-2, 2), value_title="score")
     spec = chart.to_dict()
-    image, legend = spec["layer"]
-    assert len(image["encoding"]["x"]["axis"]["values"]) <= 20
-    assert image["encoding"]["x"]["axis"]["labelExpr"] == "floor(datum.value)"
-    scale = legend["encoding"]["color"]["scale"]
+    parts = _layers(spec)
+    axis = parts["keys"]["encoding"]["x"]["axis"]
+    assert 2 <= len(axis["values"]) <= 20 and axis["values"][:2] == ["0", "10"]
+    assert [r["key_token"] for r in spec["datasets"]["keys"]] == [str(i) for i in range(n)]
+    scale = parts["legend"]["encoding"]["color"]["scale"]
     assert (scale["scheme"], scale["domain"], scale["domainMid"]) == ("redblue", [-2.0, 2.0], 0)
-    assert legend["encoding"]["color"]["title"] == "score"
+    assert parts["legend"]["encoding"]["color"]["title"] == "score"
 
 
 def test_specs_are_deterministic_and_convert():
@@ -212,19 +279,21 @@ def test_head_grid_spec_and_images():
     for h in range(H):
         values[h, h % L, 0] = 1.0
     mask = ~np.tril(np.ones((L, S), dtype=bool))
-    chart = raster_head_grid(values, None, None, masked=mask, columns=3)
+    chart = raster_head_grid(values, None, None, masked=mask, columns=3, select="head")
     spec = chart.to_dict()
     assert spec["columns"] == 3
     assert spec["facet"]["field"] == "head_title"
-    image, legend = spec["spec"]["layer"]
-    assert image["mark"]["type"] == "image"
-    assert legend["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    parts = _layers(spec["spec"])
+    assert parts["image"]["mark"]["type"] == "image"
+    assert parts["legend"]["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
     assert spec["resolve"]["scale"]["color"] == "shared"
-    df = chart.data
-    assert df["head"].tolist() == list(range(H))
-    assert df["head_title"].tolist() == [f"head {h}" for h in range(H)]
+    (pick,) = [p for p in spec["params"] if p["name"] == "query_row"]
+    assert pick["select"]["fields"] == ["head"] and pick["select"]["on"] == "click"  # picks a head
+    rows = [r for r in _table(chart) if not r["cell"]]
+    assert [r["head"] for r in rows] == list(range(H))
+    assert [r["head_title"] for r in rows] == [f"head {h}" for h in range(H)]
     for h in range(H):
-        img = decode(df["url"].iloc[h])
+        img = decode(rows[h]["url"])
         assert img[h % L, 0].tolist() == rgb("fde725")
         assert img[0, 1].tolist() == rgb(MASK_COLOR)  # above the diagonal: masked
     render(chart)  # converts and draws
@@ -238,10 +307,10 @@ def test_label_count_must_match():
 def test_axis_titles_and_highlighted_row():
     chart = raster_heatmap(np.zeros((4, 6)), None, None, row_title="token", col_title="dimension",
                            highlight_row=2)
-    image, legend, box = chart.to_dict()["layer"]
-    assert image["encoding"]["x"]["axis"]["title"] == "dimension"
-    assert image["encoding"]["y"]["axis"]["title"] == "token"
-    assert box["mark"]["type"] == "rect" and box["mark"]["fill"] is None
-    assert box["data"]["values"] == [{"x0": 0, "x1": 6, "y0": 2, "y1": 3}]
-    assert box["encoding"]["y"] == image["encoding"]["y"]  # one shared set of axes
-    assert len(raster_heatmap(np.zeros((4, 6)), highlight_row=9).to_dict()["layer"]) == 2
+    parts = _layers(chart.to_dict())
+    assert parts["keys"]["encoding"]["x"]["axis"]["title"] == "dimension"
+    assert parts["queries"]["encoding"]["y"]["axis"]["title"] == "token"
+    box = parts["outline"]
+    assert box["transform"] == [{"filter": "datum.query == 2"}]
+    assert box["encoding"]["y"] == parts["queries"]["encoding"]["y"]  # one shared set of axes
+    assert "outline" not in _layers(raster_heatmap(np.zeros((4, 6)), highlight_row=9).to_dict())

@@ -41,6 +41,7 @@ def test_page_shows_the_model_view_statistics_detail_and_rollout():
                    "Rollout"):
         assert any(isinstance(t, str) and t.startswith(prefix) for t in titles), (prefix, titles)
     grid = chart_data(charts(at)[0])[0]  # the model view: one PNG per (layer, head)
+    grid = grid[~grid["cell"]]  # (its other rows are the hover grid)
     assert len(grid) == 72
     assert grid["head_title"].iloc[0] == "layer 0 · head 0 ◀"
     assert grid["head_title"].iloc[71] == "layer 5 · head 11"
@@ -60,6 +61,7 @@ def test_head_detail_weights_are_the_models_own(run):
     scores, _, _ = matrix(chart_by_title(at, "1. Scores"))
     np.testing.assert_allclose(logits, scores / np.sqrt(32), rtol=1e-4, atol=1e-4)
     grid = chart_data(charts(at)[0])[0]
+    grid = grid[~grid["cell"]]
     marked = grid[grid["head_title"].str.endswith("◀")]["head_title"].tolist()
     assert marked == ["layer 3 · head 5 ◀"]
 
@@ -78,7 +80,7 @@ def test_hide_special_tokens_removes_cls_and_sep_and_renormalises(run):
                                   "hide_special": "true"})
     assert_clean(at)
     token_charts = [ch for ch in charts(at) if "Entropy" not in str(spec(ch).get("title"))]
-    assert len(token_charts) == 7  # the model view, q, k, scores, logits, weights, rollout
+    assert len(token_charts) == 8  # model view, q, k, scores, logits, weights, query row, rollout
     for ch in token_charts:  # (the statistics table describes the full maps)
         text = json.dumps(spec(ch)) + "".join(d.to_csv() for d in chart_data(ch))
         assert "[CLS]" not in text and "[SEP]" not in text, spec(ch).get("title")
@@ -145,5 +147,6 @@ def test_hosted_profile_hides_model_choice_and_caps_tokens(monkeypatch):
     assert_clean(at)
     assert not [w for w in at.text_input if w.key == "pretrained_model"]
     assert "the model sees the first 128" in at.warning[0].value
-    grid = chart_data(charts(at)[0])[0]
-    assert len(grid) == 72 and (grid["x1"] == 128).all()
+    grid, keys, queries = chart_data(charts(at)[0])
+    assert len(grid) == 72 and not grid["cell"].any()  # 72 x 128 x 128 cells: no hover grid
+    assert len(keys) == len(queries) == 128

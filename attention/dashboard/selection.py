@@ -1,0 +1,78 @@
+"""Clicks on a chart that choose what the page shows: a query row, or a head.
+
+A chart built with `select=` carries the point selection "query_row". Drawn through
+`show_pickable`, a click reruns the page with a callback that writes the picked value
+into the page's own widgets (so the slider, the outlined row, every other chart and the
+URL follow) before the script runs. The chart's key includes the current value, so
+after any change the chart is a fresh widget and the next click always counts.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import streamlit as st
+
+from ..charts import SELECTION, Chart
+from .display import show
+from .params import bounded
+
+
+def picked(key: str, *fields: str) -> int | None:
+    """The integer a click selected in chart `key` (the first of `fields` present), or None."""
+    state = st.session_state.get(key)
+    try:
+        rows = state["selection"][SELECTION]
+    except (KeyError, TypeError):
+        return None
+    for row in rows if isinstance(rows, list) else []:
+        for f in fields:
+            value = row.get(f) if isinstance(row, dict) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+                return int(value)
+    return None
+
+
+def current_index(widget: str, n: int) -> int:
+    """The value a query widget will show this run, read before the widget is drawn: its
+    state, else the (already validated) link's value, else 0; within 0..n-1."""
+    value = st.session_state.get(widget)
+    if value is None:
+        try:
+            value = int(float(st.query_params.get(widget, "0")))
+        except (TypeError, ValueError, OverflowError):
+            value = 0
+    return bounded(value, 0, max(n - 1, 0), 0)
+
+
+def _apply(key: str, fields: tuple[str, ...], write: Callable[[int], None]) -> None:
+    value = picked(key, *fields)
+    if value is not None:
+        write(value)
+
+
+def set_query(widget: str, n: int) -> Callable[[int], None]:
+    """A writer that puts a picked query index (clamped to 0..n-1) into widget `widget`."""
+    def write(value: int) -> None:
+        st.session_state[widget] = min(max(int(value), 0), max(n - 1, 0))
+    return write
+
+
+def show_pickable(chart: Chart, key: str, fields: tuple[str, ...],
+                  write: Callable[[int], None], current: object = None, container=None,
+                  width: str = "content") -> None:
+    """Draw `chart`; if it is selectable, a click calls `write(picked value)` and reruns.
+
+    Args:
+        fields: the selection fields to read ("query"; "head" or "head_index").
+        current: what the page shows now (part of the widget key, see the module doc).
+    """
+    full_key = f"{key}-{current}"
+    if not chart.selectable():
+        show(chart=chart, key=full_key, container=container, width=width)
+        return
+    target = container or st
+    target.vega_lite_chart(spec=chart.streamlit_spec(), key=full_key, width=width,
+                           on_select=functools.partial(_apply, full_key, tuple(fields), write),
+                           selection_mode=[SELECTION])
