@@ -339,4 +339,5 @@ def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
         layers.append(base.mark_rule(color="gray").encode(x=alt.datum(marker_x)))
     return _spec(alt.layer(*layers).properties(title=title, height=height + MARGIN_H))
 
+
 from .grids import RELATIVE_MAX, head_grid, relative_weights  # noqa: E402  (re-exported)
