@@ -7,12 +7,12 @@ It starts two Streamlit servers on free 127.0.0.1 ports -- the dashboard
 "Seed" number input -- and drives Debian's headless Chromium with Playwright.
 
 Method (all times are taken inside the page, on its performance.now() clock):
-- An init script records, before any app code runs: the arrival of every websocket
-  message (by wrapping window.WebSocket), every 2D-canvas draw call (drawImage, fill,
-  fillRect, fillText, stroke, putImageData, clearRect: Vega draws its charts on
-  canvases), every DOM mutation, and transitions of stApp's data-test-script-state.
-  Each such event also requests an animation frame, whose callback records the time
-  of the frame that paints it.
+- Init scripts record, before any app code runs: the arrival of every websocket
+  message (by wrapping window.WebSocket) and every DOM mutation (tests/harness.py's
+  run counter, the one the browser tests use), and every 2D-canvas draw call
+  (drawImage, fill, fillRect, fillText, stroke, putImageData, clearRect: Vega draws
+  its charts on canvases). Each such event also requests an animation frame, whose
+  callback records the time of the frame that paints it.
 - A change: the script types a new seed into the "Seed" input and presses Enter; a
   capturing keydown listener stamps t0 at the Enter. Seeds are never repeated, so no
   result comes from Streamlit's cache.
@@ -47,21 +47,15 @@ import argparse
 import os
 import platform
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1400, "height": 1000}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.harness import (CHROMIUM, CHROMIUM_ARGS, ROOT, RUN_COUNTER_JS, VIEWPORT,  # noqa: E402,F401
+                           Server, launch_chromium, missing_chromium)
 
 
 @dataclass(frozen=True)
@@ -83,11 +77,12 @@ CASES = [
 ]
 FIRST_LOAD_GOAL_S = 3.0
 
+# Added after tests.harness.RUN_COUNTER_JS (which counts run ends and stamps the last
+# websocket message and DOM change): canvas draws, the frame that paints each event,
+# long tasks, and t0 at the Enter key of a change.
 PROBE_JS = """
 (() => {
-  const B = window.__bench = {t0: 0, lastWs: 0, lastDraw: 0, lastMut: 0, lastFrame: 0,
-                              state: null, raf: false, done: 0, doneAt: 0,
-                              serverRunning: false, longTasks: []};
+  const B = window.__bench = {t0: 0, lastDraw: 0, lastFrame: 0, raf: false, longTasks: []};
   // Main-thread tasks over 50 ms (script, style, layout, paint work of the page).
   try {
     new PerformanceObserver((list) => {
@@ -99,52 +94,7 @@ PROBE_JS = """
     B.raf = true;
     requestAnimationFrame(() => { B.raf = false; B.lastFrame = performance.now(); });
   };
-  // The end of a run, read from the server's ForwardMsg protobuf frames: Streamlit 1.67
-  // sends session_status_changed (field 9) with script_is_running (its field 2) false;
-  // older versions also sent script_finished (field 6; 2 = stopped early for a rerun).
-  const runEnded = (buf) => {
-    const b = new Uint8Array(buf);
-    const fields = (start, end, visit) => {
-      let i = start;
-      const varint = () => {
-        let x = 0, k = 1, c;
-        do { c = b[i++]; x += (c & 0x7f) * k; k *= 128; } while ((c & 0x80) && i < end);
-        return x;
-      };
-      while (i < end) {
-        const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
-        if (wire === 0) visit(field, varint(), -1, -1);
-        else if (wire === 2) { const len = varint(); visit(field, null, i, i + len); i += len; }
-        else if (wire === 1) i += 8;
-        else if (wire === 5) i += 4;
-        else return;
-      }
-    };
-    let ended = false;
-    fields(0, b.length, (field, value, s, e) => {
-      if (field === 6 && value !== null && value !== 2) ended = true;
-      if (field === 9 && s >= 0) {
-        let running = false;
-        fields(s, e, (f, v) => { if (f === 2 && v) running = true; });
-        if (!running && B.serverRunning) ended = true;
-        B.serverRunning = running;
-      }
-    });
-    return ended;
-  };
-  const onFrame = (buf) => { if (runEnded(buf)) { B.done += 1; B.doneAt = performance.now(); } };
-  const NativeWS = window.WebSocket;
-  class ProbedWS extends NativeWS {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (e) => {
-        B.lastWs = performance.now(); frame();
-        if (e.data instanceof ArrayBuffer) onFrame(e.data);
-        else if (e.data instanceof Blob) e.data.arrayBuffer().then(onFrame);
-      });
-    }
-  }
-  window.WebSocket = ProbedWS;
+  window.__runs.listeners.push(frame);
   const proto = CanvasRenderingContext2D.prototype;
   for (const name of ['drawImage', 'fill', 'fillRect', 'fillText', 'stroke', 'putImageData',
                       'clearRect']) {
@@ -154,22 +104,6 @@ PROBE_JS = """
       return native.apply(this, args);
     };
   }
-  const state = (el) => {
-    const v = el.getAttribute('data-test-script-state');
-    B.state = v;
-  };
-  new MutationObserver((records) => {
-    B.lastMut = performance.now(); frame();
-    for (const r of records) {
-      if (r.type === 'attributes' && r.attributeName === 'data-test-script-state') state(r.target);
-      else if (r.type === 'childList') for (const n of r.addedNodes) {
-        if (n.nodeType !== 1) continue;
-        const sel = '[data-test-script-state]';
-        const el = n.matches(sel) ? n : n.querySelector(sel);
-        if (el) state(el);
-      }
-    }
-  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && B.armed) { B.t0 = performance.now(); B.armed = false; }
   }, true);
@@ -181,63 +115,14 @@ PROBE_JS = """
 # painted since the last event.
 DONE_JS = """
 ([n, quiet]) => {
-  const B = window.__bench;
-  const last = Math.max(B.lastWs, B.lastDraw, B.lastMut);
-  return B.t0 !== null && B.done > n && B.state === 'notRunning'
-         && performance.now() - last >= quiet && B.lastFrame >= last;
+  const R = window.__runs, B = window.__bench;
+  const last = Math.max(R.lastMessage, R.lastMutation, B.lastDraw);
+  return B.t0 !== null && R.ended(n) && performance.now() - last >= quiet && B.lastFrame >= last;
 }
 """
 RESULT_JS = ("() => { const B = window.__bench; const busy = B.longTasks"
              ".filter(([s]) => s >= B.t0 && s <= B.lastFrame).reduce((a, [, d]) => a + d, 0);"
-             " return {t0: B.t0, frame: B.lastFrame, done: B.doneAt, busy}; }")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`streamlit run script` on a free loopback port, stopped by stop() (or on exit)."""
-
-    def __init__(self, script: str, log_dir: Path, start_timeout_s: float = 120.0):
-        self.port = free_port()
-        self.log = log_dir / (Path(script).stem + ".log")
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + start_timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{script} exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"{script} did not answer within {start_timeout_s:.0f} s")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+             " return {t0: B.t0, frame: B.lastFrame, done: window.__runs.doneAt, busy}; }")
 
 
 @dataclass(frozen=True)
@@ -255,12 +140,15 @@ class Bench:
         self.next_seed = 1000
 
     def context(self):
+        """A fresh browser context (empty cache, new session) whose pages are probed."""
         ctx = self.browser.new_context(viewport=VIEWPORT)
+        ctx.add_init_script(RUN_COUNTER_JS)
         ctx.add_init_script(PROBE_JS)
         return ctx
 
-    def _settle(self, page, finished_before: int) -> Timing | None:
-        """Wait for the end point; None if it does not come within the timeout."""
+    def settle(self, page, finished_before: int) -> Timing | None:
+        """Wait for the end point of a run after the first `finished_before`; None if it
+        does not come within the timeout."""
         try:
             page.wait_for_function(DONE_JS, arg=[finished_before, self.quiet_ms],
                                    timeout=self.timeout_ms, polling=25)
@@ -270,13 +158,25 @@ class Bench:
         r = page.evaluate(RESULT_JS)
         return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"], busy=r["busy"])
 
+    def open(self, page, url: str) -> Timing | None:
+        """Navigate page to url; the time from navigation start to the end point."""
+        page.goto(url, wait_until="commit", timeout=self.timeout_ms)
+        return self.settle(page, 0)
+
+    def change(self, page, field, value: str, key: str = "Enter") -> Timing | None:
+        """Type value into the locator `field`, press key (Enter or Control+Enter) and
+        time the redraw from that key."""
+        field.fill(value, timeout=self.timeout_ms)
+        n = page.evaluate("() => { const B = window.__bench; B.armed = true; B.t0 = null;"
+                          " return window.__runs.done; }")
+        field.press(key, timeout=self.timeout_ms)
+        return self.settle(page, n)
+
     def first_load(self, url: str) -> Timing | None:
         """A newcomer opens url: fresh context (empty cache, new session)."""
         ctx = self.context()
         try:
-            page = ctx.new_page()
-            page.goto(url, wait_until="commit", timeout=self.timeout_ms)
-            return self._settle(page, 0)
+            return self.open(ctx.new_page(), url)
         finally:
             ctx.close()
 
@@ -286,17 +186,12 @@ class Bench:
         times: list[Timing | None] = []
         try:
             page = ctx.new_page()
-            page.goto(url, wait_until="commit", timeout=self.timeout_ms)
-            if self._settle(page, 0) is None:
+            if self.open(page, url) is None:
                 return [None] * repeats
             seed = page.get_by_label("Seed", exact=True)
             for i in range(warmup + repeats):
                 self.next_seed += 1
-                seed.fill(str(self.next_seed), timeout=self.timeout_ms)
-                n = page.evaluate("() => { const B = window.__bench; B.armed = true; B.t0 = null;"
-                                  " return B.done; }")
-                seed.press("Enter", timeout=self.timeout_ms)
-                t = self._settle(page, n)
+                t = self.change(page, seed, str(self.next_seed))
                 if i >= warmup:
                     times.append(t)
                 if t is None:  # the page is stuck; do not stack more changes on it
@@ -369,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     import streamlit
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        print(f"Chromium not found at {CHROMIUM} (make chromium, or set CHROMIUM)", file=sys.stderr)
+    if missing_chromium():
+        print(missing_chromium(), file=sys.stderr)
         return 2
 
     # SIGTERM/SIGHUP -> SystemExit, so the finally clause below stops the servers.
@@ -388,8 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             app = Server("streamlit_app.py", Path(tmp))
             servers.append(app)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                            headless=True)
+                browser = launch_chromium(p)
                 print(f"Streamlit {streamlit.__version__}, Chromium {browser.version}, "
                       f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
                       f"load average {load_before}; {warmup} warm-up + {repeats} measured "
