@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.harness import ROOT, VIEWPORT, Server, launch_chromium  # noqa: E402
 
 MAIN = "[data-testid=stMainBlockContainer]"
 PROGRESS = "[data-testid=stProgress]"
@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{base['p95_s'] * 1000:.0f} ms, {base['reruns']} reruns, {base['errors']} errors; "
                   f"load average {load_avg()}", flush=True)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = launch_chromium(p)
                 pages = []
                 for _ in range(args.trainers):
-                    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                    page = browser.new_context(viewport=VIEWPORT).new_page()
                     page.set_default_timeout(120_000)
                     page.goto(f"{server.url}/lab?steps={args.steps}")
                     page.locator(MAIN).get_by_role("button", name="Train", exact=True).click()

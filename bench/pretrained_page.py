@@ -17,11 +17,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
-from browser import Bench, Server, launch_chromium, missing_chromium  # puts the root on sys.path
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from browser import Bench  # noqa: E402
+from tests.harness import launch_chromium, missing_chromium, serve  # noqa: E402
 
 
 def sentence(tokenizer, n: int, salt: int) -> str:
@@ -82,17 +84,11 @@ def main() -> int:
     from attention.pretrained import load_model
 
     tok = load_model().tokenizer
-    with tempfile.TemporaryDirectory() as tmp:
-        server = None if args.url else Server("streamlit_app.py", Path(tmp))
-        try:
-            with sync_playwright() as p:
-                browser = launch_chromium(p)
-                measure(Bench(browser, args.quiet_ms, timeout_s=180), args.url or server.url,
-                        tok, lengths, repeats)
-                browser.close()
-        finally:
-            if server is not None:
-                server.stop()
+    with nullcontext(args.url) if args.url else serve("streamlit_app.py") as url:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            measure(Bench(browser, args.quiet_ms, timeout_s=180), url, tok, lengths, repeats)
+            browser.close()
     return 0
 
 

@@ -13,8 +13,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +150,18 @@ class Server:
 
     def stop(self) -> None:
         stop(self.proc)
+
+
+@contextmanager
+def serve(script: str = "streamlit_app.py") -> Iterator[str]:
+    """`with serve() as url`: the script on a free port (its log in a temporary folder)
+    for the block; url has no trailing slash. Environment changes made before it apply."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(script, Path(tmp))
+        try:
+            yield server.url
+        finally:
+            server.stop()
 
 
 def missing_chromium() -> str | None:

@@ -7,27 +7,21 @@ A missing Chromium is an error, not a skip (`make chromium` installs it).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.harness import (CHROMIUM, CHROMIUM_ARGS, ROOT, RUN_COUNTER_JS, RUN_DONE_JS,  # noqa: F401
                            SCRIPT_TIMEOUT_MS, SERVER_START_S, VIEWPORT, free_port,
-                           launch_chromium, run_mark, start_streamlit, stop, wait_for_run)
+                           launch_chromium, run_mark, serve, start_streamlit, stop,
+                           wait_for_run)
 
 
 @pytest.fixture(scope="session")
 def dashboard_url() -> Iterator[str]:
     """Base URL (no trailing slash) of the dashboard, started once per test session."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = start_streamlit("streamlit_app.py", port, Path(tmp) / "streamlit.log")
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(proc)
+    with serve("streamlit_app.py") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
