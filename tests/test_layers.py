@@ -4,7 +4,8 @@
   (attention/ less attention/dashboard/) never imports it, nor the app built on it, and
   imports with Streamlit absent.
 - Data flows one way: the maths imports no presentation (pandas, Altair, charts), the
-  presentation (frames, charts, raster, export) takes arrays and imports no torch, and
+  presentation (frames, charts, grids, image_maps, raster, export) takes arrays and
+  imports no torch, and
   pages hold no torch code.
 
 Imports are read with `ast`, wherever they stand (a lazy import inside a function
@@ -25,7 +26,7 @@ LIBRARY = ROOT / "attention"
 DASHBOARD = LIBRARY / "dashboard"
 
 MATHS = ["functional", "modules", "stats", "inputs"]
-PRESENTATION = ["frames", "charts", "raster", "export"]
+PRESENTATION = ["frames", "charts", "grids", "image_maps", "raster", "export"]
 PRESENTATION_LIBS = {"altair", "pandas", "vl_convert", "PIL"}
 
 
@@ -117,7 +118,7 @@ def test_the_presentation_takes_arrays_not_torch():
     files = [LIBRARY / f"{m}.py" for m in PRESENTATION]
     earlier = [f"attention.{m}" for m in MATHS + ["views", "pretrained", "pretrained_views"]]
     bad = offenders(files, lambda n: _under(n, "torch", *earlier))
-    assert not bad, "frames, charts, raster and export work on numpy arrays:\n" + "\n".join(bad)
+    assert not bad, "the presentation modules work on numpy arrays:\n" + "\n".join(bad)
 
 
 def test_pages_hold_no_torch_code():
