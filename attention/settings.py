@@ -28,16 +28,20 @@ class Limits:
     max_pretrained_tokens: int  # tokenizer tokens fed to the real model
     allow_model_choice: bool  # a model by local path or hub name
     torch_threads: int  # per server process: a server shares its cores among sessions
+    export_workers: int = 1  # processes that draw downloads (PNG/SVG/CSV/NPY) off the server's lock
+    export_cache_mb: int = 64  # finished downloads kept for the next visitor who asks
 
 
 PROFILES = {
     "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024,
                     max_text_chars=5000, max_pretrained_tokens=512,
-                    allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1)),
+                    allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1),
+                    export_workers=min(2, os.cpu_count() or 1), export_cache_mb=128),
     # Sized so one request stays well under a second of one core.
     "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
                      max_text_chars=1000, max_pretrained_tokens=128,
-                     allow_model_choice=False, torch_threads=1),
+                     allow_model_choice=False, torch_threads=1,
+                     export_workers=1, export_cache_mb=64),
 }
 
 # Streamlit's `server.maxMessageSize` (MB) each profile needs: the largest websocket message

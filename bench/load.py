@@ -82,7 +82,7 @@ from websockets.exceptions import ConnectionClosed
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
 NUMERIC_WIDGETS = ("number_input", "slider")
-KNOWN_WIDGETS = ("number_input", "slider", "checkbox")
+KNOWN_WIDGETS = ("number_input", "slider", "checkbox", "text_input", "text_area")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -283,6 +283,8 @@ class Session:
         self.widgets: dict[str, tuple[str, object]] = {}  # id -> (type, proto)
         self.values: dict[str, object] = {}  # id -> the value this "browser" holds
         self.media_urls: list[str] = []
+        self.session_id = ""  # from new_session; backend operations (deferred downloads) name it
+        self.downloads: dict[str, str] = {}  # download button label -> deferred file id
         self.rng = random.Random(opts.seed * 1000 + idx)
         self.ws = None
 
@@ -326,6 +328,8 @@ class Session:
                 state.double_array_value.data.extend(float(v) for v in value)
             elif wtype == "checkbox":
                 state.bool_value = bool(value)
+            elif wtype in ("text_input", "text_area"):
+                state.string_value = str(value)
             else:
                 continue
             states.append(state)
@@ -374,6 +378,7 @@ class Session:
                 else:
                     self.cache[fm.hash] = [data, self.run_count]
             if kind == "new_session":
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
                 self.page_hash = fm.new_session.page_script_hash
                 self.max_age = fm.new_session.config.max_cached_message_age or 2
             elif kind == "navigation":  # st.navigation names the page that ran
@@ -404,6 +409,8 @@ class Session:
         etype = el.WhichOneof("type")
         if etype == "exception":
             self.results.error("exception", f"{el.exception.type}: {el.exception.message}")
+        elif etype == "download_button" and el.download_button.deferred_file_id:
+            self.downloads[el.download_button.label] = el.download_button.deferred_file_id
         elif etype == "imgs":
             self.media_urls += [img.url for img in el.imgs.imgs if img.url.startswith("/")]
         elif etype in KNOWN_WIDGETS:
