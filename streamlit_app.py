@@ -5,7 +5,10 @@ import torch
 
 from attention.dashboard.controls import sidebar
 from attention.dashboard.frame import CONTROLS_KEY, LIMITS
+from attention.dashboard.hosting import apply_profile
 from attention.dashboard.params import show_notes
+
+apply_profile(LIMITS)  # first: hosted hides error details and the cache menu, however chosen
 
 
 @st.cache_resource

@@ -3,9 +3,9 @@
 Runs `bench/load.py`'s simulated students against one page and, in the same event loop,
 ``--exporters`` sessions that export without pause, as a visitor clicking Download again
 and again would: each opens ``--export-url``, types a new sentence (so no cached export
-can answer), waits for the rerun, asks for the download button's file over the websocket
-(``BackendOperationRequest.deferred_file``, what the browser sends on a click), then
-fetches the file. Exporters start ``--head-start`` seconds before the students, so the
+can answer) and presses Prepare where the page has one, waits for the rerun, asks for the
+download button's file (over the websocket, ``BackendOperationRequest.deferred_file``, for a
+button with deferred data), then fetches the file; the time covers all of it. Exporters start ``--head-start`` seconds before the students, so the
 students' first loads happen with every exporter's download in flight.
 
     python bench/export_load.py "http://127.0.0.1:8615/single_head" -n 10 --exporters 1
@@ -67,12 +67,15 @@ async def exporter(idx: int, opts, stats: dict, stop_at: float) -> None:
             for wid, (etype, proto) in s.widgets.items():
                 if etype == "text_area" and proto.query_param_key == "text":
                     s.values[wid] = f"{opts.sentence} {idx}-{n}-{time.monotonic_ns()}"
+            t0 = time.perf_counter()
+            if "Prepare" in s.buttons:  # Prepare, then Save: the file is made in that rerun
+                s.triggers.add(s.buttons["Prepare"])
             await s.run_script()
             if not s.downloads:
-                raise load.RunError("download", "no download button with deferred data")
-            t0 = time.perf_counter()
+                raise load.RunError("download", "no download button after the rerun")
             try:
-                url = await _download(s, next(iter(s.downloads.values())), opts.rerun_timeout)
+                target = next(iter(s.downloads.values()))
+                url = target if target.startswith("/") else await _download(s, target, opts.rerun_timeout)
                 status, size = await asyncio.to_thread(load._http_get, s.host, s.port, url,
                                                        s.cookies, opts.connect_timeout)
                 if status != 200:

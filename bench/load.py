@@ -283,8 +283,11 @@ class Session:
         self.widgets: dict[str, tuple[str, object]] = {}  # id -> (type, proto)
         self.values: dict[str, object] = {}  # id -> the value this "browser" holds
         self.media_urls: list[str] = []
+        self.config = None  # the last new_session's client config (toolbar mode...)
         self.session_id = ""  # from new_session; backend operations (deferred downloads) name it
-        self.downloads: dict[str, str] = {}  # download button label -> deferred file id
+        self.downloads: dict[str, str] = {}  # download button label -> deferred file id or URL
+        self.buttons: dict[str, str] = {}  # button label -> widget id
+        self.triggers: set[str] = set()  # buttons pressed in the next rerun
         self.rng = random.Random(opts.seed * 1000 + idx)
         self.ws = None
 
@@ -318,7 +321,8 @@ class Session:
                 pass
 
     def _states(self) -> list[WidgetState]:
-        states = []
+        states = [WidgetState(id=wid, trigger_value=True) for wid in self.triggers]
+        self.triggers = set()
         for wid, value in self.values.items():
             wtype = self.widgets.get(wid, ("", None))[0]
             state = WidgetState(id=wid)
@@ -347,7 +351,7 @@ class Session:
         cs.widget_states.widgets.extend(self._states())
         cs.cached_message_hashes.extend(self.cache)
         seen: dict[str, tuple[str, object]] = {}
-        self.media_urls = []
+        self.media_urls, self.downloads, self.buttons = [], {}, {}
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         deadline = t0 + self.opts.rerun_timeout
@@ -379,6 +383,7 @@ class Session:
                     self.cache[fm.hash] = [data, self.run_count]
             if kind == "new_session":
                 self.session_id = fm.new_session.initialize.session_id or self.session_id
+                self.config = fm.new_session.config
                 self.page_hash = fm.new_session.page_script_hash
                 self.max_age = fm.new_session.config.max_cached_message_age or 2
             elif kind == "navigation":  # st.navigation names the page that ran
@@ -409,8 +414,11 @@ class Session:
         etype = el.WhichOneof("type")
         if etype == "exception":
             self.results.error("exception", f"{el.exception.type}: {el.exception.message}")
-        elif etype == "download_button" and el.download_button.deferred_file_id:
-            self.downloads[el.download_button.label] = el.download_button.deferred_file_id
+        elif etype == "download_button":
+            b = el.download_button
+            self.downloads[b.label] = b.deferred_file_id or b.url
+        elif etype == "button":
+            self.buttons[el.button.label] = el.button.id
         elif etype == "imgs":
             self.media_urls += [img.url for img in el.imgs.imgs if img.url.startswith("/")]
         elif etype in KNOWN_WIDGETS:
