@@ -84,6 +84,9 @@ COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERR
 NUMERIC_WIDGETS = ("number_input", "slider")
 KNOWN_WIDGETS = ("number_input", "slider", "checkbox", "text_input", "text_area")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Words a simulated student appends to a sentence (so most changes are new sentences).
+_WORDS = ("red", "blue", "quickly", "river", "because", "seven", "under", "music", "slowly",
+          "garden", "never", "bright", "stone", "window", "dream", "after", "yellow", "paper")
 
 
 # ---------------------------------------------------------------- server processes
@@ -441,9 +444,13 @@ class Session:
         """Change the control named --control, or the query param --param; say which."""
         want = self.opts.control.lower()
         for wid, (etype, proto) in self.widgets.items():
-            if etype not in NUMERIC_WIDGETS:
+            if want not in (proto.label.lower(), getattr(proto, "query_param_key", "").lower()):
                 continue
-            if want not in (proto.label.lower(), proto.query_param_key.lower()):
+            if etype in ("text_input", "text_area"):  # a new sentence: two words drawn
+                words = str(proto.default).split()[:8] + self.rng.sample(_WORDS, 2)
+                self.values[wid] = " ".join(words)
+                return f"{etype} '{proto.label}'"
+            if etype not in NUMERIC_WIDGETS:
                 continue
             value = self.values.get(wid)
             current = value[0] if etype == "slider" and value else value
