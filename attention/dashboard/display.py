@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+
 import altair as alt
 import streamlit as st
+from streamlit import dataframe_util
 
-from ..charts import Chart
+from ..charts import TABLE, Chart
+
+
+@dataclass(frozen=True)
+class PackedChart(Chart):
+    """A `Chart` whose data is also kept as Arrow IPC bytes, converted once: for charts
+    cached across reruns and sessions, so a rerun does not convert the same DataFrame
+    again (Streamlit passes bytes through as they are)."""
+
+    arrow: bytes = b""
+
+    def streamlit_spec(self) -> dict:
+        spec = copy.deepcopy(self.spec)
+        spec["datasets"] = {TABLE: self.arrow}
+        return spec
+
+
+def packed(chart: Chart) -> Chart:
+    if chart.data is None:
+        return chart
+    return PackedChart(chart.spec, chart.data, dataframe_util.convert_anything_to_arrow_bytes(chart.data))
 
 
 def show(chart: Chart | alt.TopLevelMixin, key: str, container=None, width: str = "content") -> None:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from .. import charts
 from .. import pretrained_views as pv
+from .display import packed
 from ..pretrained import DEFAULT_NAME, PretrainedModel, PretrainedRun, load_model
 
 RUN_ENTRIES = 16  # a 512-token run holds ~90 MB; 128 tokens ~6 MB
@@ -83,8 +84,8 @@ def model_view_chart(name: str, text: str, max_tokens: int, hide: bool) -> tuple
     # Images carry no labels here (axis_labels=False): positions keep one spec per length,
     # where tokens would rebuild it for every sentence.
     labels = toks if small else [str(i) for i in range(L)]
-    return charts.head_grid(grid, labels, labels, titles, columns=per_row, size=panel,
-                            axis_labels=False), per_row
+    return packed(charts.head_grid(grid, labels, labels, titles, columns=per_row, size=panel,
+                                   axis_labels=False)), per_row
 
 
 @st.cache_resource(max_entries=4 * RUN_ENTRIES, ttl=3600, show_spinner=False)
@@ -95,13 +96,13 @@ def stats_chart(name: str, text: str, max_tokens: int, stat: str) -> charts.Char
     column, meaning = pv.STATISTICS[stat]
     frame, top = pv.stats_heat_frame(view.stats, column)
     n_layers, H = int(frame["layer"].max()) + 1, int(frame["head"].max()) + 1
-    return charts.Chart(pv.stats_heat_spec(column, n_layers, H, top, f"{stat}: {meaning}", stat),
-                        frame)
+    return packed(charts.Chart(pv.stats_heat_spec(column, n_layers, H, top, f"{stat}: {meaning}",
+                                                  stat), frame))
 
 
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
 def rollout_chart(name: str, text: str, max_tokens: int, hide: bool) -> charts.Chart:
     weights, rollout, toks = shown(name, text, max_tokens, hide)
-    return charts.heatmap(rollout, toks, toks, kind="weights",
-                          title=f"Rollout through all {weights.shape[0]} layers",
-                          value_title="share", row_title="position", col_title="input token")
+    return packed(charts.heatmap(rollout, toks, toks, kind="weights",
+                                 title=f"Rollout through all {weights.shape[0]} layers",
+                                 value_title="share", row_title="position", col_title="input token"))
