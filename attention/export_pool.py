@@ -14,9 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import sys
 import threading
+import types
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -24,6 +27,32 @@ import numpy as np
 import pandas as pd
 
 from . import export_worker
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool whose workers import only `export_worker`, never the app.
+
+    multiprocessing makes a new process re-import the parent's `__main__` from its file;
+    inside a Streamlit script run `__main__` is the app script itself, which would import
+    torch and run the page in every worker. So the workers (and the fork server they come
+    from) are all started at once, here, while `__main__` is a module with no file.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["attention.export_worker"])
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=export_worker.init_worker)
+    main, bare = sys.modules.get("__main__"), types.ModuleType("__main__")
+    sys.modules["__main__"] = bare
+    try:
+        started = [pool.submit(export_worker.ping) for _ in range(workers)]
+    finally:
+        if sys.modules.get("__main__") is bare and main is not None:
+            sys.modules["__main__"] = main
+    for fut in started:
+        fut.result(timeout=120)
+    return pool
 
 
 class ExportRefused(Exception):
@@ -79,10 +108,7 @@ class ExportService:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                             initializer=export_worker.init_worker)
+            self._pool = _start_pool(self.workers)
         return self._pool
 
     def cached(self, key: str) -> bytes | None:
@@ -158,6 +184,9 @@ class ExportService:
             except ExportRefused:
                 raise
             except Exception as e:  # a worker that failed or died
+                if isinstance(e, BrokenProcessPool):
+                    with self._lock:
+                        self._pool = None  # the next download starts a fresh pool
                 raise ExportRefused(f"The download could not be made ({type(e).__name__}).") from e
 
     def stats(self) -> dict:

@@ -98,7 +98,8 @@ def main() -> None:
     pid, caps, rng = pids[0], load_limits(), random.Random(opts.seed)
     base = f"{parts.scheme}://{parts.netloc}"
     print(f"server pid {pid}, profile {caps.profile}; RSS at start {rss_mib(pid):.0f} MiB")
-    costs, errors, t0 = [], 0, time.monotonic()
+    costs, cold, errors, t0 = [], [], 0, time.monotonic()
+    seen_pages: set[str] = set()
     for i in range(1, opts.n + 1):
         path = link(rng, i % opts.worst_every == 0, caps)
         cpu0, w0 = load._cpu_seconds(pid), time.perf_counter()
@@ -108,12 +109,18 @@ def main() -> None:
             errs = 1
             print(f"error on {path[:120]}: {type(exc).__name__}: {exc}")
         errors += errs
-        costs.append((load._cpu_seconds(pid) - cpu0, time.perf_counter() - w0, path))
+        page = urlsplit(path).path
+        entry = (load._cpu_seconds(pid) - cpu0, time.perf_counter() - w0, path)
+        (costs if page in seen_pages else cold).append(entry)  # a page's first visit imports
+        seen_pages.add(page)
         if i % opts.every == 0 or i == opts.n:
             print(f"{i:5d} inputs  RSS {rss_mib(pid):6.0f} MiB  ({time.monotonic() - t0:.0f} s, "
                   f"{errors} errors)", flush=True)
+    print("first visit of each page (imports, model load; server CPU-s, wall s, link):")
+    for cpu, wall, path in cold:
+        print(f"  {cpu:5.2f}  {wall:5.2f}  {path[:100]}")
     costs.sort(reverse=True)
-    print("costliest requests (server CPU-s, wall s, link):")
+    print("costliest later requests (server CPU-s, wall s, link):")
     for cpu, wall, path in costs[:10]:
         print(f"  {cpu:5.2f}  {wall:5.2f}  {path[:160]}")
     print(f"median request {sorted(c for c, _, _ in costs)[len(costs) // 2]:.3f} CPU-s")

@@ -109,3 +109,20 @@ def test_a_failed_job_is_reported_not_cached():
 def test_worker_module_imports_no_torch():
     code = "import sys, attention.export_worker; assert 'torch' not in sys.modules, 'torch'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_workers_never_run_the_app_script(tmp_path, monkeypatch):
+    """Inside a Streamlit run `__main__` is the app script; a worker must not re-run it."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('imported')\n")
+    fake_main = type(sys)("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    s = ExportService(workers=1)
+    try:
+        assert s.build("a", Job("NPY", (np.arange(3),))).startswith(b"\x93NUMPY")
+    finally:
+        s.shutdown()
+    assert sys.modules["__main__"] is fake_main
+    assert not marker.exists()
