@@ -8,7 +8,8 @@ from attention.dashboard.frame import CONTROLS_KEY, LIMITS
 from attention.dashboard.hosting import apply_profile
 from attention.dashboard.params import show_notes
 
-apply_profile(LIMITS)  # first: hosted hides error details and the cache menu, however chosen
+# First: the hosted profile hides error details and the cache menu, however it was chosen.
+options_changed = apply_profile(LIMITS)
 
 
 @st.cache_resource
@@ -30,6 +31,8 @@ pages = [
     st.Page("app_pages/pretrained.py", title="Pretrained model", icon=":material/model_training:", url_path="pretrained"),
 ]
 pg = st.navigation(pages)
+if options_changed:
+    st.rerun()  # once per process: the new menu reaches the browser with a run's start
 
 controls, notes = sidebar(LIMITS)
 st.session_state[CONTROLS_KEY] = controls

@@ -82,7 +82,8 @@ def _forge(url: str, label: str, make) -> tuple[list, object]:
         p = Probe(url)
         try:
             await p.open()
-            await p.run_script()
+            await p.run_script()  # the first visit to a fresh server opens the linked page too
+            assert any(proto.label == "d_k" for _, proto in p.widgets.values()), "not /single_head"
             wid = next(w for w, (_, proto) in p.widgets.items() if proto.label == label)
             p.forged = [make(wid)]
             await p.run_script()
@@ -134,3 +135,42 @@ def test_secret_selects_the_hosted_profile(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "SECRETS", secrets)
     assert settings.load_limits({}).profile == "hosted"
     assert settings.load_limits({"ATTENTION_PROFILE": "local"}).profile == "local"
+
+
+def test_a_forged_clear_cache_message_clears_nothing(hosted_url):
+    """The model is cached once per process; its caption says how long the load took. A
+    cleared cache would load it again (another time in the caption)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    def load_caption(p):
+        found = [c for c in p.captions if "Loaded in" in c]
+        assert found, (p.captions[:5], p.exceptions, p.results.errors)
+        return found[0]
+
+    class Captions(Probe):
+        def __init__(self, url):
+            super().__init__(url)
+            self.captions = []
+
+        def _on_delta(self, fm, seen):
+            super()._on_delta(fm, seen)
+            el = fm.delta.new_element
+            if fm.delta.WhichOneof("type") == "new_element" and el.WhichOneof("type") == "markdown":
+                self.captions.append(el.markdown.body)
+
+    async def go():
+        p = Captions(f"{hosted_url}/pretrained")
+        try:
+            await p.open()
+            await p.run_script()
+            before = load_caption(p)
+            msg = BackMsg()
+            msg.clear_cache = True
+            await p.ws.send(msg.SerializeToString())
+            p.captions = []
+            await p.run_script()
+            return before, load_caption(p)
+        finally:
+            await p.close()
+    before, after = asyncio.run(go())
+    assert before == after
