@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,13 @@ class Probe(load.Session):
             self.exceptions.append(el.exception)
 
 
+def _run(coro):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread for the rest of the session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _forge(url: str, label: str, make) -> tuple[list, object]:
     async def go():
         p = Probe(url)
@@ -90,7 +98,7 @@ def _forge(url: str, label: str, make) -> tuple[list, object]:
             return p.exceptions, p.config
         finally:
             await p.close()
-    return asyncio.run(go())
+    return _run(go())
 
 
 def _state(wid: str, **value) -> WidgetState:
@@ -172,5 +180,5 @@ def test_a_forged_clear_cache_message_clears_nothing(hosted_url):
             return before, load_caption(p)
         finally:
             await p.close()
-    before, after = asyncio.run(go())
+    before, after = _run(go())
     assert before == after
