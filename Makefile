@@ -20,12 +20,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no tracebacks,
-# no model by path or hub name); see attention/settings.py and README "Hosting a demo".
+# PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no error details,
+# minimal menu, no model by path or hub name); see attention/settings.py and README "Hosting a
+# demo". The app sets the hosted client options itself; the flags only repeat them.
 PROFILE ?= $(or $(ATTENTION_PROFILE),local)
 # Server options are read at start-up only; maxMessageSize is SERVER_MESSAGE_MB["hosted"]
 # in attention/settings.py (tests/deploy/test_recipes.py keeps them equal).
-HOSTED_FLAGS := --client.showErrorDetails none --server.headless true --server.maxMessageSize 2
+HOSTED_FLAGS := --client.showErrorDetails none --client.toolbarMode minimal --server.headless true --server.maxMessageSize 2
 run: $(VENV)/.runtime
 	ATTENTION_PROFILE=$(PROFILE) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/streamlit run streamlit_app.py $(if $(filter hosted,$(PROFILE)),$(HOSTED_FLAGS))

@@ -5,7 +5,11 @@ import torch
 
 from attention.dashboard.controls import sidebar
 from attention.dashboard.frame import CONTROLS_KEY, LIMITS
+from attention.dashboard.hosting import apply_profile
 from attention.dashboard.params import show_notes
+
+# First: the hosted profile hides error details and the cache menu, however it was chosen.
+options_changed = apply_profile(LIMITS)
 
 
 @st.cache_resource
@@ -28,6 +32,8 @@ pages = [
     st.Page("app_pages/lab.py", title="Learning lab", icon=":material/school:", url_path="lab"),
 ]
 pg = st.navigation(pages)
+if options_changed:
+    st.rerun()  # once per process: the new menu reaches the browser with a run's start
 
 controls, notes = sidebar(LIMITS)
 st.session_state[CONTROLS_KEY] = controls

@@ -8,7 +8,7 @@ from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
 from attention.dashboard.params import Param, bounded, clamp_state
 from attention.pretrained import DEFAULT_NAME
-from attention.pretrained_views import STATISTICS, stats_heat_table
+from attention.pretrained_views import STATISTICS
 from attention.views import DEFAULT_TEXT
 from attention.dashboard.display import show
 from attention.dashboard.selection import current_index, set_query, show_pickable
@@ -74,13 +74,8 @@ if hide:
                "shared. The statistics below still describe the full maps.")
 
 st.subheader("Model view: every layer and head")
-titles = [f"layer {i} · head {j}" + (" ◀" if (i, j) == (layer, head) else "")
-          for i in range(layers) for j in range(H)]
 L = len(toks)
-grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer by layer
-per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
-small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
-panel = max(50, min(70 if small else 100, 600 // per_row))
+model_view, per_row = models.model_view_chart(name, text, max_tokens, hide)
 
 
 def open_head(i: int) -> None:
@@ -88,21 +83,19 @@ def open_head(i: int) -> None:
     st.session_state["layer"], st.session_state["head"] = divmod(min(max(i, 0), layers * H - 1), H)
 
 
-show_pickable(downloads.chart("model view", charts.head_grid(
-    grid, toks, toks, titles, columns=per_row, size=panel, axis_labels=False, select="head")),
-    "chart_model_view", ("head", "head_index"), open_head, (layer, head))
+show_pickable(downloads.chart("model view", model_view), "chart_model_view",
+              ("head", "head_index"), open_head, (layer, head))
 st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries down "
-           f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. ◀ marks "
-           f"the head in the detail below; its token labels are there. Click a map to open it there.")
+           f"from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. The "
+           f"head in the detail below is layer {layer}, head {head}; its token labels are there. "
+           f"Click a map to open it there.")
 
 st.subheader("Per-head statistics")
 stat = st.segmented_control("Statistic", list(STATISTICS), default="Entropy", key="stat",
                             bind="query-params", required=True)
 stat = stat if stat in STATISTICS else "Entropy"
-column, meaning = STATISTICS[stat]
-show(chart=downloads.chart("head statistics", stats_heat_table(
-    view.stats, column, title=f"{stat}: {meaning}", value_title=stat)),
-    width="stretch", key="chart_head_stats")
+show(chart=downloads.chart("head statistics", models.stats_chart(name, text, max_tokens, stat)),
+     width="stretch", key="chart_head_stats")
 st.caption("Labels where the numbers say so: **previous-token** (≥ half the weight on the token "
            "before), **sink** (≥ half on [CLS]), **[SEP]** (≥ half on [SEP]), **self** (≥ half on "
            "itself), **global** (entropy ≥ 0.8 of its maximum), **local** (low entropy, mean "
@@ -169,10 +162,8 @@ if d is not None:
 
 st.subheader("Attention rollout across layers")
 left, right = st.columns(2)
-show(container=left, chart=downloads.chart("rollout", charts.heatmap(
-    rollout, toks, toks, kind="weights", title=f"Rollout through all {layers} layers",
-    value_title="share", row_title="position", col_title="input token")), width="stretch",
-    key="chart_rollout")
+show(container=left, chart=downloads.chart("rollout", models.rollout_chart(
+    name, text, max_tokens, hide)), width="stretch", key="chart_rollout")
 right.markdown("A single head shows one step. **Attention rollout** (Abnar and Zuidema, 2020) "
                "follows the flow through every layer: average each layer's heads into A, add "
                "the residual path as ½A + ½I, and multiply the layers from the first up. Row i "

@@ -1,48 +1,46 @@
-"""Charts and arrays -> downloadable bytes: PNG and SVG (vl-convert, offline), CSV, NPY."""
+"""Charts and arrays -> downloadable bytes: PNG and SVG (vl-convert, offline), CSV, NPY.
+
+The byte-making itself lives in `export_worker` (plain data in, bytes out) so that the
+dashboard can run it in a worker process; these wrappers run it in this process.
+"""
 
 from __future__ import annotations
-
-import io
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import vl_convert as vlc
 
+from . import export_worker as w
 from .charts import Chart
 
 
-def chart_spec(chart: "alt.TopLevelMixin | Chart") -> dict:
-    """The self-contained Vega-Lite spec of a `Chart` or an Altair chart, whatever its row
-    count (Altair refuses > 5000 rows by default)."""
+def chart_parts(chart: "alt.TopLevelMixin | Chart") -> tuple[dict, pd.DataFrame | None]:
+    """(spec, data) of a chart: a `Chart`'s cached spec and DataFrame as they are (cheap),
+    an Altair chart's whole spec (whatever its row count: Altair refuses > 5000 by default)."""
     if isinstance(chart, Chart):
-        return chart.to_dict()
+        return chart.spec, chart.data
     with alt.data_transformers.disable_max_rows():
-        return chart.to_dict()
+        return chart.to_dict(), None
+
+
+def chart_spec(chart: "alt.TopLevelMixin | Chart") -> dict:
+    """The self-contained Vega-Lite spec of a `Chart` or an Altair chart."""
+    return w.inline_spec(*chart_parts(chart))
 
 
 def chart_png(chart: "alt.TopLevelMixin | Chart", scale: float = 2.0) -> bytes:
-    return vlc.vegalite_to_png(chart_spec(chart), scale=scale)
+    return w.png(*chart_parts(chart), scale)
 
 
 def chart_svg(chart: "alt.TopLevelMixin | Chart") -> bytes:
-    return vlc.vegalite_to_svg(chart_spec(chart)).encode("utf-8")
+    return w.svg(*chart_parts(chart))
 
 
 def array_csv(values: np.ndarray, rows: list[str] | None = None,
               cols: list[str] | None = None) -> bytes:
     """A 1-D or 2-D array as CSV with token labels; 3-D arrays become long (head, row, col, value)."""
-    v = np.asarray(values)
-    if v.ndim == 3:
-        h, r, c = np.indices(v.shape)
-        frame = pd.DataFrame({"head": h.ravel(), "row": r.ravel(), "col": c.ravel(), "value": v.ravel()})
-        return frame.to_csv(index=False).encode("utf-8")
-    frame = pd.DataFrame(v if v.ndim == 2 else v[:, None], index=rows,
-                         columns=cols if v.ndim == 2 else ["value"])
-    return frame.to_csv(index=rows is not None).encode("utf-8")
+    return w.csv(values, rows, cols)
 
 
 def array_npy(values: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, np.asarray(values), allow_pickle=False)
-    return buf.getvalue()
+    return w.npy(values)

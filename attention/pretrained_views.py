@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -112,18 +113,42 @@ def stats_heat_table(stats: pd.DataFrame, column: str, *, title: str = "",
         stats: a `head_stats_frame` (columns layer, head, ..., label).
         column: the statistic to colour by.
     """
+    frame, top = stats_heat_frame(stats, column)
+    n_layers, H = int(stats["layer"].max()) + 1, int(stats["head"].max()) + 1
+    return _stats_heat_chart(alt.Data(values=frame.to_dict(orient="records")), column, n_layers, H,
+                             top, title, value_title or column, cell)
+
+
+def stats_heat_frame(stats: pd.DataFrame, column: str) -> tuple[pd.DataFrame, float]:
+    """The heat table's data (a `value` and a short `tag` per head) and its colour-scale top:
+    1 for shares, else the largest value rounded up to 1, 2 or 5 x 10^k (so the spec stays
+    the same for most sentences)."""
     frame = stats.assign(value=stats[column].astype(float),
                          tag=stats["label"].map(lambda t: _SHORT.get(t, t)))
-    n_layers, H = int(stats["layer"].max()) + 1, int(stats["head"].max()) + 1
+    if column in SHARE_COLUMNS:
+        return frame, 1.0
+    m = max(float(frame["value"].max()), 1e-6)
+    k = 10 ** math.floor(math.log10(m))
+    return frame, next(f * k for f in (1, 2, 5, 10) if f * k >= m)
+
+
+@functools.lru_cache(maxsize=64)
+def stats_heat_spec(column: str, n_layers: int, H: int, top: float, title: str,
+                    value_title: str, cell: int = 56) -> dict:
+    """The heat table's Vega-Lite spec with its data named "table" (built once per shape)."""
+    return _stats_heat_chart(alt.Data(name="table"), column, n_layers, H, top, title,
+                             value_title, cell).to_dict()
+
+
+def _stats_heat_chart(data: alt.Data, column: str, n_layers: int, H: int, top: float,
+                      title: str, value_title: str, cell: int) -> alt.LayerChart:
     if column in SHARE_COLUMNS:
         scale = alt.Scale(scheme="viridis", domain=[0, 1])
         dark = "datum.value < 0.5"
     else:
-        top = max(float(frame["value"].max()), 1e-6)
         scale = alt.Scale(scheme="blues", domain=[0, top])
         dark = f"datum.value > {0.55 * top}"
-    value_title = value_title or column
-    base = alt.Chart(frame).encode(
+    base = alt.Chart(data).encode(
         x=alt.X("head:O", title="head", axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("layer:O", title="layer"))
     rect = base.mark_rect().encode(

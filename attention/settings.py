@@ -33,6 +33,8 @@ class Limits:
     max_train_layers: int
     max_train_seconds: int  # wall time of one live training
     max_live_trainings: int  # live trainings at once per server process; the rest queue
+    export_workers: int = 1  # processes that draw downloads (PNG/SVG/CSV/NPY) off the server's lock
+    export_cache_mb: int = 64  # finished downloads kept for the next visitor who asks
 
 
 PROFILES = {
@@ -40,13 +42,15 @@ PROFILES = {
                     max_text_chars=5000, max_pretrained_tokens=512,
                     allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1),
                     max_train_steps=20000, max_train_d_model=512, max_train_layers=4,
-                    max_train_seconds=600, max_live_trainings=max(2, os.cpu_count() or 1)),
+                    max_train_seconds=600, max_live_trainings=max(2, os.cpu_count() or 1),
+                    export_workers=min(2, os.cpu_count() or 1), export_cache_mb=128),
     # Sized so one request stays well under a second of one core.
     "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
                      max_text_chars=1000, max_pretrained_tokens=128,
                      allow_model_choice=False, torch_threads=1,
                      max_train_steps=1500, max_train_d_model=128, max_train_layers=2,
-                     max_train_seconds=30, max_live_trainings=os.cpu_count() or 1),
+                     max_train_seconds=30, max_live_trainings=os.cpu_count() or 1,
+                     export_workers=1, export_cache_mb=64),
 }
 
 # Streamlit's `server.maxMessageSize` (MB) each profile needs: the largest websocket message

@@ -82,8 +82,11 @@ from websockets.exceptions import ConnectionClosed
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
 NUMERIC_WIDGETS = ("number_input", "slider")
-KNOWN_WIDGETS = ("number_input", "slider", "checkbox")
+KNOWN_WIDGETS = ("number_input", "slider", "checkbox", "text_input", "text_area")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Words a simulated student appends to a sentence (so most changes are new sentences).
+_WORDS = ("red", "blue", "quickly", "river", "because", "seven", "under", "music", "slowly",
+          "garden", "never", "bright", "stone", "window", "dream", "after", "yellow", "paper")
 
 
 # ---------------------------------------------------------------- server processes
@@ -283,6 +286,11 @@ class Session:
         self.widgets: dict[str, tuple[str, object]] = {}  # id -> (type, proto)
         self.values: dict[str, object] = {}  # id -> the value this "browser" holds
         self.media_urls: list[str] = []
+        self.config = None  # the last new_session's client config (toolbar mode...)
+        self.session_id = ""  # from new_session; backend operations (deferred downloads) name it
+        self.downloads: dict[str, str] = {}  # download button label -> deferred file id or URL
+        self.buttons: dict[str, str] = {}  # button label -> widget id
+        self.triggers: set[str] = set()  # buttons pressed in the next rerun
         self.rng = random.Random(opts.seed * 1000 + idx)
         self.ws = None
 
@@ -316,7 +324,8 @@ class Session:
                 pass
 
     def _states(self) -> list[WidgetState]:
-        states = []
+        states = [WidgetState(id=wid, trigger_value=True) for wid in self.triggers]
+        self.triggers = set()
         for wid, value in self.values.items():
             wtype = self.widgets.get(wid, ("", None))[0]
             state = WidgetState(id=wid)
@@ -326,6 +335,8 @@ class Session:
                 state.double_array_value.data.extend(float(v) for v in value)
             elif wtype == "checkbox":
                 state.bool_value = bool(value)
+            elif wtype in ("text_input", "text_area"):
+                state.string_value = str(value)
             else:
                 continue
             states.append(state)
@@ -343,7 +354,7 @@ class Session:
         cs.widget_states.widgets.extend(self._states())
         cs.cached_message_hashes.extend(self.cache)
         seen: dict[str, tuple[str, object]] = {}
-        self.media_urls = []
+        self.media_urls, self.downloads, self.buttons = [], {}, {}
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         deadline = t0 + self.opts.rerun_timeout
@@ -374,6 +385,8 @@ class Session:
                 else:
                     self.cache[fm.hash] = [data, self.run_count]
             if kind == "new_session":
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
+                self.config = fm.new_session.config
                 self.page_hash = fm.new_session.page_script_hash
                 self.max_age = fm.new_session.config.max_cached_message_age or 2
             elif kind == "navigation":  # st.navigation names the page that ran
@@ -404,6 +417,11 @@ class Session:
         etype = el.WhichOneof("type")
         if etype == "exception":
             self.results.error("exception", f"{el.exception.type}: {el.exception.message}")
+        elif etype == "download_button":
+            b = el.download_button
+            self.downloads[b.label] = b.deferred_file_id or b.url
+        elif etype == "button":
+            self.buttons[el.button.label] = el.button.id
         elif etype == "imgs":
             self.media_urls += [img.url for img in el.imgs.imgs if img.url.startswith("/")]
         elif etype in KNOWN_WIDGETS:
@@ -426,9 +444,13 @@ class Session:
         """Change the control named --control, or the query param --param; say which."""
         want = self.opts.control.lower()
         for wid, (etype, proto) in self.widgets.items():
-            if etype not in NUMERIC_WIDGETS:
+            if want not in (proto.label.lower(), getattr(proto, "query_param_key", "").lower()):
                 continue
-            if want not in (proto.label.lower(), proto.query_param_key.lower()):
+            if etype in ("text_input", "text_area"):  # a new sentence: two words drawn
+                words = str(proto.default).split()[:8] + self.rng.sample(_WORDS, 2)
+                self.values[wid] = " ".join(words)
+                return f"{etype} '{proto.label}'"
+            if etype not in NUMERIC_WIDGETS:
                 continue
             value = self.values.get(wid)
             current = value[0] if etype == "slider" and value else value

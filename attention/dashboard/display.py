@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+
 import altair as alt
 import streamlit as st
+from streamlit import dataframe_util
 
 from ..charts import Chart
+
+
+@dataclass(frozen=True)
+class PackedChart(Chart):
+    """A `Chart` whose datasets are also kept as Arrow IPC bytes, converted once: for charts
+    cached across reruns and sessions, so a rerun does not convert the same DataFrames
+    again (Streamlit passes bytes through as they are)."""
+
+    arrow: tuple[tuple[str, bytes], ...] = ()  # (dataset name, Arrow bytes)
+
+    def streamlit_spec(self) -> dict:
+        spec = copy.deepcopy(self.spec)
+        spec["datasets"] = dict(self.arrow)
+        return spec
+
+
+def packed(chart: Chart) -> Chart:
+    frames = chart.frames()
+    if not frames:
+        return chart
+    arrow = tuple((name, dataframe_util.convert_anything_to_arrow_bytes(frame))
+                  for name, frame in frames.items())
+    return PackedChart(chart.spec, chart.data, chart.more, arrow)
 
 
 def show(chart: Chart | alt.TopLevelMixin, key: str, container=None, width: str = "content") -> None:

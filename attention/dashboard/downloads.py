@@ -1,8 +1,14 @@
-"""Download buttons for what a page shows; the bytes are made only when clicked."""
+"""Download panel for what a page shows: the bytes are made on request, off the server's lock.
+
+"Prepare" sends the chosen chart or tensor to a small process pool (`attention.export_pool`),
+waits there without holding the interpreter lock, then offers the finished file. Finished
+files are cached for every visitor; each visitor has at most one download in flight.
+"""
 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -10,6 +16,16 @@ import numpy as np
 import streamlit as st
 
 from .. import export
+from ..export_pool import ExportRefused, ExportService, Job
+from .frame import LIMITS
+
+OWNER_KEY = "_download_owner"
+
+
+@st.cache_resource(show_spinner=False)
+def service(workers: int, cache_mb: int) -> ExportService:
+    """One pool and cache per server process."""
+    return ExportService(workers=workers, cache_mb=cache_mb)
 
 
 @dataclass
@@ -29,7 +45,7 @@ class Downloads:
         self.arrays.append((name, values, rows, cols))
 
     def panel(self) -> None:
-        """One picker and one button (few elements per rerun); bytes are made on click."""
+        """A picker and a Prepare button; the file is offered once it is made."""
         items = {f"Chart: {name}": ("chart", chart) for name, chart in self.charts}
         items.update({f"Tensor: {name} {tuple(values.shape)}": ("array", (values, rows, cols))
                       for name, values, rows, cols in self.arrays})
@@ -39,20 +55,44 @@ class Downloads:
             kind, payload = items.get(label, next(iter(items.values())))
             formats = ["PNG", "SVG"] if kind == "chart" else ["CSV", "NPY"]
             fmt = b.radio("Format", formats, horizontal=True, key=f"dl-{self.page}-{kind}-format")
+            fmt = fmt if fmt in formats else formats[0]
             name = f"{self.page}-{_slug(label.split(': ', 1)[1].split(' (')[0])}.{fmt.lower()}"
-            c.download_button("Download", data=lambda: _bytes(kind, fmt, payload), file_name=name,
-                              mime=_MIME[fmt], key=f"dl-{self.page}-button", on_click="ignore")
+            status = st.empty()
+            if not c.button("Prepare", key=f"dl-{self.page}-prepare",
+                            help="Makes the file on the server (a big chart takes a second or two); "
+                                 "then a Save button appears."):
+                status.caption("One download at a time per visitor; files already made by "
+                               "anyone are ready at once.")
+                return
+            pool = service(LIMITS.export_workers, LIMITS.export_cache_mb)
+            owner = st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
+            progress = status.empty()
+            try:
+                data = pool.build(owner, job(kind, fmt, payload),
+                                  poll=lambda s: progress.caption(f"Preparing {name}… {s:.0f} s"))
+            except ExportRefused as e:
+                status.warning(str(e), icon=":material/hourglass_top:")
+                return
+            status.download_button(f"Save {name} ({_size(len(data))})", data=data, file_name=name,
+                                   mime=_MIME[fmt], key=f"dl-{self.page}-save", on_click="ignore",
+                                   icon=":material/download:", type="primary")
 
 
 _MIME = {"PNG": "image/png", "SVG": "image/svg+xml", "CSV": "text/csv",
          "NPY": "application/octet-stream"}
 
 
-def _bytes(kind: str, fmt: str, payload) -> bytes:
+def job(kind: str, fmt: str, payload) -> Job:
+    """Plain data for the worker: a chart's spec and DataFrame, or an array and its labels."""
     if kind == "chart":
-        return export.chart_png(payload) if fmt == "PNG" else export.chart_svg(payload)
+        spec, data = export.chart_parts(payload)
+        return Job(fmt, (spec, data))
     values, rows, cols = payload
-    return export.array_csv(values, rows, cols) if fmt == "CSV" else export.array_npy(values)
+    return Job(fmt, (np.asarray(values), rows, cols) if fmt == "CSV" else (np.asarray(values),))
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, n // 1024)} kB"
 
 
 def _slug(name: str) -> str:

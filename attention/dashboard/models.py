@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from .. import charts
 from .. import pretrained_views as pv
+from .display import packed
 from ..pretrained import DEFAULT_NAME, PretrainedModel, PretrainedRun, load_model
 
 RUN_ENTRIES = 16  # a 512-token run holds ~90 MB; 128 tokens ~6 MB
@@ -61,3 +63,44 @@ def head_detail(name: str, text: str, max_tokens: int, layer: int, head: int,
                 hide: bool) -> pv.HeadDetail:
     r, _ = run(name, text, max_tokens)
     return pv.head_detail(model(name).model, r, layer, head, hide=hide)
+
+
+# Charts cached across sessions: built once per sentence (and view), never per rerun, so
+# moving the layer or head slider does not redraw 72 maps, and a sentence someone else
+# already entered costs nothing.
+
+
+@st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
+def model_view_chart(name: str, text: str, max_tokens: int, hide: bool) -> tuple[charts.Chart, int]:
+    """Every layer and head as small multiples (the same chart whatever head is selected);
+    and how many heads a row."""
+    weights, _, toks = shown(name, text, max_tokens, hide)
+    layers, H, L, _ = weights.shape
+    titles = [f"layer {i} · head {j}" for i in range(layers) for j in range(H)]
+    per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
+    grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer by layer
+    small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
+    panel = max(50, min(70 if small else 100, 600 // per_row))
+    # Token labels travel as data (hover names the pair); the spec depends on shapes alone.
+    return packed(charts.head_grid(grid, toks, toks, titles, columns=per_row, size=panel,
+                                   axis_labels=False, select="head")), per_row
+
+
+@st.cache_resource(max_entries=4 * RUN_ENTRIES, ttl=3600, show_spinner=False)
+def stats_chart(name: str, text: str, max_tokens: int, stat: str) -> charts.Chart:
+    """The layers x heads table of one statistic: a spec built once per shape and scale,
+    this sentence's statistics as its data."""
+    _, view = run(name, text, max_tokens)
+    column, meaning = pv.STATISTICS[stat]
+    frame, top = pv.stats_heat_frame(view.stats, column)
+    n_layers, H = int(frame["layer"].max()) + 1, int(frame["head"].max()) + 1
+    return packed(charts.Chart(pv.stats_heat_spec(column, n_layers, H, top, f"{stat}: {meaning}",
+                                                  stat), frame))
+
+
+@st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
+def rollout_chart(name: str, text: str, max_tokens: int, hide: bool) -> charts.Chart:
+    weights, rollout, toks = shown(name, text, max_tokens, hide)
+    return packed(charts.heatmap(rollout, toks, toks, kind="weights",
+                                 title=f"Rollout through all {weights.shape[0]} layers",
+                                 value_title="share", row_title="position", col_title="input token"))

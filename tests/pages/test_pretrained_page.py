@@ -43,7 +43,7 @@ def test_page_shows_the_model_view_statistics_detail_and_rollout():
     grid = chart_data(charts(at)[0])[0]  # the model view: one PNG per (layer, head)
     grid = grid[~grid["cell"]]  # (its other rows are the hover grid)
     assert len(grid) == 72
-    assert grid["head_title"].iloc[0] == "layer 0 · head 0 ◀"
+    assert grid["head_title"].iloc[0] == "layer 0 · head 0"
     assert grid["head_title"].iloc[71] == "layer 5 · head 11"
     assert at.dataframe[0].value.shape == (72, 8)
     assert not at.error
@@ -60,10 +60,15 @@ def test_head_detail_weights_are_the_models_own(run):
     logits, _, _ = matrix(chart_by_title(at, "2. Logits"))
     scores, _, _ = matrix(chart_by_title(at, "1. Scores"))
     np.testing.assert_allclose(logits, scores / np.sqrt(32), rtol=1e-4, atol=1e-4)
+    # The model view is one chart whatever head is detailed (built once per sentence);
+    # its caption names the head below.
     grid = chart_data(charts(at)[0])[0]
     grid = grid[~grid["cell"]]
-    marked = grid[grid["head_title"].str.endswith("◀")]["head_title"].tolist()
-    assert marked == ["layer 3 · head 5 ◀"]
+    first = open_page("pretrained", {"text": SENTENCE})
+    assert charts(first)[0].proto.spec == charts(at)[0].proto.spec
+    first_grid = chart_data(charts(first)[0])[0]
+    assert first_grid[~first_grid["cell"]].equals(grid)
+    assert any("layer 3, head 5" in c.value for c in at.caption)
 
 
 def test_widgets_change_the_head(run):
