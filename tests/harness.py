@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -192,3 +193,10 @@ def wait_for_run(page, mark: int | None = None) -> None:
     # Elements of the previous run fade out ("stale") until the new run replaces them.
     page.wait_for_function("() => !document.querySelector('[data-stale=true]')",
                            timeout=SCRIPT_TIMEOUT_MS)
+
+
+def in_own_thread(fn: Callable, *args):
+    """fn(*args) in a fresh thread: asyncio.run refuses to start in a thread whose event loop
+    is already running, and Playwright's sync API leaves one running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()

@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from streamlit.proto.NewSession_pb2 import Config
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from attention import settings
+from tests.harness import in_own_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
@@ -79,10 +79,7 @@ class Probe(load.Session):
 
 
 def _run(coro):
-    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
-    running in the main thread for the rest of the session."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    return in_own_thread(asyncio.run, coro)
 
 
 def _forge(url: str, label: str, make) -> tuple[list, object]:

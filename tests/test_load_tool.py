@@ -2,12 +2,11 @@
 
 import importlib.util
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.harness import Server
+from tests.harness import Server, in_own_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
@@ -23,13 +22,6 @@ def noop_server(tmp_path_factory):
         yield server.url, server.proc.pid
     finally:
         server.stop()
-
-
-def in_own_thread(fn, *args):
-    """Run fn in a fresh thread: the load tool calls asyncio.run, which refuses to start
-    inside a thread whose event loop is already running (Playwright's sync API leaves one)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(fn, *args).result()
 
 
 def test_two_sessions_rerun_without_errors(noop_server):

@@ -25,6 +25,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from websockets.exceptions import ConnectionClosed
 
 from attention.settings import SERVER_MESSAGE_MB
+from tests.harness import in_own_thread
 
 from .client import http_request, open_page
 from .dockerfile import ROOT, build_context, read_dockerfile
@@ -163,7 +164,7 @@ def test_pages_render_with_hosted_caps(image_server):
             out[link] = page
         return out
 
-    pages = asyncio.run(visit())
+    pages = in_own_thread(asyncio.run, visit())
     for link, page in pages.items():
         assert not page.of_type("exception"), (link, [e.message for e in page.of_type("exception")])
     assert pages["/pretrained"].of_type("vega_lite_chart"), log.read_text()[-2000:]
@@ -202,7 +203,7 @@ def test_uploads_are_refused(image_server):
         finally:
             await page.ws.close()
 
-    results = asyncio.run(upload())
+    results = in_own_thread(asyncio.run, upload())
     # The request itself is well formed (an empty file passes, a wrong session is a 400),
     # so the 413s come from the size cap.
     assert results == {"empty": 204, "2 kB": 413, "2 kB chunked": 413, "bad session": 400}
@@ -223,4 +224,4 @@ def test_oversized_client_message_closes_its_connection(image_server):
         except ConnectionClosed as exc:
             return exc.rcvd.code if exc.rcvd else None
 
-    assert asyncio.run(send_big()) == 1009  # Message Too Big
+    assert in_own_thread(asyncio.run, send_big()) == 1009  # Message Too Big
