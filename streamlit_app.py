@@ -35,7 +35,7 @@ pg = st.navigation(pages)
 if options_changed:
     st.rerun()  # once per process: the new menu reaches the browser with a run's start
 
-controls, notes = sidebar(LIMITS)
+controls, notes = sidebar(LIMITS, pg.url_path)
 st.session_state[CONTROLS_KEY] = controls
 show_notes(notes)
 if controls.note:

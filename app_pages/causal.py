@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts
+from attention import charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
@@ -22,25 +22,27 @@ lesson("causal")
 cols = st.columns([2, 1, 1])
 clamp_state("step", 1, L)
 clamp_state("pad", 0, L - 1)
-step = cols[0].slider("Generation step", min_value=1, max_value=max(L, 2), value=L, key="step",
-                      bind="query-params", disabled=L < 2,
+step = cols[0].slider("Generation step", min_value=1, max_value=max(L, 2), value=min(3, L),
+                      key="step", bind="query-params", disabled=L < 2,
                       help="How many tokens the model has produced so far: rows appear one by one.")
 pad = cols[1].number_input("Padded positions at the end", min_value=0, max_value=max(L - 1, 0),
                            value=0, key="pad", bind="query-params")
 d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
-step = bounded(step, 1, L, L)
+step = bounded(step, 1, L, min(3, L))
 pad = bounded(pad, 0, L - 1, 0)
 d_k = bounded(d_k, 1, 512, 16)
 
 full = compute.single_head_of(c, LIMITS, d_k=int(d_k), pad=int(pad))
 masked = compute.single_head_of(c, LIMITS, d_k=int(d_k), causal=True, pad=int(pad))
 ran_on(masked.device)
-toks = masked.tokens
+toks = teaching.padded_labels(masked.tokens, int(pad))  # the last `pad` positions read [PAD]
 downloads = Downloads("causal")
 
 left, right = st.columns(2)
+title_full = ("Without the causal mask: every query sees every key" if not pad else
+              f"Without the causal mask: every query sees every real key ({int(pad)} [PAD] masked)")
 show(container=left, chart=downloads.chart("without mask", charts.heatmap(
-    full.weights, toks, toks, title="Without the mask: every query sees every key",
+    full.weights, toks, toks, title=title_full,
     masked=~full.mask if pad else None, value_title="weight")), width="stretch", key="chart_full")
 show(container=right, chart=downloads.chart("with causal mask", charts.heatmap(
     masked.weights, toks, toks, title="With the causal mask: query i sees keys 0..i",
@@ -50,18 +52,19 @@ left, right = st.columns(2)
 show(container=left, chart=downloads.chart("masked logits", charts.heatmap(
     masked.logits, toks, toks, kind="scores", masked=~masked.mask,
     title="Masked logits: grey = −∞ (weight exactly 0)", value_title="logit")), width="stretch", key="chart_logits")
-not_yet = np.zeros_like(masked.mask)
-not_yet[step:] = True  # rows the model has not computed yet
 show(container=right, chart=downloads.chart("generation", charts.heatmap(
-    np.where(not_yet, 0.0, masked.weights), toks, toks,
-    title=f"Generation step {step}: rows 0..{step - 1} computed",
-    masked=~masked.mask | not_yet, value_title="weight")), width="stretch", key="chart_generation")
-st.caption(f"Row {step - 1} (“{toks[step - 1]}”) attends over {int(masked.mask[step - 1].sum())} keys. "
-           "Rows above it are unchanged by every later step: a model can cache their keys and values.")
+    masked.weights, toks, toks, title=f"Generation step {step}: rows 0..{step - 1} computed",
+    masked=~masked.mask, highlight_row=step - 1, pending_from=step, value_title="weight")),
+    width="stretch", key="chart_generation")
+st.caption(f"The outlined row {step - 1} (“{toks[step - 1]}”) is the newest: it attends over "
+           f"{int(masked.mask[step - 1].sum())} keys. Pale rows are not computed yet; grey cells "
+           "are masked. Rows above the newest are unchanged by every later step: a model can "
+           "cache their keys and values.")
 
 if pad:
-    st.info(f"The last {int(pad)} positions are padding: their keys are masked for every query "
-            "(a column mask), combined with the causal triangle on the right.")
+    st.info(f"The last {int(pad)} positions are padding, labelled [PAD]: their keys are masked for "
+            "every query (a column mask), combined with the causal triangle on the right. The "
+            "[PAD] rows are still computed, but a model discards their outputs.")
 
 question("causal")
 downloads.array("weights (no mask)", full.weights, toks, toks)

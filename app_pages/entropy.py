@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts
+from attention import charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
@@ -13,6 +13,8 @@ from attention.dashboard.display import show
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
+SWEEP_COLOURS = ("#4c78a8", "#f58518", "#54a24b")  # mean, most focused, most spread: no red,
+# which is the reference line's
 
 c = shared()
 page_params([Param("temperature", "float", lo=0.05, hi=20.0), Param("causal", "bool"),
@@ -21,13 +23,14 @@ page_params([Param("temperature", "float", lo=0.05, hi=20.0), Param("causal", "b
 st.title("Entropy")
 lesson("entropy")
 
-cols = st.columns([2, 1, 1, 2])
+cols = st.columns([2, 1, 1])
 temperature = cols[0].slider("Temperature", min_value=0.05, max_value=20.0, value=1.0, step=0.05,
-                             key="temperature", bind="query-params")
+                             key="temperature", bind="query-params",
+                             help="Divides every logit, in all four charts.")
 causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
-d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
-preset = cols[3].segmented_control("Heads", list(PRESETS), default="Random projections",
-                                   key="preset", bind="query-params", required=True)
+d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params",
+                           help="Width of the single head's queries and keys (the first three "
+                                "charts). The heads below have d_head = d_model / heads.")
 
 d_k = bounded(d_k, 1, 512, 16)
 temperature = bounded(temperature, 0.05, 20.0, 1.0)
@@ -36,11 +39,22 @@ ran_on(v.device)
 toks, L = v.tokens, len(v.tokens)
 downloads = Downloads("entropy")
 
+top = float(v.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1)
+top_label = (f"largest mean under the mask: mean ln(i + 1) = {top:.3f}" if causal
+             else f"ln {L} = {top:.3f}")
+choice = v.max_entropy > 1e-12  # rows with at least two keys
 m1, m2, m3 = st.columns(3)
-m1.metric("Maximum entropy ln n", f"{np.log(L):.3f} nats", help=f"n = {L} tokens")
+if causal:
+    m1.metric("Largest possible mean entropy", f"{top:.3f} nats",
+              help=f"Mean over the rows of ln(i + 1): row i sees i + 1 keys (ln {L} = "
+                   f"{np.log(L):.3f} only for the last row).")
+else:
+    m1.metric("Maximum entropy ln n", f"{np.log(L):.3f} nats", help=f"n = {L} tokens")
 m2.metric("Mean entropy (single head)", f"{v.entropy.mean():.3f} nats")
-m3.metric("Normalised", f"{(v.entropy / np.where(v.max_entropy > 0, v.max_entropy, 1)).mean():.0%}",
-          help="Mean of entropy / maximum per row (rows with one key count as 0).")
+norm = (v.entropy[choice] / v.max_entropy[choice]).mean() if choice.any() else 0.0
+m3.metric("Normalised", f"{norm:.0%}",
+          help="Mean of entropy / maximum over the rows that have a choice: a row with one key "
+               "(row 0 under the mask) has nothing to spread over and is left out.")
 
 per_query = series_frame(v.entropy, toks, name="entropy")
 per_query["maximum"] = v.max_entropy
@@ -53,20 +67,33 @@ show(chart=downloads.chart("entropy per query", charts.bars(
 left, right = st.columns(2)
 sweep = compute.temperature_sweep_of(c, LIMITS, d_k=int(d_k), causal=causal,
                                      temperatures=SWEEP)  # (n, L)
-curves = sweep_frame(np.array(SWEEP), {"mean": sweep.mean(1), "most focused": sweep.min(1),
-                                       "most spread": sweep.max(1)}, "temperature", "entropy")
+curves = sweep_frame(np.array(SWEEP), teaching.sweep_curves(sweep, v.max_entropy),
+                     "temperature", "entropy")
 show(container=left, chart=downloads.chart("entropy vs temperature", charts.lines(
     curves, x="temperature", y="entropy", title="Entropy against temperature (this input)",
-    x_title="temperature", y_title="entropy (nats)", log_x=True, reference=float(np.log(L)),
-    reference_label=f"ln {L}", marker_x=float(temperature))), width="stretch", key="chart_sweep")
+    x_title="temperature", y_title="entropy (nats)", log_x=True, reference=top,
+    reference_label=top_label, marker_x=float(temperature), colors=SWEEP_COLOURS)),
+    width="stretch", key="chart_sweep")
+left.caption("The dashed line is the largest the mean can reach. Most focused and most spread "
+             "are the extreme rows among those with at least two keys"
+             + (": row 0, with one key, is 0 at every temperature." if causal else "."))
 
-m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal)
-per_head = series_frame(m.entropy.mean(1), [f"head {h} · {k}" for h, k in enumerate(m.kinds)],
-                        name="entropy")
-show(container=right, chart=downloads.chart("entropy per head", charts.bars(
-    per_head, y="entropy", title=f"Mean entropy per head ({c.heads} heads, temperature 1)",
-    y_title="entropy (nats)", x_title="head", reference=float(np.log(L)),
-    reference_label=f"ln {L}")), width="stretch", key="chart_heads")
+with right:
+    preset = st.segmented_control("Heads in the chart below", list(PRESETS),
+                                  default="Random projections", key="preset",
+                                  bind="query-params", required=True)
+    m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal,
+                              temperature=temperature)
+    per_head = series_frame(m.entropy.mean(1),
+                            [f"head {h} · {k}" for h, k in enumerate(m.kinds)], name="entropy")
+    show(chart=downloads.chart("entropy per head", charts.bars(
+        per_head, y="entropy",
+        title=f"Mean entropy per head ({c.heads} heads, temperature {temperature:g})",
+        y_title="entropy (nats)", x_title="head", reference=top, reference_label=top_label)),
+        width="stretch", key="chart_heads")
+    st.caption(f"The multi-head layer of the sidebar: {c.heads} heads of d_head = {m.d_head} "
+               f"(d_model {c.d_model} / {c.heads}), so the d_k control does not apply here; the "
+               "temperature and the mask do.")
 
 question("entropy")
 downloads.array("entropy per query", v.entropy, toks)

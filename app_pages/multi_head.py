@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts
+from attention import charts, lesson_charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
@@ -40,11 +40,14 @@ toks, L = m.tokens, len(m.tokens)
 mask = np.tril(np.ones((L, L), bool)) if causal else None
 downloads = Downloads("multi_head")
 mean_entropy = m.entropy.mean(axis=1)  # (H,)
+top = float(m.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1) when causal
+top_label = (f"largest mean under the mask: mean ln(i + 1) = {top:.3f}" if causal
+             else f"ln {L} = {top:.3f}")
 titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in range(H)]
 
 st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W_K, W_V: "
            f"{c.d_model} × {c.d_model} each, split into {H} blocks of {m.d_head} columns; "
-           f"W_O: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats (max ln {L} = {np.log(L):.3f}).")
+           f"$W^O$: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats, at most {top_label}.")
 page_params([Param("query", "int", lo=0, hi=L - 1), Param("relative", "bool")])
 clamp_state("query", 0, L - 1)
 query = current_index("query", L)
@@ -59,6 +62,15 @@ show_pickable(downloads.chart("heads", charts.head_grid(
 st.caption(("Colour: weight × n, n the keys a row may see, on [0, 4]: 1 is what a uniform row "
             "gives, brighter is more than uniform, 4 or more is the brightest. " if relative else "")
            + "Click a row of any map to see where that token looks in every head.")
+if preset == "Designed heads":
+    st.caption("The designed local, previous-token and first-token heads find their keys **by "
+               "position alone**: their queries and keys are read from one sine–cosine pair of "
+               "the positional encoding, so q_i·k_j/√d_head = g·cos((j − c_i)ω) peaks at the key "
+               "c_i they want (i, i − 1 or 0). "
+               + ("Positional encoding is **off**: that pair is zero, every logit is 0, and each "
+                  "of these heads spreads uniformly, like the global head. Nothing in the words "
+                  "says where they are." if not c.positional else
+                  "Turn **Positional encoding** off in the sidebar and they fall apart."))
 
 st.subheader("Where one token looks, in every head")
 query = st.slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
@@ -75,20 +87,48 @@ show(chart=downloads.chart("query across heads", charts.heatmap(
 st.subheader("Focused or spread: entropy and distance per head")
 per_head = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")
 per_head["distance"] = m.mean_distance
-show(chart=downloads.chart("entropy per head", charts.bars(
-    per_head, y="entropy", title="Mean entropy per head (low = focused, high = global)",
-    y_title="entropy (nats)", x_title="head", reference=float(np.log(L)),
-    reference_label=f"ln {L} = {np.log(L):.3f}")), width="stretch", key="chart_head_entropy")
-
-st.subheader("Concatenate, then mix with W_O")
+per_head["head"] = [f"head {h}" for h in range(H)]
+per_head["kind"] = m.kinds
+per_head["label"] = [f"{h} · {k}" for h, k in enumerate(m.kinds)]
 left, right = st.columns(2)
-dims = [str(i) for i in range(m.concat.shape[1])]
-show(container=left, chart=downloads.chart("concatenation", charts.heatmap(
-    m.concat, toks, dims, kind="scores", title=f"Concat(head_0 … head_{H - 1}): {L} × {c.d_model}",
-    value_title="value", col_title="dimension (head by head)")), width="stretch", key="chart_concat")
-show(container=right, chart=downloads.chart("output", charts.heatmap(
-    m.output, toks, dims, kind="scores", title=f"Output = Concat · W_Oᵀ: {L} × {c.d_model}",
+show(container=left, chart=downloads.chart("entropy vs distance", lesson_charts.head_scatter(
+    per_head, title="Each head: how far it looks, how spread it is", y_max=top,
+    y_max_label=top_label, x_max=float(max(L - 1, 1)))), width="stretch", key="chart_scatter")
+show(container=right, chart=downloads.chart("entropy per head", charts.bars(
+    per_head, y="entropy", title="Mean entropy per head (low = focused, high = global)",
+    y_title="entropy (nats)", x_title="head", reference=top,
+    reference_label=top_label)), width="stretch", key="chart_head_entropy")
+st.caption("Local heads sit bottom-left (near keys, low entropy), global heads top-right (far "
+           "keys, high entropy). Mean distance is Σ_j α_ij |i − j| averaged over queries.")
+
+st.subheader("Values, each head's output, Concat · W^O")
+blocks = [f"h{h}·{i}" for h in range(H) for i in range(m.d_head)]  # head h, dimension i
+left, right = st.columns(2)
+V = m.values.transpose(1, 0, 2).reshape(L, H * m.d_head)  # (H, L, d_head) -> (L, d_model)
+show(container=left, chart=downloads.chart("values", charts.heatmap(
+    V, toks, blocks, kind="scores", title=f"Values V, head by head: {L} × {c.d_model}",
+    value_title="v", col_title=f"head h, dimension (blocks of {m.d_head})")), width="stretch",
+    key="chart_values")
+show(container=right, chart=downloads.chart("concatenation", charts.heatmap(
+    m.concat, toks, blocks, kind="scores",
+    title=f"Concat(head_0 … head_{H - 1}) = Σ α v per head: {L} × {c.d_model}",
+    value_title="head output", col_title=f"head h, dimension (blocks of {m.d_head})")),
+    width="stretch", key="chart_concat")
+left, right = st.columns(2)
+dims = [str(i) for i in range(m.output.shape[1])]
+show(container=left, chart=downloads.chart("output", charts.heatmap(
+    m.output, toks, dims, kind="scores", title=f"Output = Concat · W^O: {L} × {c.d_model}",
     value_title="output", col_title="dimension")), width="stretch", key="chart_output")
+table = teaching.head_table(m)
+right.dataframe(table, hide_index=True, column_config={
+    k: st.column_config.NumberColumn(k, format="%.3f") for k in table.columns[2:]})
+right.caption("Each head's block of the Concat map is its weights times its own values, "
+              "Σ_j α_ij v_j. **output − mean of v** is the largest gap between a head's output "
+              "and the plain mean of the values it may see: 0 for a head that spreads "
+              "uniformly, which outputs the same average for every query"
+              + (" (the running mean of v_0..v_i under the mask)." if causal else ".")
+              + " W^O then mixes the heads' blocks into every output dimension; torch stores it "
+              "transposed (out_proj.weight) and computes concat @ out_proj.weight.T.")
 
 st.subheader("Two heads compared, and how alike all heads are")
 a, b = bounded(head_a, 0, H - 1, 0), bounded(head_b, 0, H - 1, 0)

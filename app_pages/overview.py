@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from attention.dashboard import workshop
+
 st.title("Attention Explorer")
+workshop.banner("")
 st.markdown(
     "Attention lets a model decide, for every position, **which other positions to read from**. "
     "Each token asks a question (its *query*), every token offers a description of itself "
@@ -30,12 +33,17 @@ st.latex(r"\operatorname{MultiHead}(Q, K, V) = \operatorname{Concat}(\text{head}
 st.markdown(
     "with learned projections $W_i^Q, W_i^K \\in \\mathbb{R}^{d_{model} \\times d_k}$, "
     "$W_i^V \\in \\mathbb{R}^{d_{model} \\times d_v}$ and $W^O \\in \\mathbb{R}^{h d_v \\times d_{model}}$. "
+    "Tokens are rows: $\\operatorname{Concat}(\\ldots)$ is $n \\times h d_v$, so the output "
+    "$\\operatorname{Concat} \\cdot W^O$ is $n \\times d_{model}$. (torch stores $W^O$ transposed, "
+    "as `out_proj.weight`, and computes `concat @ out_proj.weight.T`: the same product.) "
     "Some heads attend locally (nearby positions), others globally (the whole sequence)."
 )
 
 st.subheader("Causal masking and entropy")
 st.latex(r"\operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}} + M\right), \quad M_{ij} = \begin{cases} 0 & j \le i \\ -\infty & j > i \end{cases}")
-st.latex(r"H(\alpha_i) = -\sum_j \alpha_{ij} \ln \alpha_{ij}, \qquad 0 \le H \le \ln n \quad (\ln 8 \approx 2.079 \text{ nats})")
+st.latex(r"H(\alpha_i) = -\sum_{j=1}^{m} \alpha_{ij} \ln \alpha_{ij}, \qquad 0 \le H \le \ln m \quad (\ln 8 \approx 2.079 \text{ nats})")
+st.markdown("The bound counts the **m keys the query may see**: all of them without a mask, "
+            "i + 1 for query i under the causal mask, so its maximum there is ln(i + 1).")
 
 st.subheader("Explore")
 cols = st.columns(6)
@@ -52,3 +60,7 @@ cols[4].page_link("app_pages/pretrained.py", label="Pretrained model", icon=":ma
 cols[5].page_link("app_pages/lab.py", label="Learning lab", icon=":material/school:",
                   help="Train a small transformer and watch induction heads form, live.")
 st.caption("Every control lives in the URL: copy the address bar to share exactly what you see.")
+
+st.subheader("Workshop path")
+workshop.path_table()
+workshop.next_step("")

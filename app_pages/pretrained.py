@@ -1,8 +1,11 @@
 """Pretrained model: the real attention of all-MiniLM-L6-v2, every layer and head."""
 
+import numpy as np
 import streamlit as st
 
 from attention import charts
+from attention import pretrained_views as pv
+from attention.frames import series_frame
 from attention.dashboard import models
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
@@ -12,6 +15,13 @@ from attention.pretrained_views import STATISTICS
 from attention.views import DEFAULT_TEXT
 from attention.dashboard.display import show
 from attention.dashboard.selection import current_index, set_query, show_pickable
+
+
+
+def _open(layer: int, head: int) -> None:
+    """Before the next run: point the head detail (and the URL) at this head."""
+    st.session_state["layer"], st.session_state["head"] = layer, head
+
 
 c = shared()
 st.title("Pretrained model")
@@ -39,7 +49,7 @@ layers, H = m.num_layers, m.num_heads
 max_tokens = min(LIMITS.max_pretrained_tokens, m.max_length)
 page_params([Param("layer", "int", lo=0, hi=layers - 1), Param("head", "int", lo=0, hi=H - 1),
              Param("hide_special", "bool"), Param("stat", "choice", choices=tuple(STATISTICS)),
-             Param("query", "int", lo=0, hi=max_tokens - 1)])
+             Param("query", "int", lo=0, hi=max_tokens - 1), Param("rollout_plain", "bool")])
 st.caption(f"**{m.name}**: {layers} layers × {H} heads, d_model {m.d_model}, d_head {m.d_head}; "
            f"at most {max_tokens} tokens here. Loaded in {loaded.seconds:.1f} s, once per server.")
 
@@ -145,6 +155,19 @@ if d is not None:
                    f"1. every query meets every key: **q·kᵀ**, {len(d.tokens)} × {len(d.tokens)};\n"
                    f"2. the scores are scaled by **1/√d_head = 1/√{d.d_head} = {d.scale:.4f}**;\n"
                    f"3. a softmax turns each row into weights that sum to 1.")
+    norms = np.linalg.norm(d.v, axis=-1)  # (L,) ||v_j||
+    show(container=left, chart=downloads.chart("value norms", charts.bars(
+        series_frame(norms, d.tokens, name="norm"), y="norm", title="4. Value lengths ‖v_j‖",
+        y_title="‖v‖", x_title="key token")), width="stretch", key="chart_value_norms")
+    if not hide and view.special[0]:
+        sink = pv.sink_summary(d)
+        right.markdown(
+            f"**What the weight brings.** This head puts **{sink.weight:.0%}** of its weight on "
+            f"{d.tokens[0]} on average, but ‖v‖ of {d.tokens[0]} is **{sink.norm_first:.2f}** "
+            f"against **{sink.norm_others:.2f}** for the other tokens, so it brings "
+            f"**{sink.contribution:.0%}** of Σ_j α_ij ‖v_j‖, what flows into the output."
+            + (" A head parked on a short value vector changes its output little: an attention "
+               "sink." if sink.weight >= 0.5 and sink.norm_first < sink.norm_others else ""))
     gap = float(abs(d.weights - weights[layer, head]).max())
     right.caption(f"q and k are this layer's input through head {head}'s slice of the model's own "
                   f"query and key projections. Largest difference between these weights and the "
@@ -161,19 +184,71 @@ if d is not None:
         col_title="key token")), width="stretch", key="chart_query_heads")
 
 st.subheader("Attention rollout across layers")
+no_sink = st.toggle("Rollout without special tokens", value=False, key="rollout_plain",
+                    bind="query-params", disabled=bool(view.special.all()),
+                    help="Drop [CLS] and [SEP] from every layer's maps, renormalise, then roll out.")
+if no_sink and not view.special.all():
+    rollout = models.rollout_without_special(name, text, max_tokens)
+    rtoks = [t for t, s_ in zip(view.tokens, view.special) if not s_]
+else:
+    rtoks = toks
 left, right = st.columns(2)
-show(container=left, chart=downloads.chart("rollout", models.rollout_chart(
-    name, text, max_tokens, hide)), width="stretch", key="chart_rollout")
+if no_sink and not view.special.all():
+    show(container=left, chart=downloads.chart("rollout", charts.heatmap(
+        rollout, rtoks, rtoks, kind="weights", title=f"Rollout through all {layers} layers",
+        value_title="share", row_title="position", col_title="input token")), width="stretch",
+        key="chart_rollout")
+else:
+    show(container=left, chart=downloads.chart("rollout", models.rollout_chart(
+        name, text, max_tokens, hide)), width="stretch", key="chart_rollout")
 right.markdown("A single head shows one step. **Attention rollout** (Abnar and Zuidema, 2020) "
                "follows the flow through every layer: average each layer's heads into A, add "
                "the residual path as ½A + ½I, and multiply the layers from the first up. Row i "
                "says how much of each input token has reached position i by the last layer.")
-right.caption("Rollout of the full maps" + (", then special tokens hidden and rows renormalised."
-                                            if hide else "; each row sums to 1."))
+if no_sink and not view.special.all():
+    right.caption("Special tokens dropped from every layer before rolling out: each layer's "
+                  "rows are renormalised over the ordinary tokens, so the flow the [CLS] sink "
+                  "soaked up is shared among the words.")
+else:
+    right.caption("Rollout of the full maps" + (", then special tokens hidden and rows "
+                                                "renormalised." if hide else "; each row sums to 1.")
+                  + " Many heads park their weight on [CLS] (a sink, see the head detail), and "
+                  "rollout multiplies that through the layers: most rows end up on [CLS]. Switch "
+                  "on **Rollout without special tokens** to see the rest.")
+
+st.subheader("Where does one token look?")
+ordinary = [i for i, s_ in enumerate(view.special) if not s_]
+if ordinary:
+    qcol, kcol = st.columns(2)
+    labels = [f"{i}: {t}" for i, t in enumerate(view.tokens)]
+    q_default = pv.default_query(view.tokens, view.special)
+    query = qcol.selectbox("Query token", ordinary, index=ordinary.index(q_default),
+                           format_func=lambda i: labels[i], key="link_query")
+    links = pv.strongest_links(view.weights, view.tokens, view.special, query)
+    keys = [i for i in ordinary if i != query] or ordinary
+    far = links[(links["position"] - query).abs() > 1]  # beyond the neighbours
+    first = int((far if len(far) else links)["position"].iloc[0]) if len(links) else keys[0]
+    key = kcol.selectbox("Key token", keys, index=keys.index(first) if first in keys else 0,
+                         format_func=lambda i: labels[i], key="link_key")
+    left, right = st.columns(2)
+    left.markdown(f"**The heads' strongest links from “{view.tokens[query]}”** to another word "
+                  f"(not itself, not a special token):")
+    left.dataframe(links.drop(columns="position"), hide_index=True,
+                   column_config={"weight": st.column_config.NumberColumn(format="%.3f")})
+    pair = pv.link_heads(view.weights, query, key)
+    right.markdown(f"**Heads that link “{view.tokens[query]}” to “{view.tokens[key]}”**, "
+                   f"strongest first:")
+    right.dataframe(pair, hide_index=True,
+                    column_config={"weight": st.column_config.NumberColumn(format="%.3f")})
+    top_layer, top_head = int(pair["layer"].iloc[0]), int(pair["head"].iloc[0])
+    right.button(f"Open layer {top_layer} · head {top_head} in the head detail",
+                 key="open_link", on_click=_open, args=(top_layer, top_head))
+    st.caption("Computed from every head's weights for this sentence: a single head can link a "
+               "pronoun to its noun even when the rollout is all [CLS].")
 
 question("pretrained")
 downloads.array("weights", weights.reshape(layers * H, L, L))
-downloads.array("rollout", rollout, toks, toks)
+downloads.array("rollout", rollout, rtoks, rtoks)
 if d is not None:
     downloads.array("q", d.q, d.tokens, None)
     downloads.array("k", d.k, d.tokens, None)

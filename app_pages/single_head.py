@@ -1,8 +1,11 @@
 """Single head: scaled dot-product attention step by step, and why √d_k."""
 
+from dataclasses import replace
+
+import numpy as np
 import streamlit as st
 
-from attention import charts
+from attention import charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
@@ -78,6 +81,58 @@ show(chart=downloads.chart("query row", charts.bars(
     y_title="weight", x_title="key token")), width="stretch", key="chart_query_row")
 st.caption(f"Row sum = {v.weights[query].sum():.4f}; entropy = {v.entropy[query]:.3f} nats "
            f"of at most {v.max_entropy[query]:.3f}.")
+
+st.subheader(f"Worked example: query {query}, number by number")
+ex = teaching.worked_example(v, query)
+T_txt = f" ÷ T = {temperature:g}" if temperature != 1 else ""
+st.markdown(
+    f"For each key j: **q·k_j** (chart 1), then **logit = q·k_j {scale_txt}{T_txt}** (chart 2), "
+    f"then the softmax: **α_j = exp(logit_j − max) / Σ exp(logit − max)** (chart 3; subtracting "
+    f"the row's largest logit changes nothing but keeps exp from overflowing). The output is "
+    f"**Σ_j α_j v_j** (chart 4); the last columns show α_j v_j for the first {ex.dims} of "
+    f"{v.v.shape[1]} value dimensions, and their sums are the output.")
+st.dataframe(ex.table, hide_index=True, column_config={
+    c_: st.column_config.NumberColumn(c_, format="%.4f") for c_ in ex.table.columns
+    if c_ not in ("position", "key")})
+sums = ", ".join(f"{x:.4f}" for x in ex.table.filter(like="α·v").sum().to_numpy())
+shown = ", ".join(f"{x:.4f}" for x in ex.output[:ex.dims])
+st.caption(f"Σ α = {ex.table['weight α'].sum():.4f}. Column sums of α·v: ({sums}); output row "
+           f"{query} in chart 4: ({shown}); largest difference over all {v.v.shape[1]} dimensions "
+           f"{np.abs(ex.output - ex.recomputed).max():.1e}."
+           + (f" {ex.masked_keys} masked keys are left out: their weight is exactly 0."
+              if ex.masked_keys else ""))
+
+st.subheader("Where is each token? The positional encoding")
+left, right = st.columns([3, 2])
+show(container=left, chart=downloads.chart("positional encoding", charts.heatmap(
+    seq.positions, toks, [str(i) for i in range(seq.positions.shape[1])], kind="scores",
+    title="Positional encoding: sin and cos of position, added to each embedding",
+    value_title="PE", row_title="position", col_title="dimension")), width="stretch",
+    key="chart_positions")
+other = compute.single_head_of(replace(c, positional=not c.positional), LIMITS, d_k=d_k,
+                               temperature=temperature, scaled=scaled, causal=causal)
+here, there = teaching.repeated_rows(toks, v.weights), teaching.repeated_rows(toks, other.weights)
+with right:
+    st.markdown("Attention itself has no idea of order: it compares every query with every key, "
+                "wherever they are. Shuffle the words without positions and the rows and "
+                "columns just shuffle with them. Position has to be **added to the input**: "
+                "each token gets its own pattern of sines and cosines (left), so two copies of "
+                "a word are no longer the same vector.")
+    if not c.positional:
+        st.caption("Positional encoding is **off** (sidebar): this map is all zeros.")
+    if here:
+        on, off = (here, there) if c.positional else (there, here)
+        lines_ = [f"- “{a.token}” at {a.first} and {a.second}: rows differ by up to "
+                  f"**{a.gap:.4f}** with positions, **{b.gap:.4f}** without"
+                  for a, b in zip(on, off)]
+        st.markdown("Repeated words in this input (the same embedding, case-folded):\n"
+                    + "\n".join(lines_))
+        if max(b.gap for b in off) == 0:
+            st.caption("Without positions, their weight rows are identical: the head cannot "
+                       "tell the two copies apart.")
+    else:
+        st.caption("No word repeats in this input: type a sentence with a repeated word "
+                   "(“the dog saw the cat”) to see two copies get identical rows without positions.")
 
 st.subheader("Why √d_k?")
 exp = compute.scaling_experiment()

@@ -37,6 +37,7 @@ TEXT_MAX_SIDE = 12  # write the numbers in the cells up to 12 x 12
 # titles and legend. These margins keep the plot area itself near the size asked for.
 MARGIN_W, MARGIN_H = 150, 100
 _TEMPLATES = 512
+PENDING_COLOR = "#fff3cf"  # rows not computed yet (generation step by step)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def side_px(n: int, lo: int = 180, hi: int = 400, per: int = 30) -> int:
 def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str = "weights",
             title: str = "", masked: np.ndarray | None = None, value_title: str | None = None,
             highlight_row: int | None = None, row_title: str = "query", col_title: str = "key",
-            width: int | None = None, height: int | None = None, select: bool = False) -> Chart:
+            width: int | None = None, height: int | None = None, select: bool = False,
+            pending_from: int | None = None) -> Chart:
     """One (L, S) map: rect marks with tooltips when small, an image when large.
 
     Args:
@@ -128,6 +130,8 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
         highlight_row: a query row to outline.
         select: a click on a row selects its query (the point selection "query_row", read
             back by Streamlit); off, a click does nothing.
+        pending_from: rows from this one on are not computed yet: a pale fill of their own
+            (grey, as masked, on an image map).
     """
     L, S = values.shape
     value_title = value_title or kind
@@ -137,13 +141,17 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
     domain = colour_domain(kind, values)
     row = None if highlight_row is None else int(highlight_row)
     if L * S > RECT_MAX_CELLS:
+        if pending_from is not None:
+            masked = np.zeros((L, S), bool) if masked is None else np.array(masked, bool)
+            masked[pending_from:] = True
         hit = im.wants_hits(L * S)
         spec = _raster_template(L, S, _scheme(kind), domain, title, value_title, (width, height),
                                 row_title, col_title, row, hit, select)
         frames = im.map_data(values, rows, cols, _scheme(kind), domain, masked, hit=hit)
         return Chart(spec, frames.pop(TABLE), frames)
     spec = _rect_template(kind, domain, title, value_title, row_title, col_title, width, height,
-                          max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24, select)
+                          max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24, select,
+                          None if pending_from is None else int(pending_from))
     return Chart(spec, matrix_frame(values, rows, cols, masked))
 
 
@@ -184,18 +192,26 @@ def _axes(row_title: str | None, col_title: str | None, labels: bool = True,
 
 
 _TOOLTIP_TEXT = "datum.masked ? 'masked (−∞)' : format(datum.value, '.4f')"
+_PENDING_TEXT = "datum.query >= {} ? 'not computed yet' : " + _TOOLTIP_TEXT
 
 
 @functools.lru_cache(maxsize=_TEMPLATES)
 def _rect_template(kind: str, domain: tuple[float, float], title: str, value_title: str,
                    row_title: str, col_title: str, width: int, height: int, text: bool,
                    highlight_row: int | None, thin_x: bool = False, thin_y: bool = False,
-                   select: bool = False) -> dict:
-    """Rect marks over a `matrix_frame`; with `select`, a click on a cell selects its query."""
-    colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
+                   select: bool = False, pending_from: int | None = None) -> dict:
+    """Rect marks over a `matrix_frame`; with `select`, a click on a cell selects its query;
+    rows from `pending_from` on are drawn as not computed yet."""
+    pending = "false" if pending_from is None else f"datum.query >= {pending_from}"
+    # One condition (Vega-Lite takes one before a field): its colour is an expression.
+    fill = alt.value(MASK_COLOR) if pending_from is None else alt.value(
+        {"expr": f"datum.masked ? '{MASK_COLOR}' : '{PENDING_COLOR}'"})
+    test = "datum.masked" if pending_from is None else f"datum.masked || {pending}"
+    colour = (alt.when(test).then(fill)
               .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=value_title)))
     base = alt.Chart(_named()).encode(**_axes(row_title, col_title, thin_x=thin_x, thin_y=thin_y))
-    rect = base.mark_rect().transform_calculate(text=_TOOLTIP_TEXT).encode(
+    tip = _TOOLTIP_TEXT if pending_from is None else _PENDING_TEXT.format(pending_from)
+    rect = base.mark_rect().transform_calculate(text=tip).encode(
         color=colour,
         tooltip=[alt.Tooltip("query_token:N", title=row_title),
                  alt.Tooltip("key_token:N", title=col_title),
@@ -213,7 +229,8 @@ def _rect_template(kind: str, domain: tuple[float, float], title: str, value_tit
         layers.append(base.mark_text(fontSize=10).encode(
             text=alt.Text("value:Q", format=".2f"),
             color=alt.when(dark).then(alt.value("white")).otherwise(alt.value("black")),
-        ).transform_filter("!datum.masked"))
+        ).transform_filter("!datum.masked" if pending_from is None
+                           else f"!datum.masked && !({pending})"))
     return _spec(alt.layer(*layers).properties(title=title, width=width, height=height))
 
 

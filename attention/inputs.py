@@ -110,3 +110,60 @@ def designed_qk(kind: str, L: int, d_head: int, sharpness: float = 4.0,
         q[:, 0] = 4 * sharpness * root
         k[0, 0] = 1.0
     return q.float(), k.float()
+
+
+def position_pair(L: int, d_model: int) -> int:
+    """The sine-cosine pair of the positional encoding the designed heads read.
+
+    The fastest pair whose angle stays within a quarter turn over the sequence,
+    omega (L - 1) <= pi / 2, so cos((j - i) omega) falls steadily with distance; the
+    slowest pair when none is that slow (very long inputs in a narrow model).
+    """
+    pairs = d_model // 2  # complete (sin, cos) pairs
+    omegas = [10000.0 ** (-2 * i / d_model) for i in range(pairs)]
+    slow = [i for i, w in enumerate(omegas) if w * max(L - 1, 1) <= math.pi / 2]
+    return slow[0] if slow else pairs - 1
+
+
+def positional_qk(kind: str, positions: Tensor, d_head: int, sharpness: float = 4.0,
+                  window: float = 1.0) -> tuple[Tensor, Tensor]:
+    """Designed heads that find their keys through the positional encoding alone.
+
+    Keys read one sine-cosine pair of each position vector, k_j = (sin j w, cos j w);
+    queries read the same pair, turned back by one step for "previous" (a rotation, so
+    still linear in the position vector), or a constant for "first". Then
+    q_i . k_j / sqrt(d_head) = g cos((j - c_i) w), largest at the key c_i the head wants
+    (i, i - 1 or 0), with the gain g chosen to match `designed_qk`'s sharpness near it.
+    With positions switched off the pair is zero: every logit is 0 and each row uniform.
+
+    Args:
+        positions: (L, d_model) the positional part of the input (zeros when off).
+    Returns:
+        q (L, d_head) and k (L, d_head), d_head >= 2.
+    """
+    if kind not in HEAD_KINDS:
+        raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
+    if d_head < 2:
+        raise ValueError(f"designed heads need d_head >= 2, got {d_head}")
+    L, d_model = positions.shape
+    q = torch.zeros(L, d_head, dtype=torch.float64)
+    k = torch.zeros(L, d_head, dtype=torch.float64)
+    if kind == "global" or d_model < 2:
+        return q.float(), k.float()
+    i = position_pair(L, d_model)
+    w = 10000.0 ** (-2 * i / d_model)
+    p = positions.to(torch.float64)
+    sin, cos = p[:, 2 * i], p[:, 2 * i + 1]  # (L,) sin(j w), cos(j w) when positions are on
+    k[:, 0], k[:, 1] = sin, cos
+    root = math.sqrt(d_head)  # undo the 1/sqrt(d_head) scaling
+    if kind == "local":  # g cos x ~ g (1 - x^2 / 2): a Gaussian window of width `window`
+        g = 1.0 / (window * w) ** 2
+        q[:, 0], q[:, 1] = g * root * sin, g * root * cos
+    elif kind == "previous":  # turned back by w: (sin (i - 1) w, cos (i - 1) w)
+        g = 2.0 * sharpness**2 / w**2
+        q[:, 0] = g * root * (sin * math.cos(w) - cos * math.sin(w))
+        q[:, 1] = g * root * (cos * math.cos(w) + sin * math.sin(w))
+    else:  # "first": a constant query, g cos(j w) is largest at j = 0
+        g = 4.0 * sharpness / (1.0 - math.cos(w))
+        q[:, 1] = g * root
+    return q.float(), k.float()

@@ -71,6 +71,8 @@ class HeadDetail:
     weights: np.ndarray  # (L, L) softmax of each row
     scale: float  # 1 / sqrt(d_head)
     d_head: int
+    v: np.ndarray  # (L, d_head) the head's values
+    output: np.ndarray  # (L, d_head) sum_j w_ij v_j
 
 
 def head_detail(model: PretrainedModel, run: PretrainedRun, layer: int, head: int,
@@ -99,7 +101,58 @@ def head_detail(model: PretrainedModel, run: PretrainedRun, layer: int, head: in
     r = scaled_dot_product_attention(q, k, v, scale=scale)
     return HeadDetail(tokens=tokens, q=q.numpy(), k=k.numpy(), scores=r.scores.numpy(),
                       logits=r.logits.numpy(), weights=r.weights.numpy(), scale=scale,
-                      d_head=d_head)
+                      d_head=d_head, v=v.numpy(), output=r.output.numpy())
+
+
+PRONOUNS = {"it", "its", "he", "him", "his", "she", "her", "they", "them", "their", "this", "that"}
+
+
+def default_query(tokens: list[str], special: np.ndarray) -> int:
+    """The first pronoun of the sentence, else its last ordinary token, else 0."""
+    ordinary = [i for i, s in enumerate(special) if not s]
+    for i in ordinary:
+        if tokens[i].lower() in PRONOUNS:
+            return i
+    return ordinary[-1] if ordinary else 0
+
+
+def link_heads(weights: np.ndarray, query: int, key: int, top: int = 5) -> pd.DataFrame:
+    """The heads that put the most weight from `query` on `key`, strongest first.
+
+    Args:
+        weights: (layers, H, L, L).
+    Returns:
+        columns layer, head, weight; at most `top` rows.
+    """
+    n_layers, H = weights.shape[:2]
+    w = weights[:, :, query, key].reshape(-1)  # (layers * H,)
+    order = np.argsort(-w, kind="stable")[:top]
+    return pd.DataFrame({"layer": order // H, "head": order % H, "weight": w[order]})
+
+
+def strongest_links(weights: np.ndarray, tokens: list[str], special: np.ndarray, query: int,
+                    top: int = 6) -> pd.DataFrame:
+    """For one query, the heads' strongest links to another ordinary token (not itself,
+    not [CLS] or [SEP]), strongest first: columns layer, head, key, position, weight."""
+    n_layers, H, L, _ = weights.shape
+    other = ~special.astype(bool)
+    other[query] = False
+    if not other.any():
+        return pd.DataFrame(columns=["layer", "head", "key", "position", "weight"])
+    row = np.where(other, weights[:, :, query, :], -1.0)  # (layers, H, L)
+    best = row.argmax(-1)  # (layers, H)
+    w = np.take_along_axis(row, best[..., None], -1)[..., 0].reshape(-1)  # (layers * H,)
+    order = np.argsort(-w, kind="stable")[:top]
+    keys = best.reshape(-1)[order]
+    return pd.DataFrame({"layer": order // H, "head": order % H,
+                         "key": [tokens[j] for j in keys], "position": keys, "weight": w[order]})
+
+
+def rollout_without_special(weights: np.ndarray, special: np.ndarray) -> np.ndarray:
+    """Rollout of the maps with special tokens dropped in every layer before multiplying,
+    so the [CLS] sink cannot soak up the flow: (L', L') over the ordinary tokens."""
+    w = hide_special(torch.from_numpy(weights), torch.from_numpy(special))  # (layers, H, L', L')
+    return attention_rollout(w).numpy()
 
 
 def stats_heat_table(stats: pd.DataFrame, column: str, *, title: str = "",
@@ -166,3 +219,25 @@ def _stats_heat_chart(data: alt.Data, column: str, n_layers: int, H: int, top: f
     tag = base.mark_text(fontSize=9, dy=8).encode(text="tag:N", color=ink)
     return alt.layer(rect, number, tag).properties(
         title=title, width=cell * H + 120, height=int(cell * 0.75) * n_layers + 80)
+
+
+@dataclass(frozen=True)
+class SinkSummary:
+    """How much a head's weight on position 0 ([CLS]) brings into its outputs."""
+
+    weight: float  # mean over rows of w_i0
+    norm_first: float  # ||v_0||
+    norm_others: float  # mean ||v_j|| over j > 0
+    contribution: float  # mean over rows of w_i0 ||v_0|| / sum_j w_ij ||v_j||
+
+
+def sink_summary(d: HeadDetail) -> SinkSummary:
+    """Weight on the first token against what it carries (Kobayashi et al. 2020): a head
+    can put most of its weight on [CLS] and still take little from it when ||v_[CLS]|| is short."""
+    norms = np.linalg.norm(d.v.astype(np.float64), axis=-1)  # (L,)
+    flow = d.weights.astype(np.float64) * norms[None, :]  # (L, L) w_ij ||v_j||
+    total = flow.sum(-1)  # (L,)
+    share = np.where(total > 0, flow[:, 0] / np.where(total > 0, total, 1.0), 0.0)
+    return SinkSummary(weight=float(d.weights[:, 0].mean()), norm_first=float(norms[0]),
+                       norm_others=float(norms[1:].mean()) if len(norms) > 1 else 0.0,
+                       contribution=float(share.mean()))

@@ -39,6 +39,31 @@ def max_entropy(mask: Tensor | None = None, L: int | None = None, S: int | None 
     return torch.where(allowed > 0, allowed.clamp(min=1).log(), 0.0).float()
 
 
+def mean_max_entropy(mask: Tensor | None = None, L: int | None = None) -> float:
+    """The largest mean row entropy a map can have: mean over rows of ln(allowed keys).
+
+    ln L without a mask; mean_i ln(i + 1) under a causal mask (1.326 nats for L = 8).
+    """
+    return float(max_entropy(mask, L=L).double().mean()) if (mask is not None or L) else 0.0
+
+
+def normalized_entropy(row_entropy: Tensor, row_max: Tensor) -> Tensor:
+    """Mean of entropy / maximum over the rows that have a choice (at least two keys).
+
+    A row with one allowed key has entropy 0 and maximum 0: it is neither focused nor
+    spread, so it is left out rather than counted as 0 %.
+
+    Args:
+        row_entropy: (..., L) nats; row_max: (..., L) ln(allowed keys).
+    Returns:
+        (...) in [0, 1]; 0 when no row has a choice.
+    """
+    choice = row_max > 1e-12
+    share = torch.where(choice, row_entropy / row_max.clamp(min=1e-12), 0.0)
+    n = choice.sum(-1)
+    return torch.where(n > 0, share.sum(-1) / n.clamp(min=1), 0.0)
+
+
 def js_divergence(p: Tensor, q: Tensor, dim: int = -1) -> Tensor:
     """Jensen–Shannon divergence in bits (0 = identical, 1 = disjoint support).
 
@@ -83,7 +108,7 @@ class HeadStatistics:
     """Per-head summaries that tell local from global heads; each (H,), averaged over queries."""
 
     entropy: Tensor  # mean row entropy, nats
-    normalized_entropy: Tensor  # entropy / max entropy of each row, in [0, 1]
+    normalized_entropy: Tensor  # entropy / max entropy, over rows with >= 2 keys, in [0, 1]
     mean_distance: Tensor  # sum_j w_ij |i - j|, in positions
     previous_token: Tensor  # mean w_{i, i-1}
     first_token: Tensor  # mean w_{i, 0}: the "sink"
@@ -127,11 +152,10 @@ def head_statistics(weights: Tensor, mask: Tensor | None = None) -> HeadStatisti
     if mask is None:
         mask = torch.ones(L, L, dtype=torch.bool, device=w.device)
     row_max = max_entropy(mask.to(w.device)).expand(H, L)  # (H, L)
-    normalized = torch.where(row_max > 0, row_entropy / row_max.clamp(min=1e-12), 0.0)
     previous = torch.diagonal(w, offset=-1, dim1=-2, dim2=-1)  # (H, L-1): w[i, i-1]
     return HeadStatistics(
         entropy=row_entropy.mean(-1),
-        normalized_entropy=normalized.mean(-1),
+        normalized_entropy=normalized_entropy(row_entropy, row_max),
         mean_distance=(w * distance).sum(-1).mean(-1),
         previous_token=previous.mean(-1) if L > 1 else torch.zeros(H),
         first_token=w[..., 0].mean(-1),

@@ -14,7 +14,7 @@ import torch
 
 from .device import resolve_device
 from .functional import causal_mask, scaled_dot_product_attention
-from .inputs import (HEAD_KINDS, designed_qk, random_sequence, sinusoidal_positions,
+from .inputs import (HEAD_KINDS, positional_qk, random_sequence, sinusoidal_positions,
                      token_embeddings, tokenize)
 from .modules import MultiHeadAttention
 from .stats import entropy, head_similarity, head_statistics, max_entropy
@@ -29,6 +29,7 @@ class Sequence:
     tokens: list[str]
     x: np.ndarray  # (L, d_model) embeddings (+ positions)
     truncated_from: int  # the sentence's length before the cap, 0 if not cut
+    positions: np.ndarray  # (L, d_model) the positional part of x (zeros when off)
 
 
 def build_input(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
@@ -42,9 +43,10 @@ def build_input(text: str, tokens: int | None, d_model: int, seed: int, position
         cut = len(labels) if len(labels) > max_tokens else 0
         labels = labels[:max_tokens]
         x = token_embeddings(labels, d_model)  # (L, d_model)
-    if positional:
-        x = x + sinusoidal_positions(len(labels), d_model)
-    return Sequence(tokens=labels, x=x.numpy(), truncated_from=cut)
+    pe = sinusoidal_positions(len(labels), d_model)  # (L, d_model)
+    if not positional:
+        pe = torch.zeros_like(pe)
+    return Sequence(tokens=labels, x=(x + pe).numpy(), truncated_from=cut, positions=pe.numpy())
 
 
 def _generator(seed: int, salt: int) -> torch.Generator:
@@ -109,7 +111,9 @@ class MultiHeadView:
     weights: np.ndarray  # (H, L, L)
     entropy: np.ndarray  # (H, L) nats per head and query
     max_entropy: np.ndarray  # (L,)
+    mask: np.ndarray  # (L, L) bool, True = may attend
     heads: np.ndarray  # (H, L, d_head) per-head outputs
+    values: np.ndarray  # (H, L, d_head) per-head value vectors v_j
     concat: np.ndarray  # (L, d_model) heads side by side
     output: np.ndarray  # (L, d_model) after W_O
     similarity: np.ndarray  # (H, H)
@@ -121,9 +125,11 @@ class MultiHeadView:
 
 @torch.inference_mode()
 def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
-               causal: bool = False, device: str = "auto") -> MultiHeadView:
-    """Multi-head self-attention with seeded projections; "designed" sets each head's q, k
-    to a local / previous-token / global / first-token pattern (values and W_O stay learned)."""
+               causal: bool = False, device: str = "auto",
+               temperature: float = 1.0) -> MultiHeadView:
+    """Multi-head self-attention with seeded projections; "designed" reads each head's q, k
+    from the positional encoding to give a local / previous-token / global / first-token
+    pattern (values and W_O stay random). `temperature` divides every head's logits."""
     dev = resolve_device(device)
     x = torch.from_numpy(seq.x).to(dev)  # (L, d_model)
     L, d_model = x.shape
@@ -135,9 +141,12 @@ def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
     kinds: list[str]
     if preset == "designed":
         kinds = [HEAD_KINDS[h % len(HEAD_KINDS)] for h in range(num_heads)]
-        qk = [designed_qk(kind, L, mha.d_head) for kind in kinds]
+        pe = torch.from_numpy(seq.positions)  # (L, d_model), zeros when positions are off
+        qk = [positional_qk(kind, pe, mha.d_head) for kind in kinds]
         q = torch.stack([a for a, _ in qk]).to(dev, x.dtype)  # (H, L, d_head)
         k = torch.stack([b for _, b in qk]).to(dev, x.dtype)  # (H, L, d_head)
+    if temperature != 1.0:
+        q = q / temperature  # (q / T) . k / sqrt(d_head) = logits / T
     res = mha.attend(q, k, v, mask=mask)
     full = mask if mask is not None else torch.ones(L, L, dtype=torch.bool, device=dev)
     stats = head_statistics(res.weights, full)
@@ -145,7 +154,9 @@ def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
         kinds = stats.labels()
     return MultiHeadView(
         tokens=seq.tokens, weights=_np(res.weights), entropy=_np(entropy(res.weights)),
-        max_entropy=_np(max_entropy(full)), heads=_np(res.heads), concat=_np(res.concat),
+        max_entropy=_np(max_entropy(full)), mask=_np(full), heads=_np(res.heads),
+        values=_np(res.v),
+        concat=_np(res.concat),
         output=_np(res.output), similarity=_np(head_similarity(res.weights)), kinds=kinds,
         mean_distance=_np(stats.mean_distance), d_head=mha.d_head, device=str(dev))
 

@@ -40,15 +40,16 @@ def single_head_of(c: Controls, limits: Limits, *, d_k: int, temperature: float 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def multi_head(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
                max_tokens: int, heads: int, preset: str, causal: bool,
-               device: str) -> views.MultiHeadView:
+               device: str, temperature: float = 1.0) -> views.MultiHeadView:
     seq = sequence(text, tokens, d_model, seed, positional, max_tokens)
-    return views.multi_head(seq, heads, seed, preset=preset, causal=causal, device=device)
+    return views.multi_head(seq, heads, seed, preset=preset, causal=causal, device=device,
+                            temperature=temperature)
 
 
-def multi_head_of(c: Controls, limits: Limits, *, preset: str = "random",
-                  causal: bool = False) -> views.MultiHeadView:
+def multi_head_of(c: Controls, limits: Limits, *, preset: str = "random", causal: bool = False,
+                  temperature: float = 1.0) -> views.MultiHeadView:
     return multi_head(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
-                      c.heads, preset, bool(causal), c.device)
+                      c.heads, preset, bool(causal), c.device, float(temperature))
 
 
 @st.cache_resource(show_spinner=False)

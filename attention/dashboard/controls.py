@@ -27,6 +27,13 @@ class Controls:
     positional: bool
     device: str
     note: str | None  # said when d_model had to be adjusted
+    workshop: bool = False  # the guided path's banners and next links
+
+
+# Pages that do not run the toy model: its controls are disabled there, and say so.
+TOY_UNUSED = {"": "The overview computes nothing: these controls act on the other pages.",
+              "pretrained": "The real model has its own width, heads and weights: only the "
+                            "Sentence is used here."}
 
 
 def shared_params(limits: Limits) -> list[Param]:
@@ -38,33 +45,48 @@ def shared_params(limits: Limits) -> list[Param]:
         Param("seed", "int", lo=0, hi=MAX_SEED),
         Param("pos", "bool"),
         Param("device", "choice", choices=tuple(["auto", *available_devices()])),
+        Param("workshop", "bool"),
     ]
 
 
-def sidebar(limits: Limits) -> tuple[Controls, list[str]]:
-    """Draw the shared controls; return their values and the link-validation notes."""
+def sidebar(limits: Limits, page: str = "single_head") -> tuple[Controls, list[str]]:
+    """Draw the shared controls; return their values and the link-validation notes.
+
+    Args:
+        page: the url path of the page about to run; on pages in `TOY_UNUSED` the toy
+            model's controls are disabled (they keep their values for the other pages).
+    """
     notes = clean_link(shared_params(limits))
     sb = st.sidebar
+    workshop = sb.toggle("Workshop mode", value=False, key="workshop", bind="query-params",
+                         help="A guided ~90-minute path: each page says its step and links "
+                              "to the next.")
+    unused = TOY_UNUSED.get(page)
     sb.header("Input")
     text = sb.text_area("Sentence", value=DEFAULT_TEXT, key="text", bind="query-params",
-                        max_chars=limits.max_text_chars, height=80,
+                        max_chars=limits.max_text_chars, height=80, disabled=page == "",
                         help="Words and punctuation become tokens.")
     tokens = sb.number_input("Sequence length", min_value=1, max_value=limits.max_tokens,
                              value=None, step=1, key="tokens", bind="query-params",
-                             placeholder="the sentence",
+                             placeholder="the sentence", disabled=unused is not None,
                              help="When set, a random sequence of this many positions "
                                   "replaces the sentence (useful for long inputs).")
     positional = sb.toggle("Positional encoding", value=True, key="pos", bind="query-params",
+                           disabled=unused is not None,
                            help="Add sinusoidal position vectors to the token embeddings.")
-    sb.header("Model")
+    sb.header("Toy model")
+    if unused:
+        sb.caption(unused)
     d_model = sb.number_input("Model width (d_model)", min_value=2, max_value=limits.max_d_model,
-                              value=D_MODEL_DEFAULT, step=8, key="d_model", bind="query-params")
+                              value=D_MODEL_DEFAULT, step=8, key="d_model", bind="query-params",
+                              disabled=unused is not None)
     heads = sb.number_input("Heads", min_value=1, max_value=limits.max_heads, value=HEADS_DEFAULT,
-                            step=1, key="heads", bind="query-params")
+                            step=1, key="heads", bind="query-params", disabled=unused is not None)
     seed = sb.number_input("Seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key="seed",
-                           bind="query-params", help="Seeds the random projections and sequences.")
+                           bind="query-params", disabled=unused is not None,
+                           help="Seeds the random projections and sequences.")
     device = sb.selectbox("Device", ["auto", *available_devices()], key="device",
-                          bind="query-params")
+                          bind="query-params", disabled=unused is not None)
     # Bounds again on the values themselves: a forged widget message skips the browser's checks.
     d_model = bounded(d_model, 2, limits.max_d_model, D_MODEL_DEFAULT)
     heads = bounded(heads, 1, limits.max_heads, HEADS_DEFAULT)
@@ -78,4 +100,5 @@ def sidebar(limits: Limits) -> tuple[Controls, list[str]]:
         note = f"d_model {d_model} is not a multiple of {heads} heads (of at least 2 dims); using {usable}"
         d_model = usable
     return Controls(text=text, tokens=tokens, d_model=d_model, heads=heads, seed=seed,
-                    positional=bool(positional), device=device, note=note), notes
+                    positional=bool(positional), device=device, note=note,
+                    workshop=bool(workshop)), notes

@@ -8,6 +8,7 @@ from ..settings import load_limits
 from .controls import Controls
 from .lessons import LESSONS
 from .params import Param, clean_link, show_notes
+from .workshop import banner, next_step
 
 LIMITS = load_limits()
 CONTROLS_KEY = "_shared_controls"
@@ -26,17 +27,27 @@ def page_params(params: list[Param]) -> None:
 def lesson(page: str) -> None:
     """The page's short text: what you see, what to try."""
     text = LESSONS[page]
+    banner(page)
     st.markdown(text["intro"])
     with st.expander("What to try", expanded=False):
         st.markdown(text["try"])
 
 
 def question(page: str) -> None:
-    """One question to think about, its answer behind an expander."""
+    """Predict, then reveal: the answer shows only once a prediction is chosen."""
     text = LESSONS[page]
-    st.markdown(f"**Think first:** {text['question']}")
-    with st.expander("Reveal the answer"):
-        st.markdown(text["answer"])
+    st.subheader("Predict, then reveal")
+    choice = st.radio(f"**{text['question']}**", text["choices"], index=None,
+                      key=f"predict_{page}")
+    right = text["choices"][text["correct"]]
+    if choice is None:
+        st.caption("Pick your prediction to see the answer.")
+    elif choice == right:
+        st.success(f"Yes. {text['answer']}", icon=":material/check_circle:")
+    else:
+        st.warning(f"Not quite: the answer is “{right}”. {text['answer']}",
+                   icon=":material/lightbulb:")
+    next_step(page)
 
 
 def ran_on(device: str) -> None:

@@ -13,10 +13,19 @@ LESSONS = {
             "- Turn **√d_k scaling** off and raise **d_k**: the weights collapse onto one key per row.\n"
             "- Lower the **temperature** below 1: the softmax sharpens; above 1 it flattens towards uniform.\n"
             "- Pick a **query token** and read its row as a probability distribution in the bar chart.\n"
-            "- Switch on the **causal mask**: the grey cells are keys a query may not see."
+            "- Switch on the **causal mask**: the grey cells are keys a query may not see.\n"
+            "- Follow one query through the **worked example**: every number in it is read from "
+            "the charts above.\n"
+            "- Turn **Positional encoding** off in the sidebar: “The” and “the” share one embedding, "
+            "so their rows become identical (the page measures the gap)."
         ),
         "question": "If every score in a row is the same number, what do that row's weights look like, "
                     "and does the temperature change them?",
+        "choices": ["Uniform, 1/n per key, at any temperature",
+                    "All the weight on the first key",
+                    "Uniform only at temperature 1",
+                    "It depends on d_k"],
+        "correct": 0,
         "answer": "They are uniform, 1/n for each of the n allowed keys, whatever the temperature: "
                   "softmax only sees differences between logits, and scaling equal numbers keeps them equal.",
     },
@@ -29,12 +38,23 @@ LESSONS = {
         ),
         "try": (
             "- Choose the **designed heads** preset: a local window, a previous-token head, a global "
-            "(uniform) head and a first-token head, each produced by ordinary softmax(QKᵀ/√d).\n"
-            "- With **random projections**, change the **seed**: untrained heads are mostly diffuse.\n"
+            "(uniform) head and a first-token head, each produced by ordinary softmax(QKᵀ/√d) with "
+            "queries and keys read from the positional encoding.\n"
+            "- Then turn **Positional encoding** off in the sidebar: the local, previous-token and "
+            "first-token heads spread uniformly. They found their keys by position alone.\n"
+            "- With **random projections**, change the **seed**: untrained heads are mostly diffuse "
+            "(near the top of the entropy–distance plot).\n"
+            "- In the **values** table, find the global head: its output equals the mean of its "
+            "values (the gap column reads 0).\n"
             "- Compare two heads: the difference map shows where one looks and the other doesn't.\n"
             "- Raise **Heads** in the sidebar and watch d_head shrink."
         ),
         "question": "A head whose weights are exactly uniform: what does its output for every query look like?",
+        "choices": ["The same vector for every query: the mean of the values",
+                    "Each query's own value vector",
+                    "A zero vector",
+                    "A different random mix per query"],
+        "correct": 0,
         "answer": "The same vector for every query: the plain average of all value vectors. "
                   "Such a head carries a summary of the whole sequence, not information about any one token.",
     },
@@ -52,22 +72,33 @@ LESSONS = {
             "- Add **padding**: padded keys are masked for every query, a column mask rather than a triangle."
         ),
         "question": "When the model generates token 5, do the attention weights of rows 0–4 change?",
+        "choices": ["No: they are fixed once computed",
+                    "Yes: every row is renormalised over one more key",
+                    "Only row 4 changes"],
+        "correct": 0,
         "answer": "No. Under a causal mask row i depends only on tokens 0..i, so earlier rows are "
                   "fixed once computed; that is why generation can cache their keys and values (the KV cache).",
     },
     "entropy": {
         "intro": (
             "Entropy measures how spread out a row of weights is: **H = −Σ w log w** (in nats). "
-            "It is 0 when a query attends to a single key and reaches its maximum **ln n** when it "
-            "attends uniformly to all n keys: for 8 tokens, ln 8 = 2.079 nats. Low entropy means "
-            "focused attention, high entropy means diffuse attention."
+            "It is 0 when a query attends to a single key and reaches its maximum **ln m** when it "
+            "attends uniformly to all m keys it may see: for 8 tokens, ln 8 = 2.079 nats. Low "
+            "entropy means focused attention, high entropy means diffuse attention."
         ),
         "try": (
-            "- Sweep the **temperature**: entropy rises towards ln n as it grows, and falls to 0 as it shrinks.\n"
-            "- Switch on the **causal mask**: query i can attend to only i + 1 keys, so its maximum is ln(i + 1).\n"
-            "- Compare heads: designed local and first-token heads sit near 0, the global head at ln n."
+            "- Sweep the **temperature**: entropy rises towards its maximum as it grows, and falls "
+            "towards 0 as it shrinks.\n"
+            "- Switch on the **causal mask**: query i can attend to only i + 1 keys, so its maximum "
+            "is ln(i + 1), and a mean over the rows can reach at most the mean of ln(i + 1) "
+            "(1.326 nats for 8 tokens: the dashed line).\n"
+            "- Choose **designed heads** for the per-head chart: the previous-token and first-token "
+            "heads sit near 0, the local head near 1.25 nats (a window of about three keys), the "
+            "global head at the maximum."
         ),
         "question": "A query attends to two keys with weights 0.5 and 0.5, and to nothing else. What is its entropy?",
+        "choices": ["ln 2 ≈ 0.693 nats", "0 nats", "ln 8 ≈ 2.079 nats", "0.5 nats"],
+        "correct": 0,
         "answer": "ln 2 ≈ 0.693 nats, the same as a uniform choice between two options, whatever the number of other keys.",
     },
     "pretrained": {
@@ -86,10 +117,18 @@ LESSONS = {
             "head in the **head detail** and follow q and k to its weights.\n"
             "- Turn on **Hide special tokens**: with [CLS] and [SEP] gone and the rows "
             "renormalised, what a sink head does with the rest of its weight shows up.\n"
-            "- Type a sentence with a pronoun and compare the **rollout** with a single head."
+            "- Type a sentence with a pronoun (“The animal didn't cross the street because it was "
+            "too tired”): **Where does one token look** lists the heads that link it to each "
+            "word; the rollout without special tokens shows the flow the [CLS] sink hides.\n"
+            "- In the head detail of a sink head, compare the weight on [CLS] with the length "
+            "of its value vector ‖v‖."
         ),
         "question": "Many heads put most of their weight on [CLS]. If attention is about "
                     "reading other tokens, what might such a head be doing?",
+        "choices": ["Little: [CLS]'s value vector is short, so the head adds little",
+                    "Copying the whole sentence's meaning into every token",
+                    "Predicting the next word"],
+        "correct": 0,
         "answer": "Often nothing: a softmax must put its weight somewhere, and a head with nothing "
                   "useful to read parks it on a token whose value changes the output little (a "
                   "\"no-op\" or attention sink; Clark et al. 2019). That is why hiding special "

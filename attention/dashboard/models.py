@@ -59,6 +59,12 @@ def shown(name: str, text: str, max_tokens: int,
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def rollout_without_special(name: str, text: str, max_tokens: int) -> np.ndarray:
+    _, v = run(name, text, max_tokens)
+    return pv.rollout_without_special(v.weights, v.special)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def head_detail(name: str, text: str, max_tokens: int, layer: int, head: int,
                 hide: bool) -> pv.HeadDetail:
     r, _ = run(name, text, max_tokens)

@@ -1,0 +1,95 @@
+"""Workshop mode: an ordered ~90-minute path across the pages, a step banner and a next link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[2]  # the folder of streamlit_app.py
+WORKSHOP_KEY = "workshop"
+
+
+@dataclass(frozen=True)
+class Step:
+    url_path: str  # "" for the overview
+    file: str  # the page's file, as st.Page and st.page_link name it
+    title: str
+    minutes: int
+    goal: str
+
+
+STEPS = (
+    Step("", "app_pages/overview.py", "Overview", 10,
+         "Queries, keys and values; the formula, read once together."),
+    Step("single_head", "app_pages/single_head.py", "Single head", 15,
+         "Follow one query from q·k to its output; see why we divide by √d_k."),
+    Step("multi_head", "app_pages/multi_head.py", "Multi head", 15,
+         "Heads that look near or far; position as the thing they read; values and W^O."),
+    Step("causal", "app_pages/causal.py", "Causal", 10,
+         "The mask of a generating model, row by row; padding."),
+    Step("entropy", "app_pages/entropy.py", "Entropy", 10,
+         "Measure focus: entropy against its maximum, temperature, heads."),
+    Step("pretrained", "app_pages/pretrained.py", "Pretrained model", 15,
+         "A real BERT: sinks, previous-token heads, what a pronoun looks at."),
+    Step("lab", "app_pages/lab.py", "Learning lab", 15,
+         "Train a tiny model and watch an induction head form."),
+)
+TOTAL_MINUTES = sum(s.minutes for s in STEPS)
+
+
+def available(step: Step) -> bool:
+    """A step whose page is part of this build (the lab may not be)."""
+    return (ROOT / step.file).is_file()
+
+
+def steps() -> list[Step]:
+    return [s for s in STEPS if available(s)]
+
+
+def is_on() -> bool:
+    return bool(st.session_state.get(WORKSHOP_KEY, False))
+
+
+def index_of(url_path: str) -> int | None:
+    for i, s in enumerate(steps()):
+        if s.url_path == url_path:
+            return i
+    return None
+
+
+def banner(url_path: str) -> None:
+    """In workshop mode: which step this is, how long it takes, what it is for."""
+    i = index_of(url_path)
+    if not is_on() or i is None:
+        return
+    path = steps()
+    s = path[i]
+    st.info(f"**Workshop · step {i + 1} of {len(path)} · about {s.minutes} min.** {s.goal}",
+            icon=":material/school:")
+
+
+def next_step(url_path: str) -> None:
+    """In workshop mode: a link to the next step of the path."""
+    i = index_of(url_path)
+    path = steps()
+    if not is_on() or i is None or i + 1 >= len(path):
+        return
+    s = path[i + 1]
+    st.page_link(s.file, label=f"Next step: {s.title} (about {s.minutes} min)",
+                 icon=":material/arrow_forward:")
+
+
+def path_table() -> None:
+    """The whole path, in order, with its timings and links."""
+    path = steps()
+    total = sum(s.minutes for s in path)
+    st.markdown(f"A guided path of **{len(path)} steps, about {total} minutes**. Switch on "
+                "**Workshop mode** in the sidebar: each page then says which step it is and "
+                "links to the next, and every link you share keeps the mode on.")
+    for n, s in enumerate(path, 1):
+        cols = st.columns([3, 1, 8], vertical_alignment="center")
+        cols[0].page_link(s.file, label=f"{n}. {s.title}")
+        cols[1].markdown(f"{s.minutes} min")
+        cols[2].markdown(s.goal)
