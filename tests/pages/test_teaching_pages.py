@@ -1,0 +1,202 @@
+"""What each page says against what it shows: references, positions, padding, controls."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attention.dashboard.lessons import LESSONS
+from attention.dashboard.workshop import STEPS
+
+from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
+
+MEAN_LN = float(np.mean(np.log(np.arange(1, 9))))  # 1.326
+
+
+def reference(chart) -> tuple[float, str]:
+    """The dashed reference line of a bars/lines chart: its value and its label."""
+    layers = spec(chart)["layer"]
+    rule = next(l for l in layers if l["mark"]["type"] == "rule" and "y" in l["encoding"])
+    text = next(l for l in layers if l["mark"]["type"] == "text" and "y" in l["encoding"]
+                and "datum" in l["encoding"]["y"])
+    return rule["encoding"]["y"]["datum"], text["mark"]["text"]
+
+
+def page_text(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "title", "subheader")
+                    for e in at.get(kind))
+
+
+def test_multi_head_causal_reference_is_the_causal_maximum():
+    at = open_page("multi_head", {"preset": "designed", "causal": "true"})
+    assert_clean(at)
+    for title in ("Mean entropy per head", "Each head:"):
+        value, label = reference(chart_by_title(at, title))
+        assert value == pytest.approx(MEAN_LN, abs=1e-4) and "ln(i + 1)" in label
+    bars = chart_data(chart_by_title(at, "Mean entropy per head"))[0]
+    assert bars["entropy"].iloc[2] == pytest.approx(MEAN_LN, abs=1e-4)  # the global head
+
+
+def test_entropy_causal_references_are_the_causal_maximum():
+    at = open_page("entropy", {"causal": "true"})
+    assert_clean(at)
+    for title in ("Entropy against temperature", "Mean entropy per head"):
+        value, label = reference(chart_by_title(at, title))
+        assert value == pytest.approx(MEAN_LN, abs=1e-4) and "ln(i + 1)" in label
+    # "most focused" is not the trivial row 0, and one-key rows do not count as 0 %
+    sweep = chart_data(chart_by_title(at, "Entropy against temperature"))[0]
+    assert (sweep[sweep.series == "most focused row"]["entropy"] > 0).all()
+    per_query = chart_data(chart_by_title(at, "Entropy per query token"))[0]
+    e, mx = per_query["entropy"].to_numpy()[1:], per_query["maximum"].to_numpy()[1:]
+    assert [m.value for m in at.metric][2] == f"{(e / mx).mean():.0%}"
+
+
+def test_entropy_sweep_colours_avoid_the_reference_red():
+    at = open_page("entropy")
+    chart = chart_by_title(at, "Entropy against temperature")
+    layers = spec(chart)["layer"]
+    colours = layers[0]["encoding"]["color"]["scale"]["range"]
+    rule = next(l for l in layers if l["mark"]["type"] == "rule")
+    assert rule["mark"]["color"] not in colours and len(set(colours)) == 3
+
+
+def test_entropy_per_head_follows_temperature_and_says_d_k_does_not_apply():
+    at = open_page("entropy", {"temperature": "1.0"})
+    before = chart_data(chart_by_title(at, "Mean entropy per head"))[0]["entropy"].to_numpy()
+    at.slider(key="temperature").set_value(4.0).run()
+    after = chart_data(chart_by_title(at, "Mean entropy per head"))[0]["entropy"].to_numpy()
+    assert (after > before).all()
+    assert "d_k control does not apply" in page_text(at)
+
+
+def test_designed_lesson_numbers_match_the_entropy_page():
+    at = open_page("entropy", {"preset": "designed"})
+    e = chart_data(chart_by_title(at, "Mean entropy per head"))[0]["entropy"].to_numpy()
+    local, previous, glob, first = e
+    assert previous < 0.05 and first < 0.05 and glob == pytest.approx(math.log(8), abs=1e-4)
+    assert 1.15 < local < 1.35
+    assert "local head near 1.25 nats" in LESSONS["entropy"]["try"]
+
+
+def test_designed_heads_break_without_positions_and_the_page_says_why():
+    at = open_page("multi_head", {"preset": "designed", "pos": "false"})
+    assert_clean(at)
+    grid = chart_data(charts(at)[0])[0]
+    np.testing.assert_allclose(grid["value"], 1 / 8, atol=1e-5)  # every head uniform
+    assert "Positional encoding is **off**" in page_text(at)
+    at = open_page("multi_head", {"preset": "designed"})
+    grid = chart_data(charts(at)[0])[0]
+    assert grid["value"].max() > 0.99  # the previous-token and first heads are sharp
+
+
+def test_padding_is_labelled_and_the_unmasked_map_says_so():
+    at = open_page("causal", {"pad": "2"})
+    assert_clean(at)
+    full = charts(at)[0]
+    title = spec(full)["title"]
+    assert "every real key" in title and "[PAD]" in title
+    frame = chart_data(full)[0]
+    keys = frame.drop_duplicates("key").sort_values("key")["key_token"].str.strip("\u200b")
+    assert list(keys)[-2:] == ["[PAD]", "[PAD]"] and "[PAD]" not in list(keys)[:-2]
+    rows = frame.drop_duplicates("query").sort_values("query")["query_token"].str.strip("\u200b")
+    assert list(rows)[-2:] == ["[PAD]", "[PAD]"]  # padded rows marked
+    assert frame[frame.key >= 6]["masked"].all()
+
+
+def test_generation_starts_small_with_the_newest_row_outlined():
+    at = open_page("causal")
+    chart = chart_by_title(at, "Generation step 3")
+    assert at.slider(key="step").value == 3
+    layers = spec(chart)["layer"]
+    assert "datum.query >= 3" in json.dumps(layers[0]["encoding"]["color"])  # pale, not grey
+    outline = [l for l in layers if l.get("transform") and "datum.query == 2" in json.dumps(l)]
+    assert outline
+
+
+@pytest.mark.parametrize("page, disabled", [("overview", True), ("pretrained", True),
+                                            ("single_head", False)])
+def test_toy_model_controls_are_disabled_where_unused(page, disabled):
+    at = open_page(page)
+    assert_clean(at)
+    sb = at.sidebar
+    for w in (sb.number_input(key="d_model"), sb.number_input(key="heads"),
+              sb.number_input(key="seed"), sb.toggle(key="pos"), sb.selectbox(key="device")):
+        assert w.disabled is disabled, w.key
+    if disabled:
+        assert any("used" in c.value or "computes nothing" in c.value for c in sb.caption)
+
+
+def test_multi_head_shows_entropy_against_distance():
+    at = open_page("multi_head", {"preset": "designed"})
+    frame = chart_data(chart_by_title(at, "Each head:"))[0]
+    by_kind = frame.set_index("kind")
+    # local heads bottom-left, global top-right
+    assert by_kind.loc["global", "entropy"] > by_kind.loc["local", "entropy"]
+    assert by_kind.loc["global", "distance"] > by_kind.loc["local", "distance"]
+    enc = spec(chart_by_title(at, "Each head:"))["layer"][0]["encoding"]
+    assert enc["x"]["field"] == "distance" and enc["y"]["field"] == "entropy"
+
+
+def test_value_side_and_one_notation_for_w_o():
+    at = open_page("multi_head", {"preset": "designed"})
+    titles = [spec(c).get("title") for c in charts(at)]
+    assert any(t and t.startswith("Output = Concat · W^O") for t in titles)
+    assert not any("W_O" in str(t) for t in titles)
+    concat = chart_data(chart_by_title(at, "Concat("))[0]
+    assert concat["key_token"].iloc[0].startswith("h0·") and "h3·15" in set(concat["key_token"])
+    table = next(d.value for d in at.dataframe if "output − mean of v" in d.value.columns)
+    gaps = dict(zip(table["kind"], table["output − mean of v"]))
+    assert gaps["global"] < 1e-5 < gaps["local"]
+
+
+def test_overview_bound_counts_the_keys():
+    at = open_page("overview")
+    latex = " ".join(e.value for e in at.get("latex"))
+    assert r"\le \ln m" in latex and r"\ln n" not in latex
+
+
+def test_worked_example_equals_the_weights_chart():
+    at = open_page("single_head", {"query": "3"})
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "weight α" in d.value.columns)
+    weights = chart_data(chart_by_title(at, "3. Weights"))[0]
+    row = weights[weights["query"] == 3].sort_values("key")["value"].to_numpy()
+    np.testing.assert_allclose(table["weight α"], row, atol=1e-6)
+
+
+def test_positions_lesson_points_at_identical_rows():
+    at = open_page("single_head", {"pos": "false"})
+    assert_clean(at)
+    pe = chart_data(chart_by_title(at, "Positional encoding"))[0]
+    assert (pe["value"] == 0).all()
+    text = page_text(at)
+    assert "“the” at 0 and 4" in text and "**0.0000** without" in text
+    assert "identical" in text
+
+
+def test_predict_then_reveal_waits_for_a_choice():
+    at = open_page("causal")
+    radio = at.radio(key="predict_causal")
+    assert radio.value is None and not at.success and not at.warning
+    radio.set_value(LESSONS["causal"]["choices"][1]).run()
+    assert at.warning and "KV cache" in at.warning[0].value
+    at.radio(key="predict_causal").set_value(LESSONS["causal"]["choices"][0]).run()
+    assert at.success and not at.warning
+
+
+def test_workshop_path_banner_and_next_link():
+    path = [s for s in STEPS if (Path(__file__).resolve().parents[2] / s.file).is_file()]
+    assert [s.url_path for s in STEPS] == ["", "single_head", "multi_head", "causal", "entropy",
+                                           "pretrained", "lab"]
+    assert sum(s.minutes for s in STEPS) == 90
+    at = open_page("single_head", {"workshop": "true"})
+    assert_clean(at)
+    assert "step 2 of" in at.info[0].value
+    links = [l.proto.page for l in at.get("page_link")]
+    assert any("multi_head" in p for p in links)
+    at = open_page("overview")
+    assert len([l for l in at.get("page_link")]) >= len(path)
