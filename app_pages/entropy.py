@@ -40,7 +40,7 @@ toks, L = v.tokens, len(v.tokens)
 downloads = Downloads("entropy")
 
 top = float(v.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1)
-top_label = (f"largest mean under the mask: mean ln(i + 1) = {top:.3f}" if causal
+top_label = (f"max of the mean: mean ln(i + 1) = {top:.3f}" if causal
              else f"ln {L} = {top:.3f}")
 choice = v.max_entropy > 1e-12  # rows with at least two keys
 m1, m2, m3 = st.columns(3)

@@ -1,4 +1,4 @@
-"""Multi head: one map per head, local vs global heads, concatenation and W_O."""
+"""Multi head: one map per head, local vs global heads, values, concatenation and W^O."""
 
 import numpy as np
 import streamlit as st
@@ -41,7 +41,7 @@ mask = np.tril(np.ones((L, L), bool)) if causal else None
 downloads = Downloads("multi_head")
 mean_entropy = m.entropy.mean(axis=1)  # (H,)
 top = float(m.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1) when causal
-top_label = (f"largest mean under the mask: mean ln(i + 1) = {top:.3f}" if causal
+top_label = (f"max of the mean: mean ln(i + 1) = {top:.3f}" if causal
              else f"ln {L} = {top:.3f}")
 titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in range(H)]
 
@@ -101,7 +101,7 @@ show(container=right, chart=downloads.chart("entropy per head", charts.bars(
 st.caption("Local heads sit bottom-left (near keys, low entropy), global heads top-right (far "
            "keys, high entropy). Mean distance is Σ_j α_ij |i − j| averaged over queries.")
 
-st.subheader("Values, each head's output, Concat · W^O")
+st.subheader("Values, each head's output, Concat · $W^O$")
 blocks = [f"h{h}·{i}" for h in range(H) for i in range(m.d_head)]  # head h, dimension i
 left, right = st.columns(2)
 V = m.values.transpose(1, 0, 2).reshape(L, H * m.d_head)  # (H, L, d_head) -> (L, d_model)
@@ -127,7 +127,7 @@ right.caption("Each head's block of the Concat map is its weights times its own 
               "and the plain mean of the values it may see: 0 for a head that spreads "
               "uniformly, which outputs the same average for every query"
               + (" (the running mean of v_0..v_i under the mask)." if causal else ".")
-              + " W^O then mixes the heads' blocks into every output dimension; torch stores it "
+              + " $W^O$ then mixes the heads' blocks into every output dimension; torch stores it "
               "transposed (out_proj.weight) and computes concat @ out_proj.weight.T.")
 
 st.subheader("Two heads compared, and how alike all heads are")

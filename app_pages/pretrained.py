@@ -156,16 +156,17 @@ if d is not None:
                    f"2. the scores are scaled by **1/√d_head = 1/√{d.d_head} = {d.scale:.4f}**;\n"
                    f"3. a softmax turns each row into weights that sum to 1.")
     norms = np.linalg.norm(d.v, axis=-1)  # (L,) ||v_j||
-    show(container=left, chart=downloads.chart("value norms", charts.bars(
+    show(container=right, chart=downloads.chart("value norms", charts.bars(
         series_frame(norms, d.tokens, name="norm"), y="norm", title="4. Value lengths ‖v_j‖",
         y_title="‖v‖", x_title="key token")), width="stretch", key="chart_value_norms")
     if not hide and view.special[0]:
         sink = pv.sink_summary(d)
         right.markdown(
             f"**What the weight brings.** This head puts **{sink.weight:.0%}** of its weight on "
-            f"{d.tokens[0]} on average, but ‖v‖ of {d.tokens[0]} is **{sink.norm_first:.2f}** "
-            f"against **{sink.norm_others:.2f}** for the other tokens, so it brings "
-            f"**{sink.contribution:.0%}** of Σ_j α_ij ‖v_j‖, what flows into the output."
+            f"{d.tokens[0]} on average; ‖v‖ of {d.tokens[0]} is **{sink.norm_first:.2f}** "
+            f"against **{sink.norm_others:.2f}** for the other tokens, so {d.tokens[0]} brings "
+            f"**{sink.contribution:.0%}** of $\\sum_j \\alpha_{{ij}} \\lVert v_j \\rVert$, what flows "
+            f"into the output."
             + (" A head parked on a short value vector changes its output little: an attention "
                "sink." if sink.weight >= 0.5 and sink.norm_first < sink.norm_others else ""))
     gap = float(abs(d.weights - weights[layer, head]).max())
@@ -224,16 +225,20 @@ if ordinary:
     q_default = pv.default_query(view.tokens, view.special)
     query = qcol.selectbox("Query token", ordinary, index=ordinary.index(q_default),
                            format_func=lambda i: labels[i], key="link_query")
-    links = pv.strongest_links(view.weights, view.tokens, view.special, query)
+    links = pv.strongest_links(view.weights, view.tokens, view.special, query, top=12)
     keys = [i for i in ordinary if i != query] or ordinary
-    far = links[(links["position"] - query).abs() > 1]  # beyond the neighbours
-    first = int((far if len(far) else links)["position"].iloc[0]) if len(links) else keys[0]
+    # Default key: the strongest link beyond the neighbours, earlier in the sentence if any
+    # (where a pronoun's noun usually is).
+    far = links[(links["position"] - query).abs() > 1]
+    before = far[far["position"] < query]
+    pick = before if len(before) else far if len(far) else links
+    first = int(pick["position"].iloc[0]) if len(pick) else keys[0]
     key = kcol.selectbox("Key token", keys, index=keys.index(first) if first in keys else 0,
                          format_func=lambda i: labels[i], key="link_key")
     left, right = st.columns(2)
     left.markdown(f"**The heads' strongest links from “{view.tokens[query]}”** to another word "
                   f"(not itself, not a special token):")
-    left.dataframe(links.drop(columns="position"), hide_index=True,
+    left.dataframe(links.head(6).drop(columns="position"), hide_index=True,
                    column_config={"weight": st.column_config.NumberColumn(format="%.3f")})
     pair = pv.link_heads(view.weights, query, key)
     right.markdown(f"**Heads that link “{view.tokens[query]}” to “{view.tokens[key]}”**, "

@@ -122,7 +122,8 @@ with right:
         st.caption("Positional encoding is **off** (sidebar): this map is all zeros.")
     if here:
         on, off = (here, there) if c.positional else (there, here)
-        lines_ = [f"- “{a.token}” at {a.first} and {a.second}: rows differ by up to "
+        lines_ = [f"- “{toks[a.first]}” ({a.first}) and “{toks[a.second]}” ({a.second}): rows "
+                  f"differ by up to "
                   f"**{a.gap:.4f}** with positions, **{b.gap:.4f}** without"
                   for a, b in zip(on, off)]
         st.markdown("Repeated words in this input (the same embedding, case-folded):\n"

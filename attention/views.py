@@ -115,7 +115,7 @@ class MultiHeadView:
     heads: np.ndarray  # (H, L, d_head) per-head outputs
     values: np.ndarray  # (H, L, d_head) per-head value vectors v_j
     concat: np.ndarray  # (L, d_model) heads side by side
-    output: np.ndarray  # (L, d_model) after W_O
+    output: np.ndarray  # (L, d_model) after W^O
     similarity: np.ndarray  # (H, H)
     kinds: list[str]  # per head: a designed kind, or the label its statistics suggest
     mean_distance: np.ndarray  # (H,)
@@ -129,7 +129,7 @@ def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
                temperature: float = 1.0) -> MultiHeadView:
     """Multi-head self-attention with seeded projections; "designed" reads each head's q, k
     from the positional encoding to give a local / previous-token / global / first-token
-    pattern (values and W_O stay random). `temperature` divides every head's logits."""
+    pattern (values and W^O stay random). `temperature` divides every head's logits."""
     dev = resolve_device(device)
     x = torch.from_numpy(seq.x).to(dev)  # (L, d_model)
     L, d_model = x.shape

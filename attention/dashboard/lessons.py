@@ -34,7 +34,9 @@ LESSONS = {
             "Multi-head attention runs **H** heads side by side. Each head has its own projections "
             "W_Q, W_K, W_V into a smaller space of **d_head = d_model / H** dimensions, so each can "
             "look for a different relationship. The heads' outputs are concatenated and mixed by "
-            "**W_O** back into d_model dimensions. All maps share one colour scale, so they compare."
+            "$W^O$ back into d_model dimensions: output = **Concat(head_1 … head_H)** $\\cdot W^O$, "
+            "each token's row times a d_model × d_model matrix. All maps share one colour scale, "
+            "so they compare."
         ),
         "try": (
             "- Choose the **designed heads** preset: a local window, a previous-token head, a global "

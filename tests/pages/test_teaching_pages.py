@@ -174,7 +174,7 @@ def test_positions_lesson_points_at_identical_rows():
     pe = chart_data(chart_by_title(at, "Positional encoding"))[0]
     assert (pe["value"] == 0).all()
     text = page_text(at)
-    assert "“the” at 0 and 4" in text and "**0.0000** without" in text
+    assert "“The” (0) and “the” (4)" in text and "**0.0000** without" in text
     assert "identical" in text
 
 
@@ -200,3 +200,21 @@ def test_workshop_path_banner_and_next_link():
     assert any("multi_head" in p for p in links)
     at = open_page("overview")
     assert len([l for l in at.get("page_link")]) >= len(path)
+
+
+@pytest.mark.slow
+def test_pretrained_points_to_the_heads_linking_it_to_animal():
+    text = "The animal didn't cross the street because it was too tired"
+    at = open_page("pretrained", {"text": text})
+    assert_clean(at)
+    assert at.selectbox(key="link_query").value == 10  # "it", the first pronoun
+    assert at.selectbox(key="link_key").value == 2  # "animal": the strongest earlier link
+    pair = next(d.value for d in at.dataframe if list(d.value.columns) == ["layer", "head", "weight"])
+    assert {(3, 1), (5, 11)} <= set(zip(pair["layer"].iloc[:3], pair["head"].iloc[:3]))
+    at.button(key="open_link").click().run()
+    assert (at.slider(key="layer").value, at.slider(key="head").value) == tuple(pair.iloc[0, :2])
+    at.toggle(key="rollout_plain").set_value(True).run()
+    assert_clean(at)
+    rollout = chart_data(chart_by_title(at, "Rollout through"))[0]
+    assert "[CLS]" not in set(rollout["key_token"].str.strip("\u200b"))
+    assert "brings" in page_text(at)

@@ -1,0 +1,86 @@
+"""Screenshots of every page in headless Chromium (README images and layout checks).
+
+    .venv/bin/python docs/take_screenshots.py --port 8619 --out /tmp/shots [--readme]
+
+Starts the app on --port, opens each page at 1280x720 (what fits above the fold on a
+projector) and at 1400 wide (the whole page), and writes PNGs to --out; with --readme,
+also the 1400-wide images (cut to a README-friendly height) into docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+TALL = 7000  # px: every page fits
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = {  # name -> (path and query, README height)
+    "overview": ("/", 1500),
+    "single_head": ("/single_head", 1900),
+    "multi_head": ("/multi_head?preset=designed", 1900),
+    "causal": ("/causal?step=4", 1300),
+    "entropy": ("/entropy?causal=true&preset=designed", 1400),
+    "pretrained": ("/pretrained?text=The+animal+didn%27t+cross+the+street+because+it+was+too+tired",
+                   2000),
+}
+
+
+def wait_ready(page) -> None:
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
+                           timeout=120_000)
+    page.wait_for_timeout(2500)  # charts finish drawing after the run ends
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=8619)
+    ap.add_argument("--out", default="/tmp/shots")
+    ap.add_argument("--readme", action="store_true")
+    ap.add_argument("--only", nargs="*", default=list(PAGES))
+    a = ap.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+         str(a.port), "--server.headless", "true"], cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{a.port}"
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            for name in a.only:
+                path, height = PAGES[name]
+                # Streamlit scrolls an inner container, so a "full page" is a tall viewport.
+                for w, h in ((1280, 720), (1400, TALL)):
+                    page = browser.new_page(viewport={"width": w, "height": h})
+                    page.goto(url + path)
+                    wait_ready(page)
+                    page.screenshot(path=str(out / f"{name}_{w}.png"))
+                    if w == 1400 and a.readme:
+                        page.set_viewport_size({"width": w, "height": height})
+                        page.wait_for_timeout(1500)
+                        page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
+                    page.close()
+                print(name, "ok", flush=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
