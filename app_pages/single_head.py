@@ -52,21 +52,22 @@ scale_txt = f"× 1/√{d_k} = {v.scale:.4f}" if scaled else "× 1 (unscaled)"
 downloads = Downloads("single_head")
 
 st.subheader("1–4. The pipeline")
+st.caption("Down the left column, then the right: scores, logits, weights, output.")
 left, right = st.columns(2)
 with left:
     show(chart=downloads.chart("scores", charts.heatmap(
         v.scores, toks, toks, kind="scores", title="1. Scores QKᵀ", value_title="q·k")),
         width="stretch", key="chart_scores")
-    show_pickable(downloads.chart("weights", charts.heatmap(
-        v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
-        masked=masked if causal else None, highlight_row=query, value_title="weight",
-        select=True)), "chart_weights", ("query",), pick_query, query, width="stretch")
-with right:
     show_pickable(downloads.chart("logits", charts.heatmap(
         v.logits, toks, toks, kind="scores", masked=masked,
         title=f"2. Logits: scores {scale_txt} ÷ T={temperature:g}", value_title="logit",
         highlight_row=query, select=True)), "chart_logits", ("query",), pick_query, query,
         width="stretch")
+with right:
+    show_pickable(downloads.chart("weights", charts.heatmap(
+        v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
+        masked=masked if causal else None, highlight_row=query, value_title="weight",
+        select=True)), "chart_weights", ("query",), pick_query, query, width="stretch")
     dims = [str(i) for i in range(v.output.shape[1])]
     show(chart=downloads.chart("output", charts.heatmap(
         v.output, toks, dims, kind="scores", title="4. Output: weights × V",

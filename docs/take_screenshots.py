@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/shots")
     ap.add_argument("--readme", action="store_true")
     ap.add_argument("--only", nargs="*", default=list(PAGES))
+    ap.add_argument("--workshop", action="store_true", help="open every page in workshop mode")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,8 @@ def main() -> None:
                 # Streamlit scrolls an inner container, so a "full page" is a tall viewport.
                 for w, h in ((1280, 720), (1400, TALL)):
                     page = browser.new_page(viewport={"width": w, "height": h})
-                    page.goto(url + path)
+                    sep = "&" if "?" in path else "?"
+                    page.goto(url + path + (f"{sep}workshop=true" if a.workshop else ""))
                     wait_ready(page)
                     page.screenshot(path=str(out / f"{name}_{w}.png"))
                     if w == 1400 and a.readme:

@@ -164,3 +164,14 @@ def test_earlier_rows_do_not_change_when_a_token_is_added():
 def test_random_heads_are_mostly_diffuse():
     labels = [k for s in range(4) for k in views.multi_head(seq(seed=s), 4, s).kinds]
     assert labels.count("global") >= 0.75 * len(labels)
+
+
+def test_reveal_answers_hold():
+    """The answers behind "Predict, then reveal" that are plain arithmetic."""
+    from attention.functional import scaled_dot_product_attention
+    q, k, v = torch.zeros(1, 4), torch.randn(6, 4), torch.randn(6, 3)  # equal scores in the row
+    for t in (0.1, 1.0, 10.0):
+        r = scaled_dot_product_attention(q, k, v, temperature=t)
+        torch.testing.assert_close(r.weights, torch.full((1, 6), 1 / 6))
+    two = torch.tensor([0.5, 0.5, 0.0, 0.0, 0.0])
+    assert entropy(two).item() == pytest.approx(math.log(2))

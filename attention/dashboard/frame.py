@@ -27,7 +27,11 @@ def page_params(params: list[Param]) -> None:
 def lesson(page: str) -> None:
     """The page's short text: what you see, what to try."""
     text = LESSONS[page]
-    banner(page)
+    if banner(page):  # workshop: the key chart goes above the fold, the words one click away
+        with st.expander("About this page, and what to try", expanded=False):
+            st.markdown(text["intro"])
+            st.markdown(text["try"])
+        return
     st.markdown(text["intro"])
     with st.expander("What to try", expanded=False):
         st.markdown(text["try"])

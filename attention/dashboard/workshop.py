@@ -26,7 +26,7 @@ STEPS = (
     Step("single_head", "app_pages/single_head.py", "Single head", 15,
          "Follow one query from q·k to its output; see why we divide by √d_k."),
     Step("multi_head", "app_pages/multi_head.py", "Multi head", 15,
-         "Heads that look near or far; position as the thing they read; values and W^O."),
+         "Heads that look near or far; position as the thing they read; values and $W^O$."),
     Step("causal", "app_pages/causal.py", "Causal", 10,
          "The mask of a generating model, row by row; padding."),
     Step("entropy", "app_pages/entropy.py", "Entropy", 10,
@@ -59,15 +59,29 @@ def index_of(url_path: str) -> int | None:
     return None
 
 
-def banner(url_path: str) -> None:
-    """In workshop mode: which step this is, how long it takes, what it is for."""
+# On a projector (1280 x 720) the page's key chart must show without scrolling: less
+# padding above the title, a smaller title.
+_COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-bottom: 0.25rem; }
+</style>"""
+
+
+def banner(url_path: str) -> bool:
+    """In workshop mode: which step this is, how long it takes, what it is for.
+
+    Returns:
+        True when workshop mode is on (the page then folds its introduction away).
+    """
     i = index_of(url_path)
     if not is_on() or i is None:
-        return
+        return False
+    st.html(_COMPACT_CSS)
     path = steps()
     s = path[i]
     st.info(f"**Workshop · step {i + 1} of {len(path)} · about {s.minutes} min.** {s.goal}",
             icon=":material/school:")
+    return True
 
 
 def next_step(url_path: str) -> None:

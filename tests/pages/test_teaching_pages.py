@@ -196,6 +196,11 @@ def test_workshop_path_banner_and_next_link():
     at = open_page("single_head", {"workshop": "true"})
     assert_clean(at)
     assert "step 2 of" in at.info[0].value
+    # projector layout: the introduction folds away, the weights map is in the first row
+    assert [e.label for e in at.expander][0] == "About this page, and what to try"
+    tops = [spec(col.get("vega_lite_chart")[0]).get("title", "") for col in at.columns
+            if col.get("vega_lite_chart")]
+    assert tops[:2] == ["1. Scores QKᵀ", "3. Weights: softmax of each row"]
     links = [l.proto.page for l in at.get("page_link")]
     assert any("multi_head" in p for p in links)
     at = open_page("overview")
