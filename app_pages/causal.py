@@ -40,7 +40,7 @@ downloads = Downloads("causal")
 
 left, right = st.columns(2)
 title_full = ("Without the causal mask: every query sees every key" if not pad else
-              f"Without the causal mask: every query sees every real key ({int(pad)} [PAD] masked)")
+              "Without the causal mask: every key but [PAD]")
 show(container=left, chart=downloads.chart("without mask", charts.heatmap(
     full.weights, toks, toks, title=title_full,
     masked=~full.mask if pad else None, value_title="weight")), width="stretch", key="chart_full")

@@ -40,8 +40,7 @@ toks, L = v.tokens, len(v.tokens)
 downloads = Downloads("entropy")
 
 top = float(v.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1)
-top_label = (f"max of the mean: mean ln(i + 1) = {top:.3f}" if causal
-             else f"ln {L} = {top:.3f}")
+top_label = f"mean ln(i + 1) = {top:.3f}" if causal else f"ln {L} = {top:.3f}"
 choice = v.max_entropy > 1e-12  # rows with at least two keys
 m1, m2, m3 = st.columns(3)
 if causal:
@@ -72,7 +71,7 @@ curves = sweep_frame(np.array(SWEEP), teaching.sweep_curves(sweep, v.max_entropy
 show(container=left, chart=downloads.chart("entropy vs temperature", charts.lines(
     curves, x="temperature", y="entropy", title="Entropy against temperature (this input)",
     x_title="temperature", y_title="entropy (nats)", log_x=True, reference=top,
-    reference_label=top_label, marker_x=float(temperature), colors=SWEEP_COLOURS)),
+    reference_label=f"max {top_label}", marker_x=float(temperature), colors=SWEEP_COLOURS)),
     width="stretch", key="chart_sweep")
 left.caption("The dashed line is the largest the mean can reach. Most focused and most spread "
              "are the extreme rows among those with at least two keys"
@@ -89,7 +88,7 @@ with right:
     show(chart=downloads.chart("entropy per head", charts.bars(
         per_head, y="entropy",
         title=f"Mean entropy per head ({c.heads} heads, temperature {temperature:g})",
-        y_title="entropy (nats)", x_title="head", reference=top, reference_label=top_label)),
+        y_title="entropy (nats)", x_title="head", reference=top, reference_label=f"max {top_label}")),
         width="stretch", key="chart_heads")
     st.caption(f"The multi-head layer of the sidebar: {c.heads} heads of d_head = {m.d_head} "
                f"(d_model {c.d_model} / {c.heads}), so the d_k control does not apply here; the "

@@ -41,8 +41,7 @@ mask = np.tril(np.ones((L, L), bool)) if causal else None
 downloads = Downloads("multi_head")
 mean_entropy = m.entropy.mean(axis=1)  # (H,)
 top = float(m.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1) when causal
-top_label = (f"max of the mean: mean ln(i + 1) = {top:.3f}" if causal
-             else f"ln {L} = {top:.3f}")
+top_label = f"mean ln(i + 1) = {top:.3f}" if causal else f"ln {L} = {top:.3f}"
 titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in range(H)]
 
 st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W_K, W_V: "
@@ -93,11 +92,11 @@ per_head["label"] = [f"{h} · {k}" for h, k in enumerate(m.kinds)]
 left, right = st.columns(2)
 show(container=left, chart=downloads.chart("entropy vs distance", lesson_charts.head_scatter(
     per_head, title="Each head: how far it looks, how spread it is", y_max=top,
-    y_max_label=top_label, x_max=float(max(L - 1, 1)))), width="stretch", key="chart_scatter")
+    y_max_label=f"max {top_label}", x_max=float(max(L - 1, 1)))), width="stretch", key="chart_scatter")
 show(container=right, chart=downloads.chart("entropy per head", charts.bars(
     per_head, y="entropy", title="Mean entropy per head (low = focused, high = global)",
     y_title="entropy (nats)", x_title="head", reference=top,
-    reference_label=top_label)), width="stretch", key="chart_head_entropy")
+    reference_label=f"max {top_label}")), width="stretch", key="chart_head_entropy")
 st.caption("Local heads sit bottom-left (near keys, low entropy), global heads top-right (far "
            "keys, high entropy). Mean distance is Σ_j α_ij |i − j| averaged over queries.")
 

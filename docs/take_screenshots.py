@@ -30,6 +30,8 @@ PAGES = {  # name -> (path and query, README height)
     "entropy": ("/entropy?causal=true&preset=designed", 1400),
     "pretrained": ("/pretrained?text=The+animal+didn%27t+cross+the+street+because+it+was+too+tired",
                    2000),
+    "causal_pad": ("/causal?pad=2&step=8", 0),  # 0: a layout check, not a README image
+    "multi_head_nopos": ("/multi_head?preset=designed&pos=false&causal=true", 0),
 }
 
 
@@ -72,7 +74,7 @@ def main() -> None:
                     page.goto(url + path + (f"{sep}workshop=true" if a.workshop else ""))
                     wait_ready(page)
                     page.screenshot(path=str(out / f"{name}_{w}.png"))
-                    if w == 1400 and a.readme:
+                    if w == 1400 and a.readme and height:
                         page.set_viewport_size({"width": w, "height": height})
                         page.wait_for_timeout(1500)
                         page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))

@@ -98,7 +98,7 @@ def test_padding_is_labelled_and_the_unmasked_map_says_so():
     assert_clean(at)
     full = charts(at)[0]
     title = spec(full)["title"]
-    assert "every real key" in title and "[PAD]" in title
+    assert title == "Without the causal mask: every key but [PAD]"
     frame = chart_data(full)[0]
     keys = frame.drop_duplicates("key").sort_values("key")["key_token"].str.strip("\u200b")
     assert list(keys)[-2:] == ["[PAD]", "[PAD]"] and "[PAD]" not in list(keys)[:-2]
