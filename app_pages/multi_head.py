@@ -104,14 +104,16 @@ st.subheader("Values, each head's output, Concat · $W^O$")
 blocks = [f"h{h}·{i}" for h in range(H) for i in range(m.d_head)]  # head h, dimension i
 left, right = st.columns(2)
 V = m.values.transpose(1, 0, 2).reshape(L, H * m.d_head)  # (H, L, d_head) -> (L, d_model)
-show(container=left, chart=downloads.chart("values", charts.heatmap(
+starts = [f"h{h}·0" for h in range(1, H)]  # a line before every head's block
+show(container=left, chart=downloads.chart("values", lesson_charts.with_blocks(charts.heatmap(
     V, toks, blocks, kind="scores", title=f"Values V, head by head: {L} × {c.d_model}",
-    value_title="v", col_title=f"head h, dimension (blocks of {m.d_head})")), width="stretch",
-    key="chart_values")
-show(container=right, chart=downloads.chart("concatenation", charts.heatmap(
-    m.concat, toks, blocks, kind="scores",
-    title=f"Concat(head_0 … head_{H - 1}) = Σ α v per head: {L} × {c.d_model}",
-    value_title="head output", col_title=f"head h, dimension (blocks of {m.d_head})")),
+    value_title="v", col_title=f"head h, dimension (blocks of {m.d_head})"), starts)),
+    width="stretch", key="chart_values")
+show(container=right, chart=downloads.chart("concatenation", lesson_charts.with_blocks(
+    charts.heatmap(m.concat, toks, blocks, kind="scores",
+                   title=f"Concat(head_0 … head_{H - 1}) = Σ α v per head: {L} × {c.d_model}",
+                   value_title="head output",
+                   col_title=f"head h, dimension (blocks of {m.d_head})"), starts)),
     width="stretch", key="chart_concat")
 left, right = st.columns(2)
 dims = [str(i) for i in range(m.output.shape[1])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import altair as alt
@@ -39,3 +40,18 @@ def _scatter_template(title: str, y_max: float, y_max_label: str, x_max: float) 
         x=x, y=y, text="label:N")
     layers = [points, names, *_reference(base, y_max, y_max_label)]
     return _spec(alt.layer(*layers).properties(title=title, height=300))
+
+
+def with_blocks(chart: Chart, starts: list[str]) -> Chart:
+    """A rect heatmap with a dark vertical line before each column named in `starts`
+    (the first column of every head's block). Image maps are returned unchanged: their
+    column labels ("h1·0", ...) still name the blocks."""
+    layers = chart.spec.get("layer")
+    if not starts or not layers or layers[0].get("mark", {}).get("type") != "rect":
+        return chart
+    spec = copy.deepcopy(chart.spec)
+    spec["layer"].append({
+        "mark": {"type": "rule", "color": "black", "strokeWidth": 2},
+        "data": {"values": [{"block": s} for s in starts]},
+        "encoding": {"x": {"field": "block", "type": "ordinal", "bandPosition": 0}}})
+    return Chart(spec, chart.data)

@@ -13,8 +13,8 @@ from attention.inputs import tokenize
 
 from .conftest import PAGES, assert_clean, chart_by_title, chart_data, charts, open_page, spec
 
-CHARTS_AT_LEAST = {"overview": 0, "single_head": 6, "multi_head": 5, "causal": 4, "entropy": 3,
-                   "pretrained": 7, "lab": 9}
+CHARTS_AT_LEAST = {"overview": 0, "single_head": 7, "multi_head": 8, "causal": 4, "entropy": 3,
+                   "pretrained": 8, "lab": 9}
 
 
 @pytest.mark.parametrize("page", list(PAGES))

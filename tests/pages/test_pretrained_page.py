@@ -85,7 +85,8 @@ def test_hide_special_tokens_removes_cls_and_sep_and_renormalises(run):
                                   "hide_special": "true"})
     assert_clean(at)
     token_charts = [ch for ch in charts(at) if "Entropy" not in str(spec(ch).get("title"))]
-    assert len(token_charts) == 8  # model view, q, k, scores, logits, weights, query row, rollout
+    assert len(token_charts) == 9  # model view, q, k, scores, logits, weights, ‖v‖, query row,
+    # rollout
     for ch in token_charts:  # (the statistics table describes the full maps)
         text = json.dumps(spec(ch)) + "".join(d.to_csv() for d in chart_data(ch))
         assert "[CLS]" not in text and "[SEP]" not in text, spec(ch).get("title")

@@ -148,6 +148,8 @@ def test_value_side_and_one_notation_for_w_o():
     assert not any("W_O" in str(t) for t in titles)
     concat = chart_data(chart_by_title(at, "Concat("))[0]
     assert concat["key_token"].iloc[0].startswith("h0·") and "h3·15" in set(concat["key_token"])
+    rule = spec(chart_by_title(at, "Concat("))["layer"][-1]  # a line before each head's block
+    assert [v["block"] for v in rule["data"]["values"]] == ["h1·0", "h2·0", "h3·0"]
     table = next(d.value for d in at.dataframe if "output − mean of v" in d.value.columns)
     gaps = dict(zip(table["kind"], table["output − mean of v"]))
     assert gaps["global"] < 1e-5 < gaps["local"]
