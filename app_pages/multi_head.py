@@ -103,7 +103,7 @@ st.caption("Local heads sit bottom-left (near keys, low entropy), global heads t
 st.subheader("Values, each head's output, Concat · $W^O$")
 blocks = [f"h{h}·{i}" for h in range(H) for i in range(m.d_head)]  # head h, dimension i
 left, right = st.columns(2)
-V = m.values.transpose(1, 0, 2).reshape(L, H * m.d_head)  # (H, L, d_head) -> (L, d_model)
+V = teaching.values_side_by_side(m)  # (L, d_model), head blocks as in Concat
 starts = [f"h{h}·0" for h in range(1, H)]  # a line before every head's block
 show(container=left, chart=downloads.chart("values", lesson_charts.with_blocks(charts.heatmap(
     V, toks, blocks, kind="scores", title=f"Values V, head by head: {L} × {c.d_model}",

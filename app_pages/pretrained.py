@@ -1,6 +1,5 @@
 """Pretrained model: the real attention of all-MiniLM-L6-v2, every layer and head."""
 
-import numpy as np
 import streamlit as st
 
 from attention import charts
@@ -155,9 +154,8 @@ if d is not None:
                    f"1. every query meets every key: **q·kᵀ**, {len(d.tokens)} × {len(d.tokens)};\n"
                    f"2. the scores are scaled by **1/√d_head = 1/√{d.d_head} = {d.scale:.4f}**;\n"
                    f"3. a softmax turns each row into weights that sum to 1.")
-    norms = np.linalg.norm(d.v, axis=-1)  # (L,) ||v_j||
     show(container=right, chart=downloads.chart("value norms", charts.bars(
-        series_frame(norms, d.tokens, name="norm"), y="norm", title="4. Value lengths ‖v_j‖",
+        series_frame(d.value_norms, d.tokens, name="norm"), y="norm", title="4. Value lengths ‖v_j‖",
         y_title="‖v‖", x_title="key token")), width="stretch", key="chart_value_norms")
     if not hide and view.special[0]:
         sink = pv.sink_summary(d)

@@ -73,6 +73,7 @@ class HeadDetail:
     d_head: int
     v: np.ndarray  # (L, d_head) the head's values
     output: np.ndarray  # (L, d_head) sum_j w_ij v_j
+    value_norms: np.ndarray  # (L,) ||v_j||
 
 
 def head_detail(model: PretrainedModel, run: PretrainedRun, layer: int, head: int,
@@ -101,7 +102,8 @@ def head_detail(model: PretrainedModel, run: PretrainedRun, layer: int, head: in
     r = scaled_dot_product_attention(q, k, v, scale=scale)
     return HeadDetail(tokens=tokens, q=q.numpy(), k=k.numpy(), scores=r.scores.numpy(),
                       logits=r.logits.numpy(), weights=r.weights.numpy(), scale=scale,
-                      d_head=d_head, v=v.numpy(), output=r.output.numpy())
+                      d_head=d_head, v=v.numpy(), output=r.output.numpy(),
+                      value_norms=v.norm(dim=-1).numpy())
 
 
 PRONOUNS = {"it", "its", "he", "him", "his", "she", "her", "they", "them", "their", "this", "that"}
@@ -234,7 +236,7 @@ class SinkSummary:
 def sink_summary(d: HeadDetail) -> SinkSummary:
     """Weight on the first token against what it carries (Kobayashi et al. 2020): a head
     can put most of its weight on [CLS] and still take little from it when ||v_[CLS]|| is short."""
-    norms = np.linalg.norm(d.v.astype(np.float64), axis=-1)  # (L,)
+    norms = d.value_norms.astype(np.float64)  # (L,)
     flow = d.weights.astype(np.float64) * norms[None, :]  # (L, L) w_ij ||v_j||
     total = flow.sum(-1)  # (L,)
     share = np.where(total > 0, flow[:, 0] / np.where(total > 0, total, 1.0), 0.0)

@@ -111,6 +111,12 @@ def uniform_output_gap(mask: np.ndarray, values: np.ndarray, heads: np.ndarray) 
     return np.abs(heads - means).max(axis=(1, 2))
 
 
+def values_side_by_side(m: MultiHeadView) -> np.ndarray:
+    """(L, H * d_head) every head's value vectors in head blocks, laid out as Concat is."""
+    H, L, d = m.values.shape
+    return m.values.transpose(1, 0, 2).reshape(L, H * d)  # (H, L, d) -> (L, H, d) -> (L, H d)
+
+
 def head_table(m: MultiHeadView) -> pd.DataFrame:
     """One row per head: kind, entropy, distance, value and output sizes, uniform gap."""
     H = m.weights.shape[0]

@@ -35,7 +35,8 @@ def test_sink_summary_weighs_the_value_lengths():
     weights = np.array([[0.9, 0.05, 0.05]] * L)
     v = np.array([[0.1, 0.0], [2.0, 0.0], [0.0, 2.0]])
     d = pv.HeadDetail(tokens=["[CLS]", "a", "b"], q=v, k=v, scores=weights, logits=weights,
-                      weights=weights, scale=1.0, d_head=2, v=v, output=weights @ v)
+                      weights=weights, scale=1.0, d_head=2, v=v, output=weights @ v,
+                      value_norms=np.linalg.norm(v, axis=-1))
     s = pv.sink_summary(d)
     assert s.weight == pytest.approx(0.9) and s.norm_first == pytest.approx(0.1)
     assert s.contribution == pytest.approx(0.09 / (0.09 + 0.1 + 0.1))  # 31 %, not 90 %

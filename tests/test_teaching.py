@@ -175,3 +175,12 @@ def test_reveal_answers_hold():
         torch.testing.assert_close(r.weights, torch.full((1, 6), 1 / 6))
     two = torch.tensor([0.5, 0.5, 0.0, 0.0, 0.0])
     assert entropy(two).item() == pytest.approx(math.log(2))
+
+
+def test_values_side_by_side_match_the_concat_layout():
+    m = views.multi_head(seq(), 4, 0, preset="designed")
+    V = teaching.values_side_by_side(m)  # (L, H * d_head)
+    np.testing.assert_array_equal(V[:, 16:32], m.values[1])
+    # the global head outputs the mean of its values: the same block of Concat
+    np.testing.assert_allclose(m.concat[:, 32:48], V[:, 32:48].mean(0, keepdims=True).repeat(8, 0),
+                               atol=1e-5)
