@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts, teaching
+from attention import charts
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
@@ -35,7 +35,7 @@ d_k = bounded(d_k, 1, 512, 16)
 full = compute.single_head_of(c, LIMITS, d_k=int(d_k), pad=int(pad))
 masked = compute.single_head_of(c, LIMITS, d_k=int(d_k), causal=True, pad=int(pad))
 ran_on(masked.device)
-toks = teaching.padded_labels(masked.tokens, int(pad))  # the last `pad` positions read [PAD]
+toks = masked.tokens  # the last `pad` positions read [PAD]
 downloads = Downloads("causal")
 
 left, right = st.columns(2)
@@ -64,7 +64,8 @@ st.caption(f"The outlined row {step - 1} (“{toks[step - 1]}”) is the newest:
 if pad:
     st.info(f"The last {int(pad)} positions are padding, labelled [PAD]: their keys are masked for "
             "every query (a column mask), combined with the causal triangle on the right. The "
-            "[PAD] rows are still computed, but a model discards their outputs.")
+            "[PAD] rows (the [PAD] token's embedding at those positions) are still computed, but "
+            "a model discards their outputs.")
 
 question("causal")
 downloads.array("weights (no mask)", full.weights, toks, toks)

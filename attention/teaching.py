@@ -128,8 +128,3 @@ def head_table(m: MultiHeadView) -> pd.DataFrame:
         "output − mean of v": uniform_output_gap(m.mask, m.values, m.heads),
     })
 
-
-def padded_labels(tokens: list[str], pad: int) -> list[str]:
-    """Token labels with the last `pad` positions written [PAD] (what they hold)."""
-    pad = max(0, min(int(pad), len(tokens)))
-    return tokens[: len(tokens) - pad] + ["[PAD]"] * pad

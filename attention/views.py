@@ -77,11 +77,20 @@ def single_head(seq: Sequence, d_k: int, seed: int, temperature: float = 1.0,
     """One head: x W_Q, x W_K, x W_V with N(0, 1/d_model) projections, then attention.
 
     Args:
-        pad: treat the last `pad` positions as padding (keys masked for every query).
+        pad: the last `pad` positions hold the [PAD] token (its embedding plus their
+            positions, labelled "[PAD]"); their keys are masked for every query.
     """
     dev = resolve_device(device)
-    x = torch.from_numpy(seq.x).to(dev)  # (L, d_model)
+    x = torch.from_numpy(seq.x)  # (L, d_model)
     L, d_model = x.shape
+    tokens = list(seq.tokens)
+    pad = max(0, min(int(pad), L))
+    if pad:
+        x = x.clone()
+        pe = torch.from_numpy(seq.positions[L - pad:])  # (pad, d_model)
+        x[L - pad:] = token_embeddings(["[PAD]"], d_model, x.dtype) + pe
+        tokens[L - pad:] = ["[PAD]"] * pad
+    x = x.to(dev)
     w = torch.randn(3, d_model, d_k, generator=_generator(seed, 1), dtype=x.dtype)
     w = (w / math.sqrt(d_model)).to(dev)  # (3, d_model, d_k): W_Q, W_K, W_V
     q, k, v = x @ w[0], x @ w[1], x @ w[2]  # (L, d_model) x (d_model, d_k) -> (L, d_k)
@@ -90,7 +99,7 @@ def single_head(seq: Sequence, d_k: int, seed: int, temperature: float = 1.0,
     r = scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
     full = mask if mask is not None else torch.ones(L, L, dtype=torch.bool, device=dev)
     return SingleHeadView(
-        tokens=seq.tokens, q=_np(q), k=_np(k), v=_np(v), scores=_np(r.scores),
+        tokens=tokens, q=_np(q), k=_np(k), v=_np(v), scores=_np(r.scores),
         logits=_np(r.logits), weights=_np(r.weights), output=_np(r.output), mask=_np(full),
         entropy=_np(entropy(r.weights)), max_entropy=_np(max_entropy(full)), scale=scale,
         device=str(dev))

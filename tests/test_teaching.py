@@ -131,9 +131,16 @@ def test_uniform_head_outputs_the_mean_of_its_values(causal):
     assert min(gaps["local"], gaps["previous"], gaps["first"]) > 0.1
 
 
-def test_padded_labels():
-    assert teaching.padded_labels(["a", "b", "c"], 2) == ["a", "[PAD]", "[PAD]"]
-    assert teaching.padded_labels(["a"], 0) == ["a"]
+def test_padded_positions_hold_the_pad_token():
+    plain = views.single_head(seq(), 16, 0)
+    padded = views.single_head(seq(), 16, 0, pad=2)
+    assert padded.tokens == plain.tokens[:6] + ["[PAD]", "[PAD]"]
+    assert not padded.mask[:, 6:].any()
+    # the real rows see the same keys as before, renormalised over the real ones
+    cut = plain.weights[:6, :6]
+    np.testing.assert_allclose(padded.weights[:6, :6], cut / cut.sum(1, keepdims=True), atol=1e-6)
+    # the [PAD] rows are the [PAD] token's queries, not the words they replaced
+    assert not np.allclose(padded.q[6:], plain.q[6:])
 
 
 # ------------------------------------------------ other claims of the lesson texts
