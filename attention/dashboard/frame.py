@@ -40,6 +40,12 @@ def lesson(page: str) -> None:
 def question(page: str) -> None:
     """Predict, then reveal: the answer shows only once a prediction is chosen."""
     text = LESSONS[page]
+    if "choices" not in text:  # a question without choices: think, then open the answer
+        st.markdown(f"**Think first:** {text['question']}")
+        with st.expander("Reveal the answer"):
+            st.markdown(text["answer"])
+        next_step(page)
+        return
     st.subheader("Predict, then reveal")
     choice = st.radio(f"**{text['question']}**", text["choices"], index=None,
                       key=f"predict_{page}")

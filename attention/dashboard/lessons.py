@@ -158,6 +158,10 @@ LESSONS = {
         ),
         "question": "The loss plateaus for a while, then drops quickly. Why would learning be "
                     "slow first and fast later, rather than steady?",
+        "choices": ["Two heads only help together: each pays off once the other starts to work",
+                    "The learning rate grows during training",
+                    "The model first memorises the training sequences"],
+        "correct": 0,
         "answer": "An induction head needs two heads that only help together: the layer-1 head "
                   "can only find the right key once layer 0 has written the previous token into "
                   "each position, and layer 0 gets little reward for doing so until the layer-1 "

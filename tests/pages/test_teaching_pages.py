@@ -180,6 +180,11 @@ def test_positions_lesson_points_at_identical_rows():
     assert "identical" in text
 
 
+def test_every_lesson_asks_for_a_prediction():
+    for page, text in LESSONS.items():
+        assert len(text["choices"]) >= 3 and 0 <= text["correct"] < len(text["choices"]), page
+
+
 def test_predict_then_reveal_waits_for_a_choice():
     at = open_page("causal")
     radio = at.radio(key="predict_causal")
