@@ -30,6 +30,7 @@ PAGES = {  # name -> (path and query, README height)
     "entropy": ("/entropy?causal=true&preset=designed", 1400),
     "pretrained": ("/pretrained?text=The+animal+didn%27t+cross+the+street+because+it+was+too+tired",
                    2000),
+    "lab": ("/lab", 0),  # README's lab.png shows a live training, taken by hand
     "causal_pad": ("/causal?pad=2&step=8", 0),  # 0: a layout check, not a README image
     "multi_head_nopos": ("/multi_head?preset=designed&pos=false&causal=true", 0),
 }

@@ -30,10 +30,16 @@ class Controls:
     workshop: bool = False  # the guided path's banners and next links
 
 
-# Pages that do not run the toy model: its controls are disabled there, and say so.
-TOY_UNUSED = {"": "The overview computes nothing: these controls act on the other pages.",
-              "pretrained": "The real model has its own width, heads and weights: only the "
-                            "Sentence is used here."}
+# Pages that leave some shared controls unused: those are disabled there, with a word why.
+ALL_INPUTS = frozenset({"text", "tokens", "pos", "d_model", "heads", "seed", "device"})
+UNUSED: dict[str, tuple[frozenset[str], str]] = {
+    "": (ALL_INPUTS, "The overview computes nothing: these controls act on the other pages."),
+    "pretrained": (ALL_INPUTS - {"text"}, "The real model has its own width, heads and "
+                                          "weights: only the Sentence is used here."),
+    "lab": (frozenset({"text", "tokens", "pos", "device"}),
+            "The lab trains on random token sequences with learned positions, on the CPU: it "
+            "takes Heads, d_model and Seed from here."),
+}
 
 
 def shared_params(limits: Limits) -> list[Param]:
@@ -53,40 +59,40 @@ def sidebar(limits: Limits, page: str = "single_head") -> tuple[Controls, list[s
     """Draw the shared controls; return their values and the link-validation notes.
 
     Args:
-        page: the url path of the page about to run; on pages in `TOY_UNUSED` the toy
-            model's controls are disabled (they keep their values for the other pages).
+        page: the url path of the page about to run; controls it leaves unused (`UNUSED`)
+            are disabled (they keep their values for the other pages).
     """
     notes = clean_link(shared_params(limits))
     sb = st.sidebar
     workshop = sb.toggle("Workshop mode", value=False, key="workshop", bind="query-params",
                          help="A guided ~90-minute path: each page says its step and links "
                               "to the next.")
-    unused = TOY_UNUSED.get(page)
+    off, why = UNUSED.get(page, (frozenset(), None))
     sb.header("Input")
     text = sb.text_area("Sentence", value=DEFAULT_TEXT, key="text", bind="query-params",
-                        max_chars=limits.max_text_chars, height=80, disabled=page == "",
+                        max_chars=limits.max_text_chars, height=80, disabled="text" in off,
                         help="Words and punctuation become tokens.")
     tokens = sb.number_input("Sequence length", min_value=1, max_value=limits.max_tokens,
                              value=None, step=1, key="tokens", bind="query-params",
-                             placeholder="the sentence", disabled=unused is not None,
+                             placeholder="the sentence", disabled="tokens" in off,
                              help="When set, a random sequence of this many positions "
                                   "replaces the sentence (useful for long inputs).")
     positional = sb.toggle("Positional encoding", value=True, key="pos", bind="query-params",
-                           disabled=unused is not None,
+                           disabled="pos" in off,
                            help="Add sinusoidal position vectors to the token embeddings.")
     sb.header("Toy model")
-    if unused:
-        sb.caption(unused)
+    if why:
+        sb.caption(why)
     d_model = sb.number_input("Model width (d_model)", min_value=2, max_value=limits.max_d_model,
                               value=D_MODEL_DEFAULT, step=8, key="d_model", bind="query-params",
-                              disabled=unused is not None)
+                              disabled="d_model" in off)
     heads = sb.number_input("Heads", min_value=1, max_value=limits.max_heads, value=HEADS_DEFAULT,
-                            step=1, key="heads", bind="query-params", disabled=unused is not None)
+                            step=1, key="heads", bind="query-params", disabled="heads" in off)
     seed = sb.number_input("Seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key="seed",
-                           bind="query-params", disabled=unused is not None,
+                           bind="query-params", disabled="seed" in off,
                            help="Seeds the random projections and sequences.")
     device = sb.selectbox("Device", ["auto", *available_devices()], key="device",
-                          bind="query-params", disabled=unused is not None)
+                          bind="query-params", disabled="device" in off)
     # Bounds again on the values themselves: a forged widget message skips the browser's checks.
     d_model = bounded(d_model, 2, limits.max_d_model, D_MODEL_DEFAULT)
     heads = bounded(heads, 1, limits.max_heads, HEADS_DEFAULT)

@@ -117,17 +117,22 @@ def test_generation_starts_small_with_the_newest_row_outlined():
     assert outline
 
 
-@pytest.mark.parametrize("page, disabled", [("overview", True), ("pretrained", True),
-                                            ("single_head", False)])
-def test_toy_model_controls_are_disabled_where_unused(page, disabled):
+ALL = {"text", "tokens", "pos", "d_model", "heads", "seed", "device"}
+
+
+@pytest.mark.parametrize("page, off", [("overview", ALL), ("pretrained", ALL - {"text"}),
+                                       ("lab", {"text", "tokens", "pos", "device"}),
+                                       ("single_head", set())])
+def test_unused_controls_are_disabled_and_said(page, off):
     at = open_page(page)
     assert_clean(at)
     sb = at.sidebar
-    for w in (sb.number_input(key="d_model"), sb.number_input(key="heads"),
-              sb.number_input(key="seed"), sb.toggle(key="pos"), sb.selectbox(key="device")):
-        assert w.disabled is disabled, w.key
-    if disabled:
-        assert any("used" in c.value or "computes nothing" in c.value for c in sb.caption)
+    widgets = {"text": sb.text_area(key="text"), "tokens": sb.number_input(key="tokens"),
+               "pos": sb.toggle(key="pos"), "d_model": sb.number_input(key="d_model"),
+               "heads": sb.number_input(key="heads"), "seed": sb.number_input(key="seed"),
+               "device": sb.selectbox(key="device")}
+    assert {k for k, w in widgets.items() if w.disabled} == off
+    assert bool(off) == any("here" in c.value or "computes nothing" in c.value for c in sb.caption)
 
 
 def test_multi_head_shows_entropy_against_distance():
