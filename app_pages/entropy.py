@@ -13,8 +13,6 @@ from attention.dashboard.display import show
 
 PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
-SWEEP_COLOURS = ("#4c78a8", "#f58518", "#54a24b")  # mean, most focused, most spread: no red,
-# which is the reference line's
 
 c = shared()
 page_params([Param("temperature", "float", lo=0.05, hi=20.0), Param("causal", "bool"),
@@ -71,7 +69,7 @@ curves = sweep_frame(np.array(SWEEP), teaching.sweep_curves(sweep, v.max_entropy
 show(container=left, chart=downloads.chart("entropy vs temperature", charts.lines(
     curves, x="temperature", y="entropy", title="Entropy against temperature (this input)",
     x_title="temperature", y_title="entropy (nats)", log_x=True, reference=top,
-    reference_label=f"max {top_label}", marker_x=float(temperature), colors=SWEEP_COLOURS)),
+    reference_label=f"max {top_label}", marker_x=float(temperature))),
     width="stretch", key="chart_sweep")
 left.caption("The dashed line is the largest the mean can reach. Most focused and most spread "
              "are the extreme rows among those with at least two keys"
