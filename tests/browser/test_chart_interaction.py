@@ -84,7 +84,8 @@ def fields(tip: str) -> dict[str, str]:
 
 def test_image_map_hover_gives_query_key_and_weight(open_app):
     page = open_app("/single_head?tokens=40")  # 40 x 40: drawn as an image
-    weights = page.locator("[data-testid=stVegaLiteChart]").nth(1)
+    # the pipeline reads down the left column (scores, logits), then the right (weights, output)
+    weights = page.locator("[data-testid=stVegaLiteChart]").nth(2)
     tips = [fields(t) for _, _, t in scan(page, weights) if t]
     assert tips, "no tooltip over the image map"
     for tip in tips:
@@ -104,7 +105,8 @@ def test_large_image_maps_never_show_the_raw_mark(open_app):
 @pytest.mark.parametrize("path", ["/single_head?tokens=40", "/single_head"])  # image, rects
 def test_click_on_a_row_picks_that_query_everywhere(open_app, path):
     page = open_app(path)
-    weights = page.locator("[data-testid=stVegaLiteChart]").nth(1)
+    # the pipeline reads down the left column (scores, logits), then the right (weights, output)
+    weights = page.locator("[data-testid=stVegaLiteChart]").nth(2)
     x, y, tip = next((x, y, t) for x, y, t in scan(page, weights) if t)
     token = fields(tip)["query"]
     # Random tokens p0, p1, ... name their row; the default sentence has no repeated word.
