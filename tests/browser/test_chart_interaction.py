@@ -41,10 +41,16 @@ def chart_count(page) -> int:
     return page.locator("[data-testid=stVegaLiteChart]").count()
 
 
-def drawn(page) -> list[int]:
-    # Image marks decode their PNGs asynchronously: give the last ones a moment.
-    page.wait_for_timeout(1500)
-    return page.evaluate(DRAWN_JS)
+def drawn(page, patience_s: float = 20.0) -> list[int]:
+    """Painted-pixel counts per chart, once all are painted or patience runs out: image
+    marks decode their PNGs asynchronously, and a loaded machine draws a long page slowly."""
+    deadline = time.monotonic() + patience_s
+    page.wait_for_timeout(500)
+    counts = page.evaluate(DRAWN_JS)
+    while any(n <= 200 for n in counts) and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        counts = page.evaluate(DRAWN_JS)
+    return counts
 
 
 @pytest.mark.parametrize("path", [f"/single_head?text={ODD_LONG}", f"/causal?text={ODD_LONG}",
