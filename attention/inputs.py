@@ -93,10 +93,7 @@ def designed_qk(kind: str, L: int, d_head: int, sharpness: float = 4.0,
     Returns:
         q (L, d_head) and k (L, d_head), d_head >= 2.
     """
-    if kind not in HEAD_KINDS:
-        raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
-    if d_head < 2:
-        raise ValueError(f"designed heads need d_head >= 2, got {d_head}")
+    _check_designed(kind, d_head)
     root = math.sqrt(d_head)  # undo the 1/sqrt(d_head) scaling
     i = torch.arange(L, dtype=torch.float64)
     q = torch.zeros(L, d_head, dtype=torch.float64)
@@ -110,6 +107,13 @@ def designed_qk(kind: str, L: int, d_head: int, sharpness: float = 4.0,
         q[:, 0] = 4 * sharpness * root
         k[0, 0] = 1.0
     return q.float(), k.float()
+
+
+def _check_designed(kind: str, d_head: int) -> None:
+    if kind not in HEAD_KINDS:
+        raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
+    if d_head < 2:
+        raise ValueError(f"designed heads need d_head >= 2, got {d_head}")
 
 
 def position_pair(L: int, d_model: int) -> int:
@@ -141,10 +145,7 @@ def positional_qk(kind: str, positions: Tensor, d_head: int, sharpness: float = 
     Returns:
         q (L, d_head) and k (L, d_head), d_head >= 2.
     """
-    if kind not in HEAD_KINDS:
-        raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
-    if d_head < 2:
-        raise ValueError(f"designed heads need d_head >= 2, got {d_head}")
+    _check_designed(kind, d_head)
     L, d_model = positions.shape
     q = torch.zeros(L, d_head, dtype=torch.float64)
     k = torch.zeros(L, d_head, dtype=torch.float64)

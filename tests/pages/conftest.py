@@ -55,6 +55,16 @@ def chart_by_title(at: AppTest, prefix: str):
     raise AssertionError(f"no chart titled {prefix!r}; have {[spec(c).get('title') for c in charts(at)]}")
 
 
+def assert_same_charts(a: AppTest, b: AppTest) -> None:
+    """The two runs drew the same charts: equal specs and equal data, chart by chart."""
+    x_charts, y_charts = charts(a), charts(b)
+    assert len(x_charts) == len(y_charts)
+    for x, y in zip(x_charts, y_charts):
+        assert spec(x) == spec(y)
+        for fx, fy in zip(chart_data(x), chart_data(y)):
+            assert fx.equals(fy)
+
+
 def assert_clean(at: AppTest) -> None:
     """No exception element, at least one chart, and no NaN or inf in any chart's data."""
     assert not at.exception, [e.value for e in at.exception]

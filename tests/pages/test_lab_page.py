@@ -9,7 +9,7 @@ from attention.dashboard import frame
 from attention.settings import load_limits
 from attention.training import load_run
 
-from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
+from .conftest import assert_clean, assert_same_charts, chart_by_title, chart_data, charts, open_page, spec
 
 RUNS = "attention/lab_runs"
 TINY = {"steps": "30", "d_model": "16", "heads": "2"}
@@ -50,12 +50,7 @@ def test_link_reproduces_the_view_built_with_widgets():
     built.text_input(key="prefix").set_value("5 6 7 8 9 5 6").run()
     built.number_input(key="gen").set_value(5).run()
     assert_clean(built)
-    a, b = charts(linked), charts(built)
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        assert spec(x) == spec(y)
-        for fx, fy in zip(chart_data(x), chart_data(y)):
-            assert fx.equals(fy)
+    assert_same_charts(linked, built)
 
 
 @pytest.mark.parametrize("query, said", [

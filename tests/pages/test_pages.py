@@ -11,7 +11,7 @@ import pytest
 from attention import views
 from attention.inputs import tokenize
 
-from .conftest import PAGES, assert_clean, chart_by_title, chart_data, charts, open_page, spec
+from .conftest import PAGES, assert_clean, assert_same_charts, chart_by_title, chart_data, charts, open_page, spec
 
 CHARTS_AT_LEAST = {"overview": 0, "single_head": 7, "multi_head": 8, "causal": 4, "entropy": 3,
                    "pretrained": 8, "lab": 9}
@@ -89,12 +89,7 @@ def test_link_reproduces_the_view_built_with_widgets(page, query, set_widgets):
         built.number_input(key="pad").set_value(2)
         built.run()
     assert_clean(built)
-    a, b = charts(linked), charts(built)
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        assert spec(x) == spec(y)
-        for fx, fy in zip(chart_data(x), chart_data(y)):
-            assert fx.equals(fy)
+    assert_same_charts(linked, built)
 
 
 BAD_VALUES = ["", "-1", "-999999999999", "1e400", "-1e400", "99999999999999999999999999999",
