@@ -70,3 +70,22 @@ def test_a_rewritten_initial_value_seeds_the_bound_widget():
     assert at.session_state["bound_after"] is True
     # remove_param drops an unbound parameter: True once, then False.
     assert at.session_state["removed"] == [True, False]
+
+
+def test_script_requests_state_tells_a_pending_rerun_or_stop():
+    """The lab's session_wants_stop reads ScriptRequests._state without consuming it."""
+    from streamlit.runtime.scriptrunner_utils.script_requests import (ScriptRequests,
+                                                                     ScriptRequestType)
+
+    requests = ScriptRequests()
+    assert requests._state == ScriptRequestType.CONTINUE
+    requests.request_stop()
+    assert requests._state == ScriptRequestType.STOP
+    assert {"CONTINUE", "STOP", "RERUN"} <= set(ScriptRequestType.__members__)
+
+
+def test_app_session_has_the_clear_cache_handler_the_hosted_profile_replaces():
+    from streamlit.runtime.app_session import AppSession
+
+    handler = AppSession._handle_clear_cache_request
+    assert list(inspect.signature(handler).parameters) == ["self"]
