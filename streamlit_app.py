@@ -4,8 +4,9 @@ import streamlit as st
 import torch
 
 from attention.dashboard.controls import sidebar
-from attention.dashboard.frame import CONTROLS_KEY, LIMITS
 from attention.dashboard.hosting import apply_profile
+from attention.dashboard.page_parts import CONTROLS_KEY, LIMITS
+from attention.dashboard.page_registry import PAGES
 from attention.dashboard.params import show_notes
 
 # First: the hosted profile hides error details and the cache menu, however it was chosen.
@@ -22,16 +23,8 @@ def _set_threads(n: int) -> int:
 st.set_page_config(page_title="Attention Explorer", page_icon=":material/visibility:", layout="wide")
 _set_threads(LIMITS.torch_threads)
 
-pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("app_pages/single_head.py", title="Single head", icon=":material/center_focus_strong:", url_path="single_head"),
-    st.Page("app_pages/multi_head.py", title="Multi head", icon=":material/grid_view:", url_path="multi_head"),
-    st.Page("app_pages/causal.py", title="Causal", icon=":material/arrow_forward:", url_path="causal"),
-    st.Page("app_pages/entropy.py", title="Entropy", icon=":material/bar_chart:", url_path="entropy"),
-    st.Page("app_pages/pretrained.py", title="Pretrained model", icon=":material/model_training:", url_path="pretrained"),
-    st.Page("app_pages/lab.py", title="Learning lab", icon=":material/school:", url_path="lab"),
-]
-pg = st.navigation(pages)
+pg = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=not p.url_path,
+                            **({"url_path": p.url_path} if p.url_path else {})) for p in PAGES])
 if options_changed:
     st.rerun()  # once per process: the new menu reaches the browser with a run's start
 

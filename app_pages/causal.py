@@ -6,34 +6,24 @@ import streamlit as st
 from attention import charts
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.dashboard.display import show
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
 L = len(seq.tokens)
-page_params([Param("step", "int", lo=1, hi=L), Param("pad", "int", lo=0, hi=L - 1),
-             Param("dk", "int", lo=1, hi=512)])
+ctl = page_controls("causal", hi={"step": L, "pad": L - 1})
 
 st.title("Causal attention")
 lesson("causal")
 
 cols = st.columns([2, 1, 1])
-clamp_state("step", 1, L)
-clamp_state("pad", 0, L - 1)
-step = cols[0].slider("Generation step", min_value=1, max_value=max(L, 2), value=min(3, L),
-                      key="step", bind="query-params", disabled=L < 2,
-                      help="How many tokens the model has produced so far: rows appear one by one.")
-pad = cols[1].number_input("Padded positions at the end", min_value=0, max_value=max(L - 1, 0),
-                           value=0, key="pad", bind="query-params")
-d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params")
-step = bounded(step, 1, L, min(3, L))
-pad = bounded(pad, 0, L - 1, 0)
-d_k = bounded(d_k, 1, 512, 16)
+step = ctl.draw("step", cols[0])
+pad = ctl.draw("pad", cols[1])
+d_k = ctl.draw("dk", cols[2])
 
-full = compute.single_head_of(c, LIMITS, d_k=int(d_k), pad=int(pad))
-masked = compute.single_head_of(c, LIMITS, d_k=int(d_k), causal=True, pad=int(pad))
+full = compute.single_head_of(c, LIMITS, d_k=d_k, pad=pad)
+masked = compute.single_head_of(c, LIMITS, d_k=d_k, causal=True, pad=pad)
 ran_on(masked.device)
 toks = masked.tokens  # the last `pad` positions read [PAD]
 downloads = Downloads("causal")
@@ -62,7 +52,7 @@ st.caption(f"The outlined row {step - 1} (“{toks[step - 1]}”) is the newest:
            "cache their keys and values.")
 
 if pad:
-    st.info(f"The last {int(pad)} positions are padding, labelled [PAD]: their keys are masked for "
+    st.info(f"The last {pad} positions are padding, labelled [PAD]: their keys are masked for "
             "every query (a column mask), combined with the causal triangle on the right. The "
             "[PAD] rows (the [PAD] token's embedding at those positions) are still computed, but "
             "a model discards their outputs.")

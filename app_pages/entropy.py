@@ -6,33 +6,25 @@ import streamlit as st
 from attention import charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, bounded
+from attention.dashboard.control_catalog import PRESETS
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.frames import series_frame, sweep_frame
 from attention.dashboard.display import show
 
-PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
 SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
 
 c = shared()
-page_params([Param("temperature", "float", lo=0.05, hi=20.0), Param("causal", "bool"),
-             Param("preset", "choice", choices=tuple(PRESETS)), Param("dk", "int", lo=1, hi=512)])
+ctl = page_controls("entropy")
 
 st.title("Entropy")
 lesson("entropy")
 
 cols = st.columns([2, 1, 1])
-temperature = cols[0].slider("Temperature", min_value=0.05, max_value=20.0, value=1.0, step=0.05,
-                             key="temperature", bind="query-params",
-                             help="Divides every logit, in all four charts.")
-causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
-d_k = cols[2].number_input("d_k", min_value=1, max_value=512, value=16, key="dk", bind="query-params",
-                           help="Width of the single head's queries and keys (the first three "
-                                "charts). The heads below have d_head = d_model / heads.")
-
-d_k = bounded(d_k, 1, 512, 16)
-temperature = bounded(temperature, 0.05, 20.0, 1.0)
-v = compute.single_head_of(c, LIMITS, d_k=int(d_k), temperature=temperature, causal=causal)
+temperature = ctl.draw("temperature", cols[0], help="Divides every logit, in all four charts.")
+causal = ctl.draw("causal", cols[1])
+d_k = ctl.draw("dk", cols[2], help="Width of the single head's queries and keys (the first "
+                                   "three charts). The heads below have d_head = d_model / heads.")
+v = compute.single_head_of(c, LIMITS, d_k=d_k, temperature=temperature, causal=causal)
 ran_on(v.device)
 toks, L = v.tokens, len(v.tokens)
 downloads = Downloads("entropy")
@@ -62,7 +54,7 @@ show(chart=downloads.chart("entropy per query", charts.bars(
     per_row_max="maximum" if causal else None)), width="stretch", key="chart_entropy")
 
 left, right = st.columns(2)
-sweep = compute.temperature_sweep_of(c, LIMITS, d_k=int(d_k), causal=causal,
+sweep = compute.temperature_sweep_of(c, LIMITS, d_k=d_k, causal=causal,
                                      temperatures=SWEEP)  # (n, L)
 curves = sweep_frame(np.array(SWEEP), teaching.sweep_curves(sweep, v.max_entropy),
                      "temperature", "entropy")
@@ -76,10 +68,8 @@ left.caption("The dashed line is the largest the mean can reach. Most focused an
              + (": row 0, with one key, is 0 at every temperature." if causal else "."))
 
 with right:
-    preset = st.segmented_control("Heads in the chart below", list(PRESETS),
-                                  default="Random projections", key="preset",
-                                  bind="query-params", required=True)
-    m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal,
+    preset = ctl.draw("preset", label="Heads in the chart below")
+    m = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal,
                               temperature=temperature)
     per_head = series_frame(m.entropy.mean(1),
                             [f"head {h} · {k}" for h, k in enumerate(m.kinds)], name="entropy")

@@ -5,17 +5,13 @@ import streamlit as st
 from attention import lab_views as lv
 from attention.dashboard import lab_data
 from attention.dashboard.display import show
-from attention.dashboard.frame import LIMITS, lesson, page_params, question, shared
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, shared
 from attention.dashboard.lab_live import LiveView
-from attention.dashboard.lab_runner import (MIN_STEPS, await_previous_training, lab_config,
-                                            run_training, shared_gate, training_in_this_session)
-from attention.dashboard.lab_sections import PREFIX_CHARS, generate_section, scaling_section
-from attention.dashboard.params import Param, bounded, clamp_state
-from attention.training import TASKS
+from attention.dashboard.lab_runner import (await_previous_training, lab_config, run_training,
+                                            shared_gate, training_in_this_session)
+from attention.dashboard.lab_sections import MAX_NEW_TOKENS, generate_section, scaling_section
 
 LIVE_KEY, LIVE_ID = "lab_live_run", "_lab_live_id"
-MAX_STEPS = max(MIN_STEPS, LIMITS.max_train_steps)
-DEFAULT_STEPS = min(1500, MAX_STEPS)
 
 
 def formed(head: lv.FormedHead) -> str:
@@ -23,26 +19,19 @@ def formed(head: lv.FormedHead) -> str:
 
 
 c = shared()
-page_params([Param("task", "choice", choices=tuple(TASKS)), Param("layers", "int", lo=1, hi=2),
-             Param("steps", "int", lo=MIN_STEPS, hi=MAX_STEPS), Param("scaled", "bool"),
-             Param("step", "int", lo=0, hi=MAX_STEPS), Param("prefix", "text", max_chars=PREFIX_CHARS),
-             Param("gen", "int", lo=1, hi=16), Param("gen_step", "int", lo=1, hi=16)])
+ctl = page_controls("lab", hi={"step": LIMITS.max_train_steps, "gen": MAX_NEW_TOKENS,
+                               "gen_step": MAX_NEW_TOKENS})
 
 st.title("The learning lab")
 lesson("lab")
 
 cols = st.columns([1.5, 1, 1.2, 1])
-task = cols[0].selectbox("Task", list(TASKS), key="task", bind="query-params",
-                         help="; ".join(f"{k}: {v}" for k, v in TASKS.items()))
-layers = cols[1].radio("Layers", [2, 1], horizontal=True, key="layers", bind="query-params",
-                       help="1 layer is the control: it cannot form an induction head.")
-steps = cols[2].number_input("Steps", min_value=MIN_STEPS, max_value=MAX_STEPS, value=DEFAULT_STEPS,
-                             step=100, key="steps", bind="query-params")
-scaled = cols[3].toggle("√d_k scaling", value=True, key="scaled", bind="query-params")
-cfg, notes = lab_config(LIMITS, task=task if task in TASKS else "induction",
-                        layers=bounded(layers, 1, 2, 2), heads=c.heads, d_model=c.d_model,
-                        steps=bounded(steps, MIN_STEPS, MAX_STEPS, DEFAULT_STEPS), seed=c.seed,
-                        scaled=bool(scaled))
+task = ctl.draw("task", cols[0])
+layers = ctl.draw("layers", cols[1], horizontal=True)
+steps = ctl.draw("steps", cols[2])
+scaled = ctl.draw("scaled", cols[3])
+cfg, notes = lab_config(LIMITS, task=task, layers=layers, heads=c.heads, d_model=c.d_model,
+                        steps=steps, seed=c.seed, scaled=scaled)
 st.caption(f"Heads ({cfg.heads}), d_model ({cfg.d_model}) and seed ({cfg.seed}) come from the "
            f"sidebar. At most {LIMITS.max_train_seconds} s per training on this server."
            + "".join(f" Note: {n}." for n in notes))
@@ -81,11 +70,8 @@ with st.container():  # the run on screen
     if st.session_state.get("_lab_step_for") not in (None, run_id):
         st.session_state.pop("step", None)  # a new run opens at its end (the slider's default)
     st.session_state["_lab_step_for"] = run_id
-    clamp_state("step", 0, steps_logged[-1])
-    step = st.slider("Training step", 0, max(steps_logged[-1], 1), value=steps_logged[-1], key="step",
-                     bind="query-params", help="Scrub the run: curves mark the step, maps show the "
-                                               "snapshot taken at or before it.")
-    idx = lv.snapshot_index(steps_logged, bounded(step, 0, steps_logged[-1], steps_logged[-1]))
+    step = ctl.draw("step", hi=steps_logged[-1], default=steps_logged[-1])
+    idx = lv.snapshot_index(steps_logged, step)
     record = run.history[idx]
 
     guess = st.radio("**Predict first:** accuracy sits low for a while, then jumps. When does the "
@@ -124,7 +110,7 @@ with st.container():  # the run on screen
     scaling_section(LIMITS, cfg.seed)
 
     st.header("Generate")
-    generate_section(run, name, cfg.seed)
+    generate_section(ctl, run, name, cfg.seed)
 
     question("lab")
 

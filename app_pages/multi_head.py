@@ -6,57 +6,45 @@ import streamlit as st
 from attention import charts, lesson_charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.control_catalog import PRESETS
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame
 from attention.dashboard.display import show
 from attention.dashboard.selection import current_index, set_query, show_pickable
 
-PRESETS = {"Random projections": "random", "Designed heads": "designed"}  # label -> preset
-
 c = shared()
 H = c.heads
-page_params([Param("preset", "choice", choices=tuple(PRESETS)), Param("causal", "bool"),
-             Param("head_a", "int", lo=0, hi=H - 1), Param("head_b", "int", lo=0, hi=H - 1)])
+L = len(compute.input_of(c, LIMITS).tokens)
+ctl = page_controls("multi_head", hi={"head_a": H - 1, "head_b": H - 1, "query": L - 1})
 
 st.title("Multi head")
 lesson("multi_head")
 
 cols = st.columns([2, 1, 1, 1])
-preset = cols[0].segmented_control("Heads", list(PRESETS), default="Random projections",
-                                   key="preset", bind="query-params", required=True)
-causal = cols[1].toggle("Causal mask", value=False, key="causal", bind="query-params")
-clamp_state("head_a", 0, H - 1)
-clamp_state("head_b", 0, H - 1)
-head_a = cols[2].number_input("Compare head", min_value=0, max_value=H - 1, value=0, key="head_a",
-                              bind="query-params")
-head_b = cols[3].number_input("with head", min_value=0, max_value=H - 1, value=min(1, H - 1),
-                              key="head_b", bind="query-params")
+preset = ctl.draw("preset", cols[0])
+causal = ctl.draw("causal", cols[1])
+head_a = ctl.draw("head_a", cols[2])
+head_b = ctl.draw("head_b", cols[3])
 
-m = compute.multi_head_of(c, LIMITS, preset=PRESETS.get(preset, "random"), causal=causal)
-ran_on(m.device)
-toks, L = m.tokens, len(m.tokens)
+mh = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal)
+ran_on(mh.device)
+toks = mh.tokens
 mask = np.tril(np.ones((L, L), bool)) if causal else None
 downloads = Downloads("multi_head")
-mean_entropy = m.entropy.mean(axis=1)  # (H,)
-top = float(m.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1) when causal
+mean_entropy = mh.entropy.mean(axis=1)  # (H,)
+top = float(mh.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1) when causal
 top_label = f"mean ln(i + 1) = {top:.3f}" if causal else f"ln {L} = {top:.3f}"
-titles = [f"head {h} · {m.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in range(H)]
+titles = [f"head {h} · {mh.kinds[h]} · H̄={mean_entropy[h]:.2f}" for h in range(H)]
 
-st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {m.d_head}. W_Q, W_K, W_V: "
-           f"{c.d_model} × {c.d_model} each, split into {H} blocks of {m.d_head} columns; "
+st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {mh.d_head}. W_Q, W_K, W_V: "
+           f"{c.d_model} × {c.d_model} each, split into {H} blocks of {mh.d_head} columns; "
            f"$W^O$: {c.d_model} × {c.d_model}. Mean entropy H̄ in nats, at most {top_label}.")
-page_params([Param("query", "int", lo=0, hi=L - 1), Param("relative", "bool")])
-clamp_state("query", 0, L - 1)
 query = current_index("query", L)
-relative = st.toggle("Relative colours (weight × n)", value=False, key="relative",
-                     bind="query-params",
-                     help="Colour each weight times the number of keys its row sees, so a "
-                          "uniform row is 1 on every map; off, all maps share [0, 1].")
+relative = ctl.draw("relative")
 show_pickable(downloads.chart("heads", charts.head_grid(
-    m.weights, toks, toks, titles, masked=~mask if causal else None, select="query",
-    relative=bool(relative), highlight_row=query)), "chart_heads", ("query",),
+    mh.weights, toks, toks, titles, masked=~mask if causal else None, select="query",
+    relative=relative, highlight_row=query)), "chart_heads", ("query",),
     set_query("query", L), query)
 st.caption(("Colour: weight × n, n the keys a row may see, on [0, 4]: 1 is what a uniform row "
             "gives, brighter is more than uniform, 4 or more is the brightest. " if relative else "")
@@ -72,12 +60,9 @@ if preset == "Designed heads":
                   "Turn **Positional encoding** off in the sidebar and they fall apart."))
 
 st.subheader("Where one token looks, in every head")
-query = st.slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
-                  bind="query-params", disabled=L < 2,
-                  help="Or click a row of a map above.")
-query = bounded(query, 0, L - 1, 0)
+query = ctl.draw("query", help="Or click a row of a map above.")
 show(chart=downloads.chart("query across heads", charts.heatmap(
-    m.weights[:, query, :], [f"head {h} · {m.kinds[h]}" for h in range(H)], toks,
+    mh.weights[:, query, :], [f"head {h} · {mh.kinds[h]}" for h in range(H)], toks,
     title=f"Row {query} (“{toks[query]}”) of every head: where it looks", value_title="weight",
     row_title="head", col_title="key token",
     masked=~np.broadcast_to(mask[query], (H, L)) if causal else None)),
@@ -85,10 +70,10 @@ show(chart=downloads.chart("query across heads", charts.heatmap(
 
 st.subheader("Focused or spread: entropy and distance per head")
 per_head = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")
-per_head["distance"] = m.mean_distance
+per_head["distance"] = mh.mean_distance
 per_head["head"] = [f"head {h}" for h in range(H)]
-per_head["kind"] = m.kinds
-per_head["label"] = [f"{h} · {k}" for h, k in enumerate(m.kinds)]
+per_head["kind"] = mh.kinds
+per_head["label"] = [f"{h} · {k}" for h, k in enumerate(mh.kinds)]
 left, right = st.columns(2)
 show(container=left, chart=downloads.chart("entropy vs distance", lesson_charts.head_scatter(
     per_head, title="Each head: how far it looks, how spread it is", y_max=top,
@@ -101,26 +86,26 @@ st.caption("Local heads sit bottom-left (near keys, low entropy), global heads t
            "keys, high entropy). Mean distance is Σ_j α_ij |i − j| averaged over queries.")
 
 st.subheader("Values, each head's output, Concat · $W^O$")
-blocks = [f"h{h}·{i}" for h in range(H) for i in range(m.d_head)]  # head h, dimension i
+blocks = [f"h{h}·{i}" for h in range(H) for i in range(mh.d_head)]  # head h, dimension i
 left, right = st.columns(2)
-V = teaching.values_side_by_side(m)  # (L, d_model), head blocks as in Concat
+V = teaching.values_side_by_side(mh)  # (L, d_model), head blocks as in Concat
 starts = [f"h{h}·0" for h in range(1, H)]  # a line before every head's block
 show(container=left, chart=downloads.chart("values", lesson_charts.with_blocks(charts.heatmap(
     V, toks, blocks, kind="scores", title=f"Values V, head by head: {L} × {c.d_model}",
-    value_title="v", col_title=f"head h, dimension (blocks of {m.d_head})"), starts)),
+    value_title="v", col_title=f"head h, dimension (blocks of {mh.d_head})"), starts)),
     width="stretch", key="chart_values")
 show(container=right, chart=downloads.chart("concatenation", lesson_charts.with_blocks(
-    charts.heatmap(m.concat, toks, blocks, kind="scores",
+    charts.heatmap(mh.concat, toks, blocks, kind="scores",
                    title=f"Concat(head_0 … head_{H - 1}) = Σ α v per head: {L} × {c.d_model}",
                    value_title="head output",
-                   col_title=f"head h, dimension (blocks of {m.d_head})"), starts)),
+                   col_title=f"head h, dimension (blocks of {mh.d_head})"), starts)),
     width="stretch", key="chart_concat")
 left, right = st.columns(2)
-dims = [str(i) for i in range(m.output.shape[1])]
+dims = [str(i) for i in range(mh.output.shape[1])]
 show(container=left, chart=downloads.chart("output", charts.heatmap(
-    m.output, toks, dims, kind="scores", title=f"Output = Concat · W^O: {L} × {c.d_model}",
+    mh.output, toks, dims, kind="scores", title=f"Output = Concat · W^O: {L} × {c.d_model}",
     value_title="output", col_title="dimension")), width="stretch", key="chart_output")
-table = teaching.head_table(m)
+table = teaching.head_table(mh)
 right.dataframe(table, hide_index=True, column_config={
     k: st.column_config.NumberColumn(k, format="%.3f") for k in table.columns[2:]})
 right.caption("Each head's block of the Concat map is its weights times its own values, "
@@ -132,22 +117,22 @@ right.caption("Each head's block of the Concat map is its weights times its own 
               "transposed (out_proj.weight) and computes concat @ out_proj.weight.T.")
 
 st.subheader("Two heads compared, and how alike all heads are")
-a, b = bounded(head_a, 0, H - 1, 0), bounded(head_b, 0, H - 1, 0)
-zoom_window(m.weights[a], toks, toks, masked=~mask if causal else None, title=f"head {a}",
+a, b = head_a, head_b
+zoom_window(mh.weights[a], toks, toks, masked=~mask if causal else None, title=f"head {a}",
             key="zoom")
 left, right = st.columns(2)
-diff = m.weights[a] - m.weights[b]
+diff = mh.weights[a] - mh.weights[b]
 show(container=left, chart=downloads.chart("difference", charts.heatmap(
     diff, toks, toks, kind="scores", title=f"head {a} − head {b} (weights)",
     value_title="difference", masked=~mask if causal else None)), width="stretch", key="chart_difference")
 names = [f"head {h}" for h in range(H)]
 show(container=right, chart=downloads.chart("similarity", charts.heatmap(
-    m.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",
+    mh.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",
     value_title="similarity", row_title="head", col_title="head")), width="stretch", key="chart_similarity")
 
 question("multi_head")
-downloads.array("weights", m.weights)
-downloads.array("concat", m.concat, toks, None)
-downloads.array("output", m.output, toks, None)
-downloads.array("similarity", m.similarity, names, names)
+downloads.array("weights", mh.weights)
+downloads.array("concat", mh.concat, toks, None)
+downloads.array("output", mh.output, toks, None)
+downloads.array("similarity", mh.similarity, names, names)
 downloads.panel()

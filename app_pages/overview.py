@@ -3,6 +3,7 @@
 import streamlit as st
 
 from attention.dashboard import workshop
+from attention.dashboard.page_registry import PAGES
 
 st.title("Attention Explorer")
 workshop.banner("")
@@ -46,19 +47,9 @@ st.markdown("The bound counts the **m keys the query may see**: all of them with
             "i + 1 for query i under the causal mask, so its maximum there is ln(i + 1).")
 
 st.subheader("Explore")
-cols = st.columns(6)
-cols[0].page_link("app_pages/single_head.py", label="Single head", icon=":material/center_focus_strong:",
-                  help="QKᵀ, scaling, masking, softmax and output, step by step.")
-cols[1].page_link("app_pages/multi_head.py", label="Multi head", icon=":material/grid_view:",
-                  help="One map per head; local and global heads.")
-cols[2].page_link("app_pages/causal.py", label="Causal", icon=":material/arrow_forward:",
-                  help="Masked attention for autoregressive models.")
-cols[3].page_link("app_pages/entropy.py", label="Entropy", icon=":material/bar_chart:",
-                  help="How focused or spread each query's attention is.")
-cols[4].page_link("app_pages/pretrained.py", label="Pretrained model", icon=":material/model_training:",
-                  help="A real BERT: every layer and head, its q and k, rollout.")
-cols[5].page_link("app_pages/lab.py", label="Learning lab", icon=":material/school:",
-                  help="Train a small transformer and watch induction heads form, live.")
+links = PAGES[1:]
+for col, p in zip(st.columns(len(links)), links):
+    col.page_link(p.file, label=p.title, icon=p.icon, help=p.summary)
 st.caption("Every control lives in the URL: copy the address bar to share exactly what you see.")
 
 st.subheader("Workshop path")

@@ -7,10 +7,8 @@ from attention import pretrained_views as pv
 from attention.frames import series_frame
 from attention.dashboard import models
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.pretrained import DEFAULT_NAME
-from attention.pretrained_views import STATISTICS
 from attention.views import DEFAULT_TEXT
 from attention.dashboard.display import show
 from attention.dashboard.selection import current_index, set_query, show_pickable
@@ -43,13 +41,11 @@ except ValueError as e:
     name = DEFAULT_NAME
     with st.spinner(f"Loading {name} (once per server)…"):
         loaded = models.model(name)
-m = loaded.model
-layers, H = m.num_layers, m.num_heads
-max_tokens = min(LIMITS.max_pretrained_tokens, m.max_length)
-page_params([Param("layer", "int", lo=0, hi=layers - 1), Param("head", "int", lo=0, hi=H - 1),
-             Param("hide_special", "bool"), Param("stat", "choice", choices=tuple(STATISTICS)),
-             Param("query", "int", lo=0, hi=max_tokens - 1), Param("rollout_plain", "bool")])
-st.caption(f"**{m.name}**: {layers} layers × {H} heads, d_model {m.d_model}, d_head {m.d_head}; "
+model = loaded.model
+layers, H = model.num_layers, model.num_heads
+max_tokens = min(LIMITS.max_pretrained_tokens, model.max_length)
+ctl = page_controls("pretrained", hi={"layer": layers - 1, "head": H - 1, "query": max_tokens - 1})
+st.caption(f"**{model.name}**: {layers} layers × {H} heads, d_model {model.d_model}, d_head {model.d_head}; "
            f"at most {max_tokens} tokens here. Loaded in {loaded.seconds:.1f} s, once per server.")
 
 if c.tokens:
@@ -57,21 +53,15 @@ if c.tokens:
             f"{c.tokens} positions is ignored here and its Sentence is used.")
 text = c.text if c.text.strip() else DEFAULT_TEXT
 run, view = models.run(name, text, max_tokens)
-ran_on(str(m.device))
+ran_on(str(model.device))
 if view.truncated:
     st.warning(f"The sentence has {view.n_input_tokens} tokens with [CLS] and [SEP]; the model "
                f"sees the first {len(view.tokens)} (the limit here is {max_tokens}).")
 
 cols = st.columns([2, 2, 1])
-clamp_state("layer", 0, layers - 1)
-clamp_state("head", 0, H - 1)
-layer = cols[0].slider("Layer", 0, max(layers - 1, 1), value=0, key="layer", bind="query-params",
-                       disabled=layers < 2)
-head = cols[1].slider("Head", 0, max(H - 1, 1), value=0, key="head", bind="query-params",
-                      disabled=H < 2)
-hide = cols[2].toggle("Hide special tokens", value=False, key="hide_special", bind="query-params",
-                      help="Drop [CLS] and [SEP] from the maps and renormalise each row.")
-layer, head = bounded(layer, 0, layers - 1, 0), bounded(head, 0, H - 1, 0)
+layer = ctl.draw("layer", cols[0])
+head = ctl.draw("head", cols[1])
+hide = ctl.draw("hide_special", cols[2])
 if hide and view.special.all():
     st.caption("This text has only special tokens: nothing is left to show once they are hidden.")
 hide = bool(hide) and not view.special.all()
@@ -100,9 +90,7 @@ st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a 
            f"Click a map to open it there.")
 
 st.subheader("Per-head statistics")
-stat = st.segmented_control("Statistic", list(STATISTICS), default="Entropy", key="stat",
-                            bind="query-params", required=True)
-stat = stat if stat in STATISTICS else "Entropy"
+stat = ctl.draw("stat")
 show(chart=downloads.chart("head statistics", models.stats_chart(name, text, max_tokens, stat)),
      width="stretch", key="chart_head_stats")
 st.caption("Labels where the numbers say so: **previous-token** (≥ half the weight on the token "
@@ -144,7 +132,6 @@ if d is not None:
         title=f"2. Logits: scores × 1/√{d.d_head} = {d.scale:.4f}", value_title="logit")),
         width="stretch", key="chart_logits")
     nq = len(d.tokens)
-    clamp_state("query", 0, nq - 1)
     query = current_index("query", nq)
     show_pickable(downloads.chart("weights", charts.heatmap(
         d.weights, d.tokens, d.tokens, kind="weights", title="3. Weights: softmax of each row",
@@ -174,18 +161,14 @@ if d is not None:
 
 if d is not None:
     st.subheader(f"Where one token looks in every head of layer {layer}")
-    query = st.slider("Query token", 0, max(nq - 1, 1), value=0, key="query", bind="query-params",
-                      disabled=nq < 2, help="Or click a row of the weights above.")
-    query = bounded(query, 0, nq - 1, 0)
+    query = ctl.draw("query", hi=nq - 1, help="Or click a row of the weights above.")
     show(chart=downloads.chart("query across heads", charts.heatmap(
         weights[layer, :, query, :], [f"head {h}" for h in range(H)], toks, value_title="weight",
         title=f"Layer {layer}, row {query} (“{toks[query]}”) of every head", row_title="head",
         col_title="key token")), width="stretch", key="chart_query_heads")
 
 st.subheader("Attention rollout across layers")
-no_sink = st.toggle("Rollout without special tokens", value=False, key="rollout_plain",
-                    bind="query-params", disabled=bool(view.special.all()),
-                    help="Drop [CLS] and [SEP] from every layer's maps, renormalise, then roll out.")
+no_sink = ctl.draw("rollout_plain", disabled=bool(view.special.all()))
 if no_sink and not view.special.all():
     rollout = models.rollout_without_special(name, text, max_tokens)
     rtoks = [t for t, s_ in zip(view.tokens, view.special) if not s_]

@@ -8,8 +8,7 @@ import streamlit as st
 from attention import charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.frame import LIMITS, lesson, page_params, question, ran_on, shared
-from attention.dashboard.params import Param, bounded, clamp_state
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.dashboard.zoom import zoom_window
 from attention.frames import series_frame, sweep_frame
 from attention.dashboard.display import show
@@ -18,8 +17,7 @@ from attention.dashboard.selection import set_query, show_pickable
 c = shared()
 seq = compute.input_of(c, LIMITS)
 L = len(seq.tokens)
-page_params([Param("dk", "int", lo=1, hi=512), Param("temperature", "float", lo=0.05, hi=20.0),
-             Param("scaled", "bool"), Param("causal", "bool"), Param("query", "int", lo=0, hi=L - 1)])
+ctl = page_controls("single_head", hi={"query": L - 1})
 
 st.title("Single head")
 lesson("single_head")
@@ -27,21 +25,12 @@ if seq.truncated_from:
     st.warning(f"The sentence has {seq.truncated_from} tokens; showing the first {L} (the cap).")
 
 cols = st.columns([1, 1.4, 1, 1, 2])
-d_k = cols[0].number_input("d_k", min_value=1, max_value=512, value=16, step=1, key="dk",
-                           bind="query-params", help="Width of queries and keys (and values).")
-temperature = cols[1].slider("Temperature", min_value=0.05, max_value=20.0, value=1.0, step=0.05,
-                             key="temperature", bind="query-params",
-                             help="Divides the logits: < 1 sharpens the softmax, > 1 flattens it.")
-scaled = cols[2].toggle("√d_k scaling", value=True, key="scaled", bind="query-params")
-causal = cols[3].toggle("Causal mask", value=False, key="causal", bind="query-params")
-clamp_state("query", 0, L - 1)
-query = cols[4].slider("Query token", min_value=0, max_value=max(L - 1, 1), value=0, key="query",
-                       bind="query-params", disabled=L < 2,
-                       help="Highlights this query's row and shows its weights as bars "
-                            "(or click a row of the weights or logits).")
-d_k = bounded(d_k, 1, 512, 16)
-temperature = bounded(temperature, 0.05, 20.0, 1.0)
-query = bounded(query, 0, L - 1, 0)
+d_k = ctl.draw("dk", cols[0])
+temperature = ctl.draw("temperature", cols[1])
+scaled = ctl.draw("scaled", cols[2])
+causal = ctl.draw("causal", cols[3])
+query = ctl.draw("query", cols[4], help="Highlights this query's row and shows its weights as "
+                                        "bars (or click a row of the weights or logits).")
 pick_query = set_query("query", L)  # a click on a row of the weights or logits picks it
 
 v = compute.single_head_of(c, LIMITS, d_k=d_k, temperature=temperature, scaled=scaled,

@@ -24,6 +24,7 @@ class Limits:
     max_tokens: int  # positions in a random sequence or a sentence
     max_heads: int
     max_d_model: int
+    max_d_k: int  # width of the single head's queries and keys on the toy pages
     max_text_chars: int  # characters of a sentence
     max_pretrained_tokens: int  # tokenizer tokens fed to the real model
     allow_model_choice: bool  # a model by local path or hub name
@@ -38,14 +39,14 @@ class Limits:
 
 
 PROFILES = {
-    "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024,
+    "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024, max_d_k=512,
                     max_text_chars=5000, max_pretrained_tokens=512,
                     allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1),
                     max_train_steps=20000, max_train_d_model=512, max_train_layers=4,
                     max_train_seconds=600, max_live_trainings=max(2, os.cpu_count() or 1),
                     export_workers=min(2, os.cpu_count() or 1), export_cache_mb=128),
     # Sized so one request stays well under a second of one core.
-    "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512,
+    "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512, max_d_k=512,
                      max_text_chars=1000, max_pretrained_tokens=128,
                      allow_model_choice=False, torch_threads=1,
                      max_train_steps=1500, max_train_d_model=128, max_train_layers=2,

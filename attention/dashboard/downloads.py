@@ -17,7 +17,7 @@ import streamlit as st
 
 from .. import export
 from ..export_pool import ExportRefused, ExportService, Job
-from .frame import LIMITS
+from .page_parts import LIMITS
 
 OWNER_KEY = "_download_owner"
 

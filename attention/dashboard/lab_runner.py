@@ -27,6 +27,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from ..settings import Limits
 from ..training import TASKS, train
+from .control_catalog import MIN_TRAIN_STEPS
 
 
 class Gate:
@@ -100,9 +101,6 @@ class LabConfig:
                     steps=self.steps, seed=self.seed, scaled=self.scaled)
 
 
-MIN_STEPS = 10
-
-
 def lab_config(limits: Limits, *, task: str, layers: int, heads: int, d_model: int, steps: int,
                seed: int, scaled: bool) -> tuple[LabConfig, list[str]]:
     """Clamp a request into the caps; say what changed."""
@@ -118,10 +116,10 @@ def lab_config(limits: Limits, *, task: str, layers: int, heads: int, d_model: i
     if usable != d_model:
         notes.append(f"d_model {d_model} is not a multiple of {heads} heads; training {usable}")
         d_model = usable
-    cap_steps = max(MIN_STEPS, limits.max_train_steps)
+    cap_steps = max(MIN_TRAIN_STEPS, limits.max_train_steps)
     if steps > cap_steps:
         notes.append(f"training here is capped at {cap_steps} steps; using {cap_steps}")
-    steps = max(MIN_STEPS, min(steps, cap_steps))
+    steps = max(MIN_TRAIN_STEPS, min(steps, cap_steps))
     return LabConfig(task, layers, heads, d_model, steps, max(0, seed), bool(scaled)), notes
 
 

@@ -12,10 +12,10 @@ from . import lab_data
 from .display import show
 from .lab_live import LiveView
 from .lab_runner import lab_config, run_training, shared_gate, training_in_this_session
-from .params import clamp_state
+from .control import PageControls
 
 SCALING_KEY = "lab_scaling_live"
-PREFIX_CHARS = 200
+MAX_NEW_TOKENS = 16  # tokens one generation may add
 SCALING_COLOURS = (("scaled", lv.SCALED_COLOUR), ("unscaled", lv.UNSCALED_COLOUR))
 
 
@@ -104,8 +104,9 @@ def _strip(tokens: list[int], prefix_len: int, expected: list[int | None]) -> st
     return " → ".join(out)
 
 
-def generate_section(run, name: str | None, seed: int, *, max_new: int = 16) -> None:
-    """`run` continues a prefix; `name` (a shipped run) lets the result be cached."""
+def generate_section(ctl: PageControls, run, name: str | None, seed: int) -> None:
+    """`run` continues a prefix; `name` (a shipped run) lets the result be cached; `ctl`
+    holds the page's validated controls (prefix, gen, gen_step)."""
     if run.model is None:
         st.info("This run was saved without its weights, so it cannot generate.")
         return
@@ -122,8 +123,7 @@ def generate_section(run, name: str | None, seed: int, *, max_new: int = 16) -> 
         st.session_state["prefix"] = " ".join(map(str, lv.repeat_prefix(seed + draws, V)))
 
     a, b, c = st.columns([4, 1.4, 1])
-    text = a.text_input("Prefix (token ids)", key="prefix", bind="query-params", max_chars=PREFIX_CHARS,
-                        placeholder=default, help="Empty: the random prefix shown in grey.")
+    text = ctl.draw("prefix", a, placeholder=default)
     b.button("New prefix", key="prefix_draw", on_click=redraw, icon=":material/casino:",
              help="A random prefix with a repeat in it.")
     prefix, notes = lv.parse_prefix(text or default, V, L)
@@ -132,11 +132,8 @@ def generate_section(run, name: str | None, seed: int, *, max_new: int = 16) -> 
     if not prefix:
         st.info("Type at least one token id to generate from.")
         return
-    room = max(1, min(max_new, L + 1 - len(prefix)))
-    clamp_state("gen", 1, room)
-    n_new = c.number_input("New tokens", min_value=1, max_value=room, value=min(8, room), key="gen",
-                           bind="query-params")
-    n_new = int(min(max(n_new or 1, 1), room))
+    room = max(1, min(MAX_NEW_TOKENS, L + 1 - len(prefix)))
+    n_new = ctl.draw("gen", c, hi=room)
     if name is not None:
         tokens, maps = lab_data.shipped_generation(name, tuple(prefix), n_new)
     else:
@@ -144,10 +141,7 @@ def generate_section(run, name: str | None, seed: int, *, max_new: int = 16) -> 
     st.markdown(_strip(tokens, len(prefix), lv.expected_continuation(prefix, n_new)))
     k = 1
     if n_new > 1:
-        clamp_state("gen_step", 1, n_new)
-        k = st.slider("Generation step", 1, n_new, value=n_new, key="gen_step", bind="query-params",
-                      help="Each step adds one query row: the new token's look back at everything before it.")
-        k = int(min(max(k, 1), n_new))
+        k = ctl.draw("gen_step", hi=n_new, default=n_new)
     weights = maps[k - 1]  # (layers, heads, t, t)
     t = weights.shape[-1]
     labels = lv.token_labels(tokens[:t])

@@ -1,51 +1,13 @@
-"""Workshop mode: an ordered ~90-minute path across the pages, a step banner and a next link."""
+"""Workshop mode: an ordered ~90-minute path across the registered pages, a step banner and a
+next link."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[2]  # the folder of streamlit_app.py
+from .page_registry import PAGES
+
 WORKSHOP_KEY = "workshop"
-
-
-@dataclass(frozen=True)
-class Step:
-    url_path: str  # "" for the overview
-    file: str  # the page's file, as st.Page and st.page_link name it
-    title: str
-    minutes: int
-    goal: str
-
-
-STEPS = (
-    Step("", "app_pages/overview.py", "Overview", 10,
-         "Queries, keys and values; the formula, read once together."),
-    Step("single_head", "app_pages/single_head.py", "Single head", 15,
-         "Follow one query from q·k to its output; see why we divide by √d_k."),
-    Step("multi_head", "app_pages/multi_head.py", "Multi head", 15,
-         "Heads that look near or far; position as the thing they read; values and $W^O$."),
-    Step("causal", "app_pages/causal.py", "Causal", 10,
-         "The mask of a generating model, row by row; padding."),
-    Step("entropy", "app_pages/entropy.py", "Entropy", 10,
-         "Measure focus: entropy against its maximum, temperature, heads."),
-    Step("pretrained", "app_pages/pretrained.py", "Pretrained model", 15,
-         "A real BERT: sinks, previous-token heads, what a pronoun looks at."),
-    Step("lab", "app_pages/lab.py", "Learning lab", 15,
-         "Train a tiny model and watch an induction head form."),
-)
-TOTAL_MINUTES = sum(s.minutes for s in STEPS)
-
-
-def available(step: Step) -> bool:
-    """A step whose page is part of this build (the lab may not be)."""
-    return (ROOT / step.file).is_file()
-
-
-def steps() -> list[Step]:
-    return [s for s in STEPS if available(s)]
 
 
 def is_on() -> bool:
@@ -53,7 +15,7 @@ def is_on() -> bool:
 
 
 def index_of(url_path: str) -> int | None:
-    for i, s in enumerate(steps()):
+    for i, s in enumerate(PAGES):
         if s.url_path == url_path:
             return i
     return None
@@ -77,7 +39,7 @@ def banner(url_path: str) -> bool:
     if not is_on() or i is None:
         return False
     st.html(_COMPACT_CSS)
-    path = steps()
+    path = PAGES
     s = path[i]
     st.info(f"**Workshop · step {i + 1} of {len(path)} · about {s.minutes} min.** {s.goal}",
             icon=":material/school:")
@@ -87,7 +49,7 @@ def banner(url_path: str) -> bool:
 def next_step(url_path: str) -> None:
     """In workshop mode: a link to the next step of the path."""
     i = index_of(url_path)
-    path = steps()
+    path = PAGES
     if not is_on() or i is None or i + 1 >= len(path):
         return
     s = path[i + 1]
@@ -97,7 +59,7 @@ def next_step(url_path: str) -> None:
 
 def path_table() -> None:
     """The whole path, in order, with its timings and links."""
-    path = steps()
+    path = PAGES
     total = sum(s.minutes for s in path)
     st.markdown(f"A guided path of **{len(path)} steps, about {total} minutes**. Switch on "
                 "**Workshop mode** in the sidebar: each page then says which step it is and "

@@ -92,7 +92,7 @@ def test_image_install_line_is_satisfied_here():
 def test_build_context_holds_the_app_and_nothing_private():
     files = set(build_context())
     for needed in ("streamlit_app.py", ".streamlit/config.toml", "requirements.txt",
-                   "attention/settings.py", "attention/dashboard/frame.py",
+                   "attention/settings.py", "attention/dashboard/page_parts.py",
                    "app_pages/pretrained.py"):
         assert needed in files
     assert not any(f.startswith(("tests/", "docs/", ".venv/", ".git/")) for f in files)

@@ -4,7 +4,7 @@ a visitor with a download still in flight is told so, in the page."""
 from concurrent.futures import Future
 
 from attention.dashboard import downloads
-from attention.dashboard.frame import LIMITS
+from attention.dashboard.page_parts import LIMITS
 
 from .conftest import open_page
 

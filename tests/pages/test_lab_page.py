@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention.dashboard import frame
+from attention.dashboard import page_parts
 from attention.settings import load_limits
 from attention.training import load_run
 
@@ -77,7 +77,7 @@ def test_nonsense_prefix_is_reported_and_the_rest_generates():
 
 def test_hosted_caps_clamp_a_link(monkeypatch):
     hosted = load_limits({"ATTENTION_PROFILE": "hosted"})
-    monkeypatch.setattr(frame, "LIMITS", hosted)
+    monkeypatch.setattr(page_parts, "LIMITS", hosted)
     at = open_page("lab", {"steps": "20000", "d_model": "512", "heads": "4"})
     assert_clean(at)
     assert at.number_input(key="steps").value == hosted.max_train_steps

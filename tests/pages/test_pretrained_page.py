@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from attention.dashboard import frame
+from attention.dashboard import page_parts
 from attention.pretrained import load_model
 
 from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
@@ -147,8 +147,8 @@ def test_a_model_that_cannot_load_is_an_error_not_a_traceback():
 
 
 def test_hosted_profile_hides_model_choice_and_caps_tokens(monkeypatch):
-    hosted = dataclasses.replace(frame.LIMITS, allow_model_choice=False, max_pretrained_tokens=128)
-    monkeypatch.setattr(frame, "LIMITS", hosted)
+    hosted = dataclasses.replace(page_parts.LIMITS, allow_model_choice=False, max_pretrained_tokens=128)
+    monkeypatch.setattr(page_parts, "LIMITS", hosted)
     at = open_page("pretrained", {"text": "word " * 300})
     assert_clean(at)
     assert not [w for w in at.text_input if w.key == "pretrained_model"]

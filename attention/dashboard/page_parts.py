@@ -1,13 +1,15 @@
-"""What every page shares: the limits, the sidebar's values, page controls, lessons."""
+"""What every page shares: the limits, the sidebar's values, its own controls, lessons."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ..settings import load_limits
+from .control import PageControls
 from .controls import Controls
 from .lessons import LESSONS
-from .params import Param, clean_link, show_notes
+from .page_registry import BY_NAME
+from .params import show_notes
 from .workshop import banner, next_step
 
 LIMITS = load_limits()
@@ -19,9 +21,12 @@ def shared() -> Controls:
     return st.session_state[CONTROLS_KEY]
 
 
-def page_params(params: list[Param]) -> None:
-    """Validate a page's own URL parameters before its widgets exist; say what changed."""
-    show_notes(clean_link(params))
+def page_controls(page: str, hi: dict[str, float] | None = None) -> PageControls:
+    """The page's registered controls, validated from the link before any widget exists
+    (the page says what changed); `hi` gives the ranges that depend on the input."""
+    controls = PageControls(BY_NAME[page].controls, LIMITS, hi)
+    show_notes(controls.notes)
+    return controls
 
 
 def lesson(page: str) -> None:

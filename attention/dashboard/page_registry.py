@@ -1,0 +1,79 @@
+"""Every page, registered once: navigation, the overview's links, the workshop path, the
+sidebar controls a page leaves unused, and the page's own controls all read this list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import control_catalog as cc
+from .control import Control
+
+SHARED_INPUTS = frozenset({"text", "tokens", "pos", "d_model", "heads", "seed", "device"})
+
+
+@dataclass(frozen=True)
+class Page:
+    url_path: str  # "" for the overview, the default page
+    title: str
+    icon: str
+    summary: str  # the overview's link help
+    minutes: int  # its step of the workshop path
+    goal: str  # what the workshop step is for
+    controls: tuple[Control, ...] = ()  # its own controls, validated from the link first
+    unused: frozenset[str] = frozenset()  # sidebar controls it ignores: disabled there
+    unused_why: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Its key in LESSONS and in the tests: the url path, or "overview"."""
+        return self.url_path or "overview"
+
+    @property
+    def file(self) -> str:
+        """The script, as st.Page and st.page_link name it."""
+        return f"app_pages/{self.name}.py"
+
+
+PAGES = (
+    Page("", "Overview", ":material/home:", "What attention computes, and where to look next.",
+         10, "Queries, keys and values; the formula, read once together.",
+         unused=SHARED_INPUTS,
+         unused_why="The overview computes nothing: these controls act on the other pages."),
+    Page("single_head", "Single head", ":material/center_focus_strong:",
+         "QKᵀ, scaling, masking, softmax and output, step by step.",
+         15, "Follow one query from q·k to its output; see why we divide by √d_k.",
+         controls=(cc.D_K, cc.TEMPERATURE, cc.SCALED, cc.CAUSAL, cc.QUERY)),
+    Page("multi_head", "Multi head", ":material/grid_view:",
+         "One map per head; local and global heads.",
+         15, "Heads that look near or far; position as the thing they read; values and $W^O$.",
+         controls=(cc.PRESET, cc.CAUSAL, cc.HEAD_A, cc.HEAD_B, cc.QUERY, cc.RELATIVE)),
+    Page("causal", "Causal", ":material/arrow_forward:",
+         "Masked attention for autoregressive models.",
+         10, "The mask of a generating model, row by row; padding.",
+         controls=(cc.STEP, cc.PAD, cc.D_K)),
+    Page("entropy", "Entropy", ":material/bar_chart:",
+         "How focused or spread each query's attention is.",
+         10, "Measure focus: entropy against its maximum, temperature, heads.",
+         controls=(cc.TEMPERATURE, cc.CAUSAL, cc.PRESET, cc.D_K)),
+    Page("pretrained", "Pretrained model", ":material/model_training:",
+         "A real BERT: every layer and head, its q and k, rollout.",
+         15, "A real BERT: sinks, previous-token heads, what a pronoun looks at.",
+         controls=(cc.LAYER, cc.HEAD, cc.HIDE_SPECIAL, cc.STATISTIC, cc.QUERY, cc.ROLLOUT_PLAIN),
+         unused=SHARED_INPUTS - {"text"},
+         unused_why="The real model has its own width, heads and weights: only the Sentence is "
+                    "used here."),
+    Page("lab", "Learning lab", ":material/school:",
+         "Train a small transformer and watch induction heads form, live.",
+         15, "Train a tiny model and watch an induction head form.",
+         controls=(cc.TASK, cc.LAYERS, cc.TRAIN_STEPS, cc.SCALED, cc.TRAINING_STEP, cc.PREFIX,
+                   cc.GENERATE, cc.GENERATION_STEP),
+         unused=frozenset({"text", "tokens", "pos", "device"}),
+         unused_why="The lab trains on random token sequences with learned positions, on the "
+                    "CPU: it takes Heads, d_model and Seed from here."),
+)
+BY_NAME = {p.name: p for p in PAGES}
+
+
+def page(url_path: str) -> Page | None:
+    """The registered page at `url_path` ("" for the overview), or None."""
+    return BY_NAME.get(url_path or "overview")
