@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, SCRIPT_TIMEOUT_MS, run_mark, wait_for_run
+from attention.dashboard.page_registry import PAGES as REGISTERED
+
+from .conftest import SCRIPT_TIMEOUT_MS, run_mark, wait_for_run
 
 pytestmark = pytest.mark.browser
 
-CORE_PAGES = ["/single_head", "/multi_head", "/causal", "/entropy"]
-HAS_PRETRAINED = (Path(ROOT) / "app_pages" / "pretrained.py").exists()
-PAGES = CORE_PAGES + [pytest.param("/pretrained", marks=pytest.mark.skipif(
-    not HAS_PRETRAINED, reason="app_pages/pretrained.py does not exist yet"))]
+PAGES = [f"/{p.url_path}" for p in REGISTERED if p.url_path]
+CORE_PAGES = [f"/{p.url_path}" for p in REGISTERED if p.url_path and not p.unused]  # every input
 
 # One signature per Vega chart: a hash of its canvas pixels (or its SVG's markup), or
 # null while it has nothing drawn.

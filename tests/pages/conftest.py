@@ -11,16 +11,10 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from attention.dashboard.page_registry import PAGES as REGISTERED
+
 ENTRY = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-PAGES = {
-    "overview": "app_pages/overview.py",
-    "single_head": "app_pages/single_head.py",
-    "multi_head": "app_pages/multi_head.py",
-    "causal": "app_pages/causal.py",
-    "entropy": "app_pages/entropy.py",
-    "pretrained": "app_pages/pretrained.py",
-    "lab": "app_pages/lab.py",
-}
+PAGES = {p.name: p.file for p in REGISTERED}  # "overview", "single_head", ...
 TIMEOUT = 120  # importing torch and a first compute take more than AppTest's 3 s default
 
 

@@ -7,6 +7,9 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from attention.dashboard.control_catalog import SHARED
+from attention.dashboard.page_registry import PAGES as REGISTERED
+
 from .conftest import PAGES, assert_clean, open_page
 
 # At least 300 examples in CI; FUZZ_EXAMPLES trims a local run.
@@ -14,10 +17,10 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-KEYS = ["text", "tokens", "d_model", "heads", "seed", "pos", "device", "temperature", "dk",
-        "query", "preset", "causal", "scaled", "step", "pad", "head_a", "head_b", "layer",
-        "head", "hide_special", "stat", "unknown_name", "embed", "task", "layers", "steps",
-        "prefix", "gen", "gen_step"]
+# Every declared URL name (a new control is fuzzed from the day it is declared), and two
+# names no page knows.
+KEYS = sorted({c.key for c in SHARED} | {c.key for p in REGISTERED for c in p.controls}
+              | {"unknown_name", "embed"})
 
 numbers = st.one_of(
     st.integers(min_value=-10**30, max_value=10**30).map(str),
