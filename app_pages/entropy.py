@@ -69,21 +69,21 @@ left.caption("The dashed line is the largest the mean can reach. Most focused an
 
 with right:
     preset = ctl.draw("preset", label="Heads in the chart below")
-    m = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal,
+    mh = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal,
                               temperature=temperature)
-    per_head = series_frame(m.entropy.mean(1),
-                            [f"head {h} · {k}" for h, k in enumerate(m.kinds)], name="entropy")
+    per_head = series_frame(mh.entropy.mean(1),
+                            [f"head {h} · {k}" for h, k in enumerate(mh.kinds)], name="entropy")
     show(chart=downloads.chart("entropy per head", charts.bars(
         per_head, y="entropy",
         title=f"Mean entropy per head ({c.heads} heads, temperature {temperature:g})",
         y_title="entropy (nats)", x_title="head", reference=top, reference_label=f"max {top_label}")),
         width="stretch", key="chart_heads")
-    st.caption(f"The multi-head layer of the sidebar: {c.heads} heads of d_head = {m.d_head} "
+    st.caption(f"The multi-head layer of the sidebar: {c.heads} heads of d_head = {mh.d_head} "
                f"(d_model {c.d_model} / {c.heads}), so the d_k control does not apply here; the "
                "temperature and the mask do.")
 
 question("entropy")
 downloads.array("entropy per query", v.entropy, toks)
 downloads.array("entropy vs temperature", sweep, [f"{t:.3g}" for t in SWEEP], toks)
-downloads.array("entropy per head and query", m.entropy, [f"head {h}" for h in range(c.heads)], toks)
+downloads.array("entropy per head and query", mh.entropy, [f"head {h}" for h in range(c.heads)], toks)
 downloads.panel()
