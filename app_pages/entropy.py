@@ -6,12 +6,12 @@ import streamlit as st
 from attention import charts, teaching
 from attention.dashboard import compute
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.control_catalog import PRESETS
+from attention.dashboard.control_catalog import PRESETS, TEMPERATURE
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.frames import series_frame, sweep_frame
 from attention.dashboard.display import show
 
-SWEEP = tuple(float(t) for t in np.geomspace(0.05, 20.0, 25))
+SWEEP = tuple(float(t) for t in np.geomspace(TEMPERATURE.lo, TEMPERATURE.hi, 25))  # its whole range
 
 c = shared()
 ctl = page_controls("entropy")
