@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -26,10 +25,9 @@ from pathlib import Path
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-_spec = importlib.util.spec_from_file_location("bench_load", Path(__file__).with_name("load.py"))
-load = importlib.util.module_from_spec(_spec)
-sys.modules["bench_load"] = load
-_spec.loader.exec_module(load)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import load  # noqa: E402
+from bench.load_client import Client, Results, RunError, http_get  # noqa: E402
 
 
 async def _download(s, file_id: str, timeout: float) -> str:
@@ -48,16 +46,16 @@ async def _download(s, file_id: str, timeout: float) -> str:
             if r.request_id != req.request_id:
                 continue
             if r.error_msg:
-                raise load.RunError("download", r.error_msg)
+                raise RunError("download", r.error_msg)
             return r.deferred_file.url
-    raise load.RunError("timeout", "no download response")
+    raise RunError("timeout", "no download response")
 
 
 async def exporter(idx: int, opts, stats: dict, stop_at: float) -> None:
     """Export continuously until stop_at: new sentence, rerun, download, fetch."""
     o = argparse.Namespace(**vars(opts))
     o.url = opts.export_url
-    s = load.Session(1000 + idx, o, load.Results())
+    s = Client(o, Results())
     try:
         await s.open()
         await s.run_script()
@@ -72,17 +70,17 @@ async def exporter(idx: int, opts, stats: dict, stop_at: float) -> None:
                 s.triggers.add(s.buttons["Prepare"])
             await s.run_script()
             if not s.downloads:
-                raise load.RunError("download", "no download button after the rerun")
+                raise RunError("download", "no download button after the rerun")
             try:
                 target = next(iter(s.downloads.values()))
                 url = target if target.startswith("/") else await _download(s, target, opts.rerun_timeout)
-                status, size = await asyncio.to_thread(load._http_get, s.host, s.port, url,
+                status, size = await asyncio.to_thread(http_get, s.host, s.port, url,
                                                        s.cookies, opts.connect_timeout)
                 if status != 200:
-                    raise load.RunError("download", f"GET {url} -> {status}")
+                    raise RunError("download", f"GET {url} -> {status}")
                 stats["times"].append(time.perf_counter() - t0)
                 stats["bytes"] += size
-            except load.RunError as exc:
+            except RunError as exc:
                 stats["errors"][exc.detail[:80]] = stats["errors"].get(exc.detail[:80], 0) + 1
                 await asyncio.sleep(0.5)
     except Exception as exc:  # noqa: BLE001 - reported

@@ -26,13 +26,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from load import Results, Session, _cpu_seconds, _listening_pids, parse_args  # noqa: E402
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from attention.settings import PROFILES  # noqa: E402
+from bench.load import parse_args  # noqa: E402
+from bench.load_client import Client, Results  # noqa: E402
+from bench.server_procs import cpu_seconds, listening_pids  # noqa: E402
 
 SENTENCE = "The quick brown fox jumps over the lazy dog while the cat sleeps on the mat. "
 
@@ -59,7 +57,7 @@ def _vm(pid: int, key: str) -> float:
 async def visit(base: str, link: str) -> tuple[float, int, int, int]:
     """One fresh session on `link`: (load seconds, frames, largest in, largest out)."""
     opts = parse_args([base.rstrip("/") + link, "--rerun-timeout", "300"])
-    session = Session(0, opts, Results())
+    session = Client(opts, Results())
     sizes_in: list[int] = []
     sizes_out: list[int] = []
     await session.open()
@@ -92,16 +90,16 @@ def main(argv: list[str] | None = None) -> dict:
                    help="the profile the server runs (sets the links at its caps)")
     opts = p.parse_args(argv)
     port = urlsplit(opts.base).port or 80
-    pids = _listening_pids(port)
+    pids = listening_pids(port)
     if len(pids) != 1:
         raise SystemExit(f"expected one process listening on {port}, found {pids}")
     pid = pids[0]
     rows = []
     print(f"{'link':<60} {'load s':>7} {'CPU-s':>6} {'frames':>6} {'server msg':>10} {'client msg':>10}")
     for link in links(opts.profile):
-        cpu0 = _cpu_seconds(pid)
+        cpu0 = cpu_seconds(pid)
         seconds, frames, biggest, biggest_out = asyncio.run(visit(opts.base, link))
-        cpu = _cpu_seconds(pid) - cpu0
+        cpu = cpu_seconds(pid) - cpu0
         rows.append({"link": link, "seconds": seconds, "cpu_s": cpu, "frames": frames,
                      "max_server_frame": biggest, "max_client_frame": biggest_out})
         shown = link if len(link) <= 60 else link[:57] + "..."

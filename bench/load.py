@@ -1,42 +1,13 @@
 """Simulate N concurrent Streamlit sessions without a browser and time their reruns.
 
-Each simulated session does what the browser does, over Streamlit's own protocol:
+Each session is a simulated student (``bench/load_student.py``): it opens the page over
+Streamlit's own protocol as the browser does (``bench/load_client.py``: HTTP, cookies,
+the websocket, widget states, the forward-message cache, media), then changes a control
+(``--control``, default ``Seed``) every ``--interval`` seconds and times the rerun until
+``script_finished``.
 
-1. HTTP GET the page (``/multi_head?...``), then ``/_stcore/health`` and
-   ``/_stcore/host-config``, keeping cookies. Behind a load balancer the first response
-   sets the sticky cookie; ``/_stcore/health`` sets ``_streamlit_xsrf``.
-2. Open the websocket ``/_stcore/stream`` with subprotocols ``streamlit, <xsrf token>``
-   and the cookies, so HAProxy routes it to the process that served the page.
-3. Send ``BackMsg.rerun_script`` (``ClientState``: the URL's query string, the page name
-   from the path on the first run and after it the ``page_script_hash`` that the last
-   ``navigation`` (or, without ``st.navigation``, ``new_session``) named, the
-   widget states, and ``cached_message_hashes``) and read ``ForwardMsg`` frames until
-   ``script_finished`` (a ``FINISHED_EARLY_FOR_RERUN`` does not end the wait).
-4. Every ``--interval`` seconds (uniformly jittered 0.5x..1.5x; never while its own
-   rerun is in flight) change a control and time the rerun until ``script_finished``.
-
-Changing a control. The session learns widgets from the ``new_element`` deltas and
-changes the one whose label or query-param key equals ``--control`` (default
-``Seed``): a number input or slider gets its next value (step up, wrapping at max),
-sent as that widget's state with the value type the server registered
-(``double_value`` / ``double_array_value``), together with the states of the other
-number inputs, sliders and checkboxes it knows, as the browser sends them. A widget
-bound with ``bind="query-params"`` also gets its new value written into the query
-string, as the browser rewrites its URL; ``page_info_changed`` from the server
-replaces the query string. If no such widget exists the session sets the query
-parameter ``--param`` (default ``seed``) to a new value instead and says so.
-
-The forward-message cache is honoured as the frontend's ``ForwardMsgCache`` does:
-messages with ``metadata.cacheable`` are stored by hash, their hashes go back with every
-``rerun_script``, a ``ref_hash`` message is resolved from the store (a miss is an
-error), and after each finished run entries older than ``max_cached_message_age``
-(from ``new_session``) are dropped. Images (``/media/...`` URLs of ``st.image``) are
-fetched after each run, as the browser would; a failure there is an error (it is how
-broken stickiness shows).
-
-Server cost: the CPU time (utime+stime from ``/proc/PID/stat``) of the server
-processes over the run, divided by the script runs (first loads plus reruns), and peak
-RSS (``VmHWM``; reset at start through ``/proc/PID/clear_refs`` where permitted). The
+Server cost (``bench/server_procs.py``): the CPU time of the server processes over the
+run, divided by the script runs (first loads plus reruns), and their peak RSS. The
 processes are found from the port(s) that listen: the URL's port, and when that is
 HAProxy the ``server`` lines of its config, or ``--server-port`` / ``--server-pid``.
 
@@ -61,192 +32,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import ipaddress
 import json
 import os
-import random
-import re
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-
-EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
-COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
-NUMERIC_WIDGETS = ("number_input", "slider")
-KNOWN_WIDGETS = ("number_input", "slider", "checkbox", "text_input", "text_area")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-# Words a simulated student appends to a sentence (so most changes are new sentences).
-_WORDS = ("red", "blue", "quickly", "river", "because", "seven", "under", "music", "slowly",
-          "garden", "never", "bright", "stone", "window", "dream", "after", "yellow", "paper")
-
-
-# ---------------------------------------------------------------- server processes
-
-
-def _listening_pids(port: int) -> list[int]:
-    """PIDs holding a listening TCP socket on ``port`` (from /proc/net/tcp{,6})."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
-            if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(parts[9])
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                link = os.readlink(fd)
-                if link.startswith("socket:[") and link[8:-1] in inodes:
-                    pids.append(int(proc.name))
-                    break
-        except OSError:
-            continue
-    return sorted(pids)
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return "?"
-
-
-def _haproxy_backend_ports(pid: int) -> list[int]:
-    """Ports of the loopback ``server`` lines in the config HAProxy ``pid`` runs."""
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        cwd = os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
-        return []
-    argv = [a.decode() for a in argv if a]
-    ports = []
-    for i, arg in enumerate(argv[:-1]):
-        if arg == "-f":
-            cfg = Path(cwd, argv[i + 1])
-            try:
-                text = cfg.read_text()
-            except OSError:
-                continue
-            ports += [int(p) for p in re.findall(
-                r"^\s*server\s+\S+\s+(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)", text, re.M)]
-    return ports
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return float("nan")
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
-
-
-def _peak_rss_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
-def _machine_busy_seconds() -> float:
-    """CPU-seconds all cores spent not idle since boot (from /proc/stat)."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return float("nan")
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / CLK_TCK
-
-
-def _reset_peak_rss(pid: int) -> bool:
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _parse_ports(specs: list[str]) -> list[int]:
-    ports = []
-    for spec in specs:
-        for part in spec.split(","):
-            lo, _, hi = part.partition("-")
-            ports += list(range(int(lo), int(hi or lo) + 1))
-    return ports
-
-
-def find_server_pids(url_port: int, ports: list[str], pids: list[int]) -> dict[int, str]:
-    """Map pid -> command name of every server process to account for."""
-    found = {pid: _comm(pid) for pid in pids}
-    if pids and not ports:
-        return found
-    todo = _parse_ports(ports) if ports else [url_port]
-    for port in todo:
-        for pid in _listening_pids(port):
-            found[pid] = _comm(pid)
-            if found[pid] == "haproxy" and not ports:
-                for backend in _haproxy_backend_ports(pid):
-                    for bpid in _listening_pids(backend):
-                        found[bpid] = _comm(bpid)
-    return found
-
-
-# ---------------------------------------------------------------- HTTP and cookies
-
-
-def _http_get(host: str, port: int, path: str, cookies: dict[str, str],
-              timeout: float) -> tuple[int, int]:
-    """GET ``path``; store Set-Cookie values into ``cookies``; return (status, bytes)."""
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-        body = resp.read()
-        for header in resp.headers.get_all("Set-Cookie") or []:
-            name, _, value = header.split(";", 1)[0].partition("=")
-            cookies[name.strip()] = value.strip()
-        return resp.status, len(body)
-    finally:
-        conn.close()
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass
-class Results:
-    loads: list[float] = field(default_factory=list)
-    reruns: list[float] = field(default_factory=list)
-    media: list[float] = field(default_factory=list)
-    errors: dict[str, int] = field(default_factory=dict)
-    samples: list[str] = field(default_factory=list)
-    notes: set[str] = field(default_factory=set)
-    backends: dict[str, int] = field(default_factory=dict)
-    reloads: int = 0
-
-    def error(self, kind: str, detail: str = "") -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
-        if len(self.samples) < 5:
-            self.samples.append(f"{kind}: {detail}"[:300])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.load_client import Results  # noqa: E402
+from bench.load_student import Student  # noqa: E402
+from bench.server_procs import (cpu_seconds, find_server_pids, machine_busy_seconds,  # noqa: E402
+                                peak_rss_mib, reset_peak_rss)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -255,295 +53,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(-(-q * len(ordered) // 100)) - 1))]
-
-
-# ---------------------------------------------------------------- one session
-
-
-class RunError(Exception):
-    """A run that ended in an error of a known kind."""
-
-    def __init__(self, kind: str, detail: str = ""):
-        super().__init__(f"{kind}: {detail}")
-        self.kind, self.detail = kind, detail
-
-
-class Session:
-    """One simulated browser tab."""
-
-    def __init__(self, idx: int, opts: argparse.Namespace, results: Results):
-        self.idx, self.opts, self.results = idx, opts, results
-        parts = urlsplit(opts.url)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.path = parts.path or "/"
-        self.query = parts.query
-        self.page_name = self.path.strip("/")
-        self.page_hash = ""
-        self.cookies: dict[str, str] = {}
-        self.cache: dict[str, list] = {}  # hash -> [raw bytes, run count at last use]
-        self.run_count = 0
-        self.max_age = 2
-        self.widgets: dict[str, tuple[str, object]] = {}  # id -> (type, proto)
-        self.values: dict[str, object] = {}  # id -> the value this "browser" holds
-        self.media_urls: list[str] = []
-        self.config = None  # the last new_session's client config (toolbar mode...)
-        self.session_id = ""  # from new_session; backend operations (deferred downloads) name it
-        self.downloads: dict[str, str] = {}  # download button label -> deferred file id or URL
-        self.buttons: dict[str, str] = {}  # button label -> widget id
-        self.triggers: set[str] = set()  # buttons pressed in the next rerun
-        self.rng = random.Random(opts.seed * 1000 + idx)
-        self.ws = None
-
-    # -- protocol ------------------------------------------------------------------
-
-    async def open(self) -> None:
-        t = self.opts.connect_timeout
-        page = self.path + (f"?{self.query}" if self.query else "")
-        for path in (page, "/_stcore/health", "/_stcore/host-config"):
-            status, _ = await asyncio.to_thread(_http_get, self.host, self.port, path,
-                                                self.cookies, t)
-            if status != 200:
-                raise RunError("http", f"GET {path} -> {status}")
-        for name, value in self.cookies.items():
-            if not name.startswith("_streamlit"):  # a load balancer's sticky cookie
-                key = f"{name}={value}"
-                self.results.backends[key] = self.results.backends.get(key, 0) + 1
-        xsrf = self.cookies.get("_streamlit_xsrf", "PLACEHOLDER_AUTH_TOKEN")
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        self.ws = await connect(
-            f"ws://{self.host}:{self.port}/_stcore/stream",
-            subprotocols=["streamlit", xsrf], additional_headers=headers,
-            origin=f"http://{self.host}:{self.port}", compression=None, proxy=None,
-            max_size=None, open_timeout=t, ping_interval=None, close_timeout=2)
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            try:
-                await asyncio.wait_for(self.ws.close(), 3)
-            except Exception:
-                pass
-
-    def _states(self) -> list[WidgetState]:
-        states = [WidgetState(id=wid, trigger_value=True) for wid in self.triggers]
-        self.triggers = set()
-        for wid, value in self.values.items():
-            wtype = self.widgets.get(wid, ("", None))[0]
-            state = WidgetState(id=wid)
-            if wtype == "number_input":
-                state.double_value = float(value)
-            elif wtype == "slider":
-                state.double_array_value.data.extend(float(v) for v in value)
-            elif wtype == "checkbox":
-                state.bool_value = bool(value)
-            elif wtype in ("text_input", "text_area"):
-                state.string_value = str(value)
-            else:
-                continue
-            states.append(state)
-        return states
-
-    async def run_script(self) -> float:
-        """Send rerun_script and wait for its script_finished; return seconds."""
-        msg = BackMsg()
-        cs = msg.rerun_script
-        cs.query_string = self.query
-        if self.page_hash:
-            cs.page_script_hash = self.page_hash
-        else:
-            cs.page_name = self.page_name
-        cs.widget_states.widgets.extend(self._states())
-        cs.cached_message_hashes.extend(self.cache)
-        seen: dict[str, tuple[str, object]] = {}
-        self.media_urls, self.downloads, self.buttons = [], {}, {}
-        t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        deadline = t0 + self.opts.rerun_timeout
-        while True:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                raise RunError("timeout", f"no script_finished in {self.opts.rerun_timeout}s")
-            try:
-                data = await asyncio.wait_for(self.ws.recv(), left)
-            except asyncio.TimeoutError:
-                raise RunError("timeout", f"no script_finished in {self.opts.rerun_timeout}s")
-            except ConnectionClosed as exc:
-                raise RunError("closed", str(exc))
-            fm = ForwardMsg()
-            fm.ParseFromString(data)
-            kind = fm.WhichOneof("type")
-            if kind == "ref_hash":
-                entry = self.cache.get(fm.ref_hash)
-                if entry is None:
-                    raise RunError("cache_miss", fm.ref_hash)
-                entry[1] = self.run_count
-                fm = ForwardMsg()
-                fm.ParseFromString(entry[0])
-                kind = fm.WhichOneof("type")
-            elif fm.metadata.cacheable and fm.hash:
-                if fm.hash in self.cache:
-                    self.cache[fm.hash][1] = self.run_count
-                else:
-                    self.cache[fm.hash] = [data, self.run_count]
-            if kind == "new_session":
-                self.session_id = fm.new_session.initialize.session_id or self.session_id
-                self.config = fm.new_session.config
-                self.page_hash = fm.new_session.page_script_hash
-                self.max_age = fm.new_session.config.max_cached_message_age or 2
-            elif kind == "navigation":  # st.navigation names the page that ran
-                self.page_hash = fm.navigation.page_script_hash
-            elif kind == "delta":
-                self._on_delta(fm, seen)
-            elif kind == "page_info_changed":
-                self.query = fm.page_info_changed.query_string
-            elif kind == "page_not_found":
-                raise RunError("page_not_found", fm.page_not_found.page_name)
-            elif kind == "script_finished":
-                if fm.script_finished == EARLY_FOR_RERUN:
-                    continue
-                elapsed = time.perf_counter() - t0
-                self.run_count += 1
-                self.cache = {h: e for h, e in self.cache.items()
-                              if self.run_count - e[1] <= self.max_age}
-                self.widgets = seen
-                self.values = {k: v for k, v in self.values.items() if k in seen}
-                if fm.script_finished == COMPILE_ERROR:
-                    raise RunError("compile_error", "script did not compile")
-                return elapsed
-
-    def _on_delta(self, fm: ForwardMsg, seen: dict) -> None:
-        if fm.delta.WhichOneof("type") != "new_element":
-            return
-        el = fm.delta.new_element
-        etype = el.WhichOneof("type")
-        if etype == "exception":
-            self.results.error("exception", f"{el.exception.type}: {el.exception.message}")
-        elif etype == "download_button":
-            b = el.download_button
-            self.downloads[b.label] = b.deferred_file_id or b.url
-        elif etype == "button":
-            self.buttons[el.button.label] = el.button.id
-        elif etype == "imgs":
-            self.media_urls += [img.url for img in el.imgs.imgs if img.url.startswith("/")]
-        elif etype in KNOWN_WIDGETS:
-            proto = getattr(el, etype)
-            seen[proto.id] = (etype, proto)
-            if proto.set_value or proto.id not in self.values:
-                if etype == "slider":
-                    value = list(proto.value if proto.set_value else proto.default)
-                elif etype == "number_input":
-                    if not (proto.set_value or proto.HasField("default")):
-                        return
-                    value = proto.value if proto.set_value else proto.default
-                else:
-                    value = proto.value if proto.set_value else proto.default
-                self.values[proto.id] = value
-
-    # -- behaviour -----------------------------------------------------------------
-
-    def change_control(self) -> str:
-        """Change the control named --control, or the query param --param; say which."""
-        want = self.opts.control.lower()
-        for wid, (etype, proto) in self.widgets.items():
-            if want not in (proto.label.lower(), getattr(proto, "query_param_key", "").lower()):
-                continue
-            if etype in ("text_input", "text_area"):  # a new sentence: two words drawn
-                words = str(proto.default).split()[:8] + self.rng.sample(_WORDS, 2)
-                self.values[wid] = " ".join(words)
-                return f"{etype} '{proto.label}'"
-            if etype not in NUMERIC_WIDGETS:
-                continue
-            value = self.values.get(wid)
-            current = value[0] if etype == "slider" and value else value
-            if current is None:
-                current = proto.min
-            step = proto.step or 1
-            new = current + step
-            if proto.max and new > proto.max:
-                new = proto.min
-            self.values[wid] = [new] if etype == "slider" else new
-            if proto.query_param_key:
-                text = str(int(new)) if float(new).is_integer() else repr(new)
-                params = [(k, v) for k, v in parse_qsl(self.query, keep_blank_values=True)
-                          if k != proto.query_param_key]
-                self.query = urlencode(params + [(proto.query_param_key, text)])
-            return f"{etype} '{proto.label}'"
-        params = [(k, v) for k, v in parse_qsl(self.query, keep_blank_values=True)
-                  if k != self.opts.param]
-        value = self.rng.randrange(1_000_000)
-        self.query = urlencode(params + [(self.opts.param, str(value))])
-        return f"query param '{self.opts.param}' (no widget '{self.opts.control}' found)"
-
-    async def fetch_media(self) -> None:
-        for url in self.media_urls[: self.opts.max_media]:
-            t0 = time.perf_counter()
-            try:
-                status, _ = await asyncio.to_thread(_http_get, self.host, self.port, url,
-                                                    self.cookies, self.opts.connect_timeout)
-            except OSError as exc:
-                self.results.error("media", f"{url}: {exc}")
-                continue
-            if status != 200:
-                self.results.error("media", f"GET {url} -> {status}")
-            else:
-                self.results.media.append(time.perf_counter() - t0)
-
-    def _reload(self) -> None:
-        """Forget the page as a browser reload does; keep the cookies (and stickiness)."""
-        self.query = urlsplit(self.opts.url).query
-        self.page_hash, self.cache, self.run_count = "", {}, 0
-        self.widgets, self.values, self.media_urls = {}, {}, []
-
-    async def _visit(self, stop_at: float, record: bool) -> None:
-        """Open, load, then change a control every ~interval until stop_at."""
-        res = self.results
-        await self.open()
-        elapsed = await self.run_script()
-        if record:
-            res.loads.append(elapsed)
-        await self.fetch_media()
-        next_at = time.monotonic() + self.opts.interval * self.rng.uniform(0.5, 1.5)
-        changes = 0
-        while changes < self.opts.max_reruns:
-            await asyncio.sleep(max(0.0, min(next_at, stop_at) - time.monotonic()))
-            if time.monotonic() >= stop_at:
-                break
-            started = time.monotonic()
-            res.notes.add(f"changed: {self.change_control()}")
-            elapsed = await self.run_script()
-            changes += 1
-            if record:
-                res.reruns.append(elapsed)
-            await self.fetch_media()
-            next_at = started + self.opts.interval * self.rng.uniform(0.5, 1.5)
-            if not record:
-                break
-
-    async def run(self, start_at: float, stop_at: float, record: bool = True) -> None:
-        """Visit the page; after an error reload it (at most --reloads times) until stop_at."""
-        res = self.results
-        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-        for attempt in range(self.opts.reloads + 1):
-            if attempt:
-                await asyncio.sleep(1.0)  # a person notices, then reloads
-                if time.monotonic() >= stop_at:
-                    break
-                self._reload()
-                res.reloads += 1
-            try:
-                await self._visit(stop_at, record)
-                return
-            except RunError as exc:
-                res.error(exc.kind, exc.detail)
-            except (OSError, asyncio.TimeoutError, ConnectionClosed) as exc:
-                res.error("connect", f"{type(exc).__name__}: {exc}")
-            except Exception as exc:  # noqa: BLE001 - counted and shown, never hidden
-                res.error("other", f"{type(exc).__name__}: {exc}")
-            finally:
-                await self.close()
-                self.ws = None
-
-
-# ---------------------------------------------------------------- the run
 
 
 async def run_load(opts: argparse.Namespace) -> dict:
@@ -562,19 +71,19 @@ async def run_load(opts: argparse.Namespace) -> dict:
     if warmup:
         scratch = Results()
         now = time.monotonic()
-        await asyncio.gather(*(Session(-1 - i, opts, scratch).run(now, now + 60, record=False)
+        await asyncio.gather(*(Student(-1 - i, opts, scratch).run(now, now + 60, record=False)
                                for i in range(warmup)))
         if scratch.errors:
             print(f"warm-up errors: {scratch.errors} {scratch.samples}", file=sys.stderr)
 
-    reset = all(_reset_peak_rss(p) for p in pids) if pids else False
-    cpu0 = {p: _cpu_seconds(p) for p in pids}
+    reset = all(reset_peak_rss(p) for p in pids) if pids else False
+    cpu0 = {p: cpu_seconds(p) for p in pids}
     own0 = sum(os.times()[:2])
-    busy0 = _machine_busy_seconds()
+    busy0 = machine_busy_seconds()
     results = Results()
     t0 = time.monotonic()
     stop_at = t0 + opts.duration
-    sessions = [Session(i, opts, results) for i in range(opts.sessions)]
+    sessions = [Student(i, opts, results) for i in range(opts.sessions)]
     ramp = opts.ramp if opts.ramp is not None else min(opts.interval, opts.duration / 4)
     tasks = [s.run(t0 + ramp * i / max(1, opts.sessions), stop_at) for i, s in enumerate(sessions)]
     hard_limit = opts.duration + opts.rerun_timeout + 4 * opts.connect_timeout + 10
@@ -583,14 +92,14 @@ async def run_load(opts: argparse.Namespace) -> dict:
     except asyncio.TimeoutError:
         results.error("hard_limit", f"run exceeded {hard_limit:.0f}s; stopped")
     wall = time.monotonic() - t0
-    cpu = {p: _cpu_seconds(p) - cpu0[p] for p in pids}
+    cpu = {p: cpu_seconds(p) - cpu0[p] for p in pids}
     own = sum(os.times()[:2]) - own0
-    busy = _machine_busy_seconds() - busy0
+    busy = machine_busy_seconds() - busy0
 
     runs = len(results.loads) + len(results.reruns)
     server_cpu = sum(v for p, v in cpu.items() if pids[p] != "haproxy")
     proxy_cpu = sum(v for p, v in cpu.items() if pids[p] == "haproxy")
-    peak = {p: _peak_rss_mib(p) for p in pids}
+    peak = {p: peak_rss_mib(p) for p in pids}
     return {
         "url": opts.url, "sessions": opts.sessions, "duration_s": opts.duration,
         "interval_s": opts.interval, "wall_s": round(wall, 2),

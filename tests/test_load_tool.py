@@ -1,18 +1,9 @@
 """The load tool speaks Streamlit's websocket protocol: sessions load, rerun, no errors."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
+from bench import load
 from tests.harness import Server, in_own_thread
-
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-load = importlib.util.module_from_spec(_spec)
-sys.modules["bench_load"] = load  # dataclasses look their module up here
-_spec.loader.exec_module(load)
 
 
 @pytest.fixture(scope="module")
