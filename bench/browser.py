@@ -6,23 +6,10 @@ It starts two Streamlit servers on free 127.0.0.1 ports -- the dashboard
 (streamlit_app.py) and bench/noop_app.py, whose rerun does nothing but draw one
 "Seed" number input -- and drives Debian's headless Chromium with Playwright.
 
-Method (all times are taken inside the page, on its performance.now() clock):
-- Init scripts record, before any app code runs: the arrival of every websocket
-  message (by wrapping window.WebSocket) and every DOM mutation (tests/harness.py's
-  run counter, the one the browser tests use), and every 2D-canvas draw call
-  (drawImage, fill, fillRect, fillText, stroke, putImageData, clearRect: Vega draws
-  its charts on canvases). Each such event also requests an animation frame, whose
-  callback records the time of the frame that paints it.
-- A change: the script types a new seed into the "Seed" input and presses Enter; a
-  capturing keydown listener stamps t0 at the Enter. Seeds are never repeated, so no
-  result comes from Streamlit's cache.
-- Done when the server's end-of-run message for a run after t0 has arrived (read from
-  the websocket's ForwardMsg frames: session_status_changed with script_is_running
-  false after true), stApp shows notRunning, and nothing (websocket message, canvas
-  draw, DOM mutation) has happened for --quiet-ms. The
-  redraw time is then (the first animation frame after the last of those events) - t0:
-  the server's last message, React's update, Vega's parse and draw (image marks decode
-  their PNGs asynchronously; their draws count) all lie inside it.
+Method: bench/redraw.py's `Bench` (the time from a key press to the last painted frame,
+after the server's end-of-run message and --quiet-ms without events; see its docstring).
+- A change: a new seed typed into the "Seed" input, then Enter. Seeds are never
+  repeated, so no result comes from Streamlit's cache.
 - First load: a fresh browser context (empty cache, new session) opens the page's URL;
   the time runs from navigation start to the same end point. One visit to "/" first
   warms the server (imports torch), so this is a newcomer's load on a running server.
@@ -31,11 +18,9 @@ Method (all times are taken inside the page, on its performance.now() clock):
 - Each case: a fresh context opens the case's URL, --warmup changes, then --repeats
   measured ones; the median is reported, and its ratio to the no-op app's median
   rerun measured in the same run (before and after the dashboard cases, pooled).
-  Also printed: the median time until that end-of-run message arrives
-  ("finished": the server's run and the page's handling of the messages before it),
-  the page's main-thread long tasks over 50 ms in the meantime ("busy": Vega and
-  React work, from the Long Tasks API), to tell server time from drawing time,
-  and the machine's load average (the figures are only as quiet as the machine).
+  Also printed: the median "finished" (to the end-of-run message) and "busy" (long
+  tasks), to tell server time from drawing time, and the machine's load average (the
+  figures are only as quiet as the machine).
 
 Goals (ratio to the no-op rerun): default pages <= 1.3; 12 heads x 128 tokens <= 1.5;
 12 x 512 and 1 x 1024 <= 3; first load of any page <= 3 s.
@@ -54,8 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.harness import (CHROMIUM, CHROMIUM_ARGS, ROOT, RUN_COUNTER_JS, VIEWPORT,  # noqa: E402,F401
-                           Server, launch_chromium, missing_chromium)
+from bench.redraw import Bench, Timing  # noqa: E402
+from tests.harness import Server, launch_chromium, missing_chromium  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -76,129 +61,6 @@ CASES = [
     Case("/lab", 1.5),  # the shipped run: nine charts, two of them image grids
 ]
 FIRST_LOAD_GOAL_S = 3.0
-
-# Added after tests.harness.RUN_COUNTER_JS (which counts run ends and stamps the last
-# websocket message and DOM change): canvas draws, the frame that paints each event,
-# long tasks, and t0 at the Enter key of a change.
-PROBE_JS = """
-(() => {
-  const B = window.__bench = {t0: 0, lastDraw: 0, lastFrame: 0, raf: false, longTasks: []};
-  // Main-thread tasks over 50 ms (script, style, layout, paint work of the page).
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) B.longTasks.push([e.startTime, e.duration]);
-    }).observe({type: 'longtask', buffered: true});
-  } catch (e) { /* no Long Tasks API: busy stays 0 */ }
-  const frame = () => {
-    if (B.raf) return;
-    B.raf = true;
-    requestAnimationFrame(() => { B.raf = false; B.lastFrame = performance.now(); });
-  };
-  window.__runs.listeners.push(frame);
-  const proto = CanvasRenderingContext2D.prototype;
-  for (const name of ['drawImage', 'fill', 'fillRect', 'fillText', 'stroke', 'putImageData',
-                      'clearRect']) {
-    const native = proto[name];
-    proto[name] = function (...args) {
-      B.lastDraw = performance.now(); frame();
-      return native.apply(this, args);
-    };
-  }
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && B.armed) { B.t0 = performance.now(); B.armed = false; }
-  }, true);
-})();
-"""
-
-# Done: the server's end-of-run message for a run after the change has arrived,
-# the app shows notRunning, nothing has happened for `quiet` ms, and a frame has been
-# painted since the last event.
-DONE_JS = """
-([n, quiet]) => {
-  const R = window.__runs, B = window.__bench;
-  const last = Math.max(R.lastMessage, R.lastMutation, B.lastDraw);
-  return B.t0 !== null && R.ended(n) && performance.now() - last >= quiet && B.lastFrame >= last;
-}
-"""
-RESULT_JS = ("() => { const B = window.__bench; const busy = B.longTasks"
-             ".filter(([s]) => s >= B.t0 && s <= B.lastFrame).reduce((a, [, d]) => a + d, 0);"
-             " return {t0: B.t0, frame: B.lastFrame, done: window.__runs.doneAt, busy}; }")
-
-
-@dataclass(frozen=True)
-class Timing:
-    total: float  # ms from the change (or navigation start) to the last painted frame
-    finished: float  # ms from the change to the arrival of the server's end-of-run message
-    busy: float  # ms of main-thread long tasks (> 50 ms each) in the page meanwhile
-
-
-class Bench:
-    def __init__(self, browser, quiet_ms: int, timeout_s: float):
-        self.browser = browser
-        self.quiet_ms = quiet_ms
-        self.timeout_ms = int(timeout_s * 1000)
-        self.next_seed = 1000
-
-    def context(self):
-        """A fresh browser context (empty cache, new session) whose pages are probed."""
-        ctx = self.browser.new_context(viewport=VIEWPORT)
-        ctx.add_init_script(RUN_COUNTER_JS)
-        ctx.add_init_script(PROBE_JS)
-        return ctx
-
-    def settle(self, page, finished_before: int) -> Timing | None:
-        """Wait for the end point of a run after the first `finished_before`; None if it
-        does not come within the timeout."""
-        try:
-            page.wait_for_function(DONE_JS, arg=[finished_before, self.quiet_ms],
-                                   timeout=self.timeout_ms, polling=25)
-        except Exception as e:  # playwright's TimeoutError
-            print(f"    timed out: {type(e).__name__}", file=sys.stderr)
-            return None
-        r = page.evaluate(RESULT_JS)
-        return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"], busy=r["busy"])
-
-    def open(self, page, url: str) -> Timing | None:
-        """Navigate page to url; the time from navigation start to the end point."""
-        page.goto(url, wait_until="commit", timeout=self.timeout_ms)
-        return self.settle(page, 0)
-
-    def change(self, page, field, value: str, key: str = "Enter") -> Timing | None:
-        """Type value into the locator `field`, press key (Enter or Control+Enter) and
-        time the redraw from that key."""
-        field.fill(value, timeout=self.timeout_ms)
-        n = page.evaluate("() => { const B = window.__bench; B.armed = true; B.t0 = null;"
-                          " return window.__runs.done; }")
-        field.press(key, timeout=self.timeout_ms)
-        return self.settle(page, n)
-
-    def first_load(self, url: str) -> Timing | None:
-        """A newcomer opens url: fresh context (empty cache, new session)."""
-        ctx = self.context()
-        try:
-            return self.open(ctx.new_page(), url)
-        finally:
-            ctx.close()
-
-    def reruns(self, url: str, warmup: int, repeats: int) -> list[Timing | None]:
-        """Open url, then change Seed warmup + repeats times; the measured timings."""
-        ctx = self.context()
-        times: list[Timing | None] = []
-        try:
-            page = ctx.new_page()
-            if self.open(page, url) is None:
-                return [None] * repeats
-            seed = page.get_by_label("Seed", exact=True)
-            for i in range(warmup + repeats):
-                self.next_seed += 1
-                t = self.change(page, seed, str(self.next_seed))
-                if i >= warmup:
-                    times.append(t)
-                if t is None:  # the page is stuck; do not stack more changes on it
-                    break
-            return times + [None] * (repeats - len(times))
-        finally:
-            ctx.close()
 
 
 def median(xs: list[float | None]) -> float | None:

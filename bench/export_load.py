@@ -27,7 +27,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import load  # noqa: E402
-from bench.load_client import Client, Results, RunError, http_get  # noqa: E402
+from bench.load_client import Client, Results, RunError, http_request  # noqa: E402
 
 
 async def _download(s, file_id: str, timeout: float) -> str:
@@ -74,12 +74,12 @@ async def exporter(idx: int, opts, stats: dict, stop_at: float) -> None:
             try:
                 target = next(iter(s.downloads.values()))
                 url = target if target.startswith("/") else await _download(s, target, opts.rerun_timeout)
-                status, size = await asyncio.to_thread(http_get, s.host, s.port, url,
+                status, data = await asyncio.to_thread(http_request, s.host, s.port, url,
                                                        s.cookies, opts.connect_timeout)
                 if status != 200:
                     raise RunError("download", f"GET {url} -> {status}")
                 stats["times"].append(time.perf_counter() - t0)
-                stats["bytes"] += size
+                stats["bytes"] += len(data)
             except RunError as exc:
                 stats["errors"][exc.detail[:80]] = stats["errors"].get(exc.detail[:80], 0) + 1
                 await asyncio.sleep(0.5)

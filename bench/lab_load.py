@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.harness import ROOT, VIEWPORT, Server, launch_chromium  # noqa: E402
+from tests.harness import ROOT, Server, launch_chromium, new_context  # noqa: E402
 
 MAIN = "[data-testid=stMainBlockContainer]"
 PROGRESS = "[data-testid=stProgress]"
@@ -73,8 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                 browser = launch_chromium(p)
                 pages = []
                 for _ in range(args.trainers):
-                    page = browser.new_context(viewport=VIEWPORT).new_page()
-                    page.set_default_timeout(120_000)
+                    page = new_context(browser).new_page()
                     page.goto(f"{server.url}/lab?steps={args.steps}")
                     page.locator(MAIN).get_by_role("button", name="Train", exact=True).click()
                     pages.append(page)

@@ -47,19 +47,22 @@ COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERR
 KNOWN_WIDGETS = ("number_input", "slider", "checkbox", "text_input", "text_area")
 
 
-def http_get(host: str, port: int, path: str, cookies: dict[str, str],
-             timeout: float) -> tuple[int, int]:
-    """GET ``path``; store Set-Cookie values into ``cookies``; return (status, bytes)."""
+def http_request(host: str, port: int, path: str, cookies: dict[str, str], timeout: float,
+                 method: str = "GET", body=None, headers: dict[str, str] | None = None,
+                 chunked: bool = False) -> tuple[int, bytes]:
+    """One request with ``cookies``; Set-Cookie values are stored into them; (status, body)."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-        conn.request("GET", path, headers=headers)
+        headers = dict(headers or {})
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        conn.request(method, path, body=body, headers=headers, encode_chunked=chunked)
         resp = conn.getresponse()
-        body = resp.read()
+        data = resp.read()
         for header in resp.headers.get_all("Set-Cookie") or []:
             name, _, value = header.split(";", 1)[0].partition("=")
             cookies[name.strip()] = value.strip()
-        return resp.status, len(body)
+        return resp.status, data
     finally:
         conn.close()
 
@@ -122,7 +125,7 @@ class Client:
         t = self.opts.connect_timeout
         page = self.path + (f"?{self.query}" if self.query else "")
         for path in (page, "/_stcore/health", "/_stcore/host-config"):
-            status, _ = await asyncio.to_thread(http_get, self.host, self.port, path,
+            status, _ = await asyncio.to_thread(http_request, self.host, self.port, path,
                                                 self.cookies, t)
             if status != 200:
                 raise RunError("http", f"GET {path} -> {status}")
@@ -265,7 +268,7 @@ class Client:
         for url in self.media_urls[: self.opts.max_media]:
             t0 = time.perf_counter()
             try:
-                status, _ = await asyncio.to_thread(http_get, self.host, self.port, url,
+                status, _ = await asyncio.to_thread(http_request, self.host, self.port, url,
                                                     self.cookies, self.opts.connect_timeout)
             except OSError as exc:
                 self.results.error("media", f"{url}: {exc}")

@@ -7,7 +7,7 @@ first visit includes loading the model). For each length (16, 64, 128 tokens, [C
 [SEP] included) it types a new sentence of exactly that many tokens into the sidebar and
 presses Ctrl+Enter; the time runs from that key to the first painted frame after the
 server's end-of-run message, with the app idle and nothing (websocket message, DOM
-change, canvas draw) happening for --quiet-ms: bench/browser.py's probe and end point.
+change, canvas draw) happening for --quiet-ms: bench/redraw.py's probe and end point.
 New sentences miss the cache (model run + charts); "cached" re-enters a sentence already
 seen (charts only). Medians are printed, with the time of a first visit.
 """
@@ -22,7 +22,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from browser import Bench  # noqa: E402
+from bench.redraw import Bench  # noqa: E402
 from tests.harness import launch_chromium, missing_chromium, serve  # noqa: E402
 
 

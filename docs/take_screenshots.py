@@ -1,8 +1,8 @@
 """Screenshots of every page in headless Chromium (README images and layout checks).
 
-    .venv/bin/python docs/take_screenshots.py --port 8619 --out /tmp/shots [--readme]
+    .venv/bin/python docs/take_screenshots.py --out /tmp/shots [--port 8619] [--readme]
 
-Starts the app on --port, opens each page at 1280x720 (what fits above the fold on a
+Starts the app (on --port, default a free one) with tests/harness.py, opens each page at 1280x720 (what fits above the fold on a
 projector) and at 1400 wide (the whole page), and writes PNGs to --out; with --readme,
 also the 1400-wide images (cut to a README-friendly height) into docs/screenshots/.
 """
@@ -10,18 +10,15 @@ also the 1400-wide images (cut to a README-friendly height) into docs/screenshot
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.harness import ROOT, launch_chromium, new_context, serve, wait_for_run  # noqa: E402
+
 TALL = 7000  # px: every page fits
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = {  # name -> (path and query, README height)
     "overview": ("/", 1500),
     "single_head": ("/single_head", 1900),
@@ -37,14 +34,13 @@ PAGES = {  # name -> (path and query, README height)
 
 
 def wait_ready(page) -> None:
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                           timeout=120_000)
+    wait_for_run(page)
     page.wait_for_timeout(2500)  # charts finish drawing after the run ends
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=8619)
+    ap.add_argument("--port", type=int, default=None, help="default: a free port")
     ap.add_argument("--out", default="/tmp/shots")
     ap.add_argument("--readme", action="store_true")
     ap.add_argument("--only", nargs="*", default=list(PAGES))
@@ -52,39 +48,25 @@ def main() -> None:
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-         str(a.port), "--server.headless", "true"], cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{a.port}"
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for name in a.only:
-                path, height = PAGES[name]
-                # Streamlit scrolls an inner container, so a "full page" is a tall viewport.
-                for w, h in ((1280, 720), (1400, TALL)):
-                    page = browser.new_page(viewport={"width": w, "height": h})
-                    sep = "&" if "?" in path else "?"
-                    page.goto(url + path + (f"{sep}workshop=true" if a.workshop else ""))
-                    wait_ready(page)
-                    page.screenshot(path=str(out / f"{name}_{w}.png"))
-                    if w == 1400 and a.readme and height:
-                        page.set_viewport_size({"width": w, "height": height})
-                        page.wait_for_timeout(1500)
-                        page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
-                    page.close()
-                print(name, "ok", flush=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve("streamlit_app.py", port=a.port) as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        for name in a.only:
+            path, height = PAGES[name]
+            # Streamlit scrolls an inner container, so a "full page" is a tall viewport.
+            for w, h in ((1280, 720), (1400, TALL)):
+                ctx = new_context(browser, {"width": w, "height": h})
+                page = ctx.new_page()
+                sep = "&" if "?" in path else "?"
+                page.goto(url + path + (f"{sep}workshop=true" if a.workshop else ""))
+                wait_ready(page)
+                page.screenshot(path=str(out / f"{name}_{w}.png"))
+                if w == 1400 and a.readme and height:
+                    page.set_viewport_size({"width": w, "height": height})
+                    page.wait_for_timeout(1500)
+                    page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
+                ctx.close()
+            print(name, "ok", flush=True)
+        browser.close()
 
 
 if __name__ == "__main__":

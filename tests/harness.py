@@ -99,32 +99,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit(script: str, port: int, log_path: Path,
-                    timeout_s: float = SERVER_START_S) -> subprocess.Popen:
-    """Start `streamlit run script` on 127.0.0.1:port; wait until /_stcore/health says ok."""
+def start_streamlit(script: str, port: int, log_path: Path, timeout_s: float = SERVER_START_S,
+                    env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start `streamlit run script` on 127.0.0.1:port (environment: ours, then `env`);
+    wait until /_stcore/health says ok."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_healthy(proc, port, log_path, timeout_s)
+    return proc
+
+
+def wait_healthy(proc: subprocess.Popen, port: int, log_path: Path,
+                 timeout_s: float = SERVER_START_S) -> None:
+    """Wait until the server `proc` answers ok on 127.0.0.1:port/_stcore/health; stop it
+    and raise (with the end of its log) if it exits or does not answer in time."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{script} exited ({proc.returncode}):\n"
-                               f"{log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"the server exited ({proc.returncode}):\n"
+                               f"{Path(log_path).read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    return proc
+                    return
         except OSError:
             pass
         time.sleep(0.3)
     stop(proc)
-    raise RuntimeError(f"{script} did not answer on port {port} within {timeout_s:.0f} s:\n"
-                       f"{log_path.read_text()[-3000:]}")
+    raise RuntimeError(f"the server did not answer on port {port} within {timeout_s:.0f} s:\n"
+                       f"{Path(log_path).read_text()[-3000:]}")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -138,12 +147,14 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 class Server:
-    """`streamlit run script` on a free loopback port, logging to log_dir; stop() ends it."""
+    """`streamlit run script` on `port` (default: a free loopback port), logging to log_dir,
+    with `env` added to the environment; stop() ends it."""
 
-    def __init__(self, script: str, log_dir: Path, start_timeout_s: float = SERVER_START_S):
-        self.port = free_port()
+    def __init__(self, script: str, log_dir: Path, start_timeout_s: float = SERVER_START_S,
+                 port: int | None = None, env: dict[str, str] | None = None):
+        self.port = port or free_port()
         self.log = Path(log_dir) / (Path(script).stem + ".log")
-        self.proc = start_streamlit(script, self.port, self.log, start_timeout_s)
+        self.proc = start_streamlit(script, self.port, self.log, start_timeout_s, env)
 
     @property
     def url(self) -> str:
@@ -154,11 +165,13 @@ class Server:
 
 
 @contextmanager
-def serve(script: str = "streamlit_app.py") -> Iterator[str]:
-    """`with serve() as url`: the script on a free port (its log in a temporary folder)
-    for the block; url has no trailing slash. Environment changes made before it apply."""
+def serve(script: str = "streamlit_app.py", port: int | None = None,
+          env: dict[str, str] | None = None) -> Iterator[str]:
+    """`with serve() as url`: the script on a free port (or `port`; its log in a temporary
+    folder) for the block; url has no trailing slash. Environment changes made before it,
+    and `env`, apply."""
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(script, Path(tmp))
+        server = Server(script, Path(tmp), port=port, env=env)
         try:
             yield server.url
         finally:
@@ -178,6 +191,15 @@ def launch_chromium(playwright):
     if why:
         raise FileNotFoundError(why)
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def new_context(browser, viewport: dict | None = None):
+    """A fresh browser context (no shared session or cache) whose pages count script runs
+    (RUN_COUNTER_JS, for wait_for_run) and wait up to SCRIPT_TIMEOUT_MS by default."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
+    context.add_init_script(RUN_COUNTER_JS)
+    context.set_default_timeout(SCRIPT_TIMEOUT_MS)
+    return context
 
 
 def run_mark(page) -> int:

@@ -5,14 +5,6 @@ values never show a traceback."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from streamlit.proto.Common_pb2 import StringTriggerValue  # noqa: F401 - proto package loads
@@ -20,51 +12,23 @@ from streamlit.proto.NewSession_pb2 import Config
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from attention import settings
-from tests.harness import in_own_thread
-
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-load = importlib.util.module_from_spec(_spec)
-sys.modules["bench_load"] = load
-_spec.loader.exec_module(load)
-
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.load import parse_args
+from bench.load_client import Client, Results
+from tests.harness import in_own_thread, serve
 
 
 @pytest.fixture(scope="module")
 def hosted_url():
-    port = _free_port()
-    env = {**os.environ, "ATTENTION_PROFILE": "hosted", "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1"}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(  # no --client.* flag: the profile alone must do it
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless",
-             "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            for _ in range(300):
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
-                        break
-                except OSError:
-                    assert proc.poll() is None, "streamlit exited"
-                    time.sleep(0.3)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    # No --client.* flag (the harness passes none): the profile alone must do it.
+    with serve(env={"ATTENTION_PROFILE": "hosted"}) as url:
+        yield url
 
 
-class Probe(load.Session):
+class Probe(Client):
     """A session that sends exactly the widget states it is given and keeps every exception."""
 
     def __init__(self, url: str):
-        super().__init__(0, load.parse_args([url, "--rerun-timeout", "120"]), load.Results())
+        super().__init__(parse_args([url, "--rerun-timeout", "120"]), Results())
         self.forged: list[WidgetState] = []
         self.exceptions = []
 

@@ -11,10 +11,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.harness import (CHROMIUM, CHROMIUM_ARGS, ROOT, RUN_COUNTER_JS, RUN_DONE_JS,  # noqa: F401
-                           SCRIPT_TIMEOUT_MS, SERVER_START_S, VIEWPORT, free_port,
-                           launch_chromium, run_mark, serve, start_streamlit, stop,
-                           wait_for_run)
+from tests.harness import (ROOT, SCRIPT_TIMEOUT_MS, launch_chromium,  # noqa: F401
+                           new_context, run_mark, serve, wait_for_run)
 
 
 @pytest.fixture(scope="session")
@@ -43,10 +41,8 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh page (own context: no shared session or cache) that counts script runs."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(RUN_COUNTER_JS)
+    context = new_context(browser)
     pg = context.new_page()
-    pg.set_default_timeout(SCRIPT_TIMEOUT_MS)
     try:
         yield pg
     finally:

@@ -3,13 +3,10 @@ far, and with one training slot a second session queues until the first one leav
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM_ARGS, SCRIPT_TIMEOUT_MS, free_port, start_streamlit, stop, wait_for_run
+from .conftest import SCRIPT_TIMEOUT_MS, new_context, serve, wait_for_run
 from .test_pages import CHART_SIGNATURES_JS, assert_no_exception, chart_signatures, wait_for_a_drawn_chart
 
 pytestmark = pytest.mark.browser
@@ -55,26 +52,17 @@ def test_stop_keeps_the_run_so_far(open_app):
 
 
 @pytest.fixture
-def one_slot_url(monkeypatch):
+def one_slot_url():
     """A server of its own that allows one live training at a time."""
-    monkeypatch.setenv("ATTENTION_MAX_LIVE_TRAININGS", "1")
-    monkeypatch.setenv("ATTENTION_MAX_TRAIN_SECONDS", "300")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = start_streamlit("streamlit_app.py", port, Path(tmp) / "streamlit.log")
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(proc)
+    with serve(env={"ATTENTION_MAX_LIVE_TRAININGS": "1",
+                    "ATTENTION_MAX_TRAIN_SECONDS": "300"}) as url:
+        yield url
 
 
 def test_second_training_queues_until_the_first_session_leaves(browser, one_slot_url):
-    first_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    second_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first_ctx, second_ctx = new_context(browser), new_context(browser)
     try:
         first, second = first_ctx.new_page(), second_ctx.new_page()
-        for pg in (first, second):
-            pg.set_default_timeout(SCRIPT_TIMEOUT_MS)
         # Far more than the 60 s allowed below: only the first session leaving can free the slot.
         first.goto(f"{one_slot_url}/lab?steps=20000")
         expect(first.locator(MAIN).get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)

@@ -13,10 +13,8 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,9 +23,10 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from websockets.exceptions import ConnectionClosed
 
 from attention.settings import SERVER_MESSAGE_MB
-from tests.harness import in_own_thread
+from bench.load_client import http_request
+from tests.harness import free_port, in_own_thread, stop, wait_healthy
 
-from .client import http_request, open_page
+from .client import open_page
 from .dockerfile import ROOT, build_context, read_dockerfile
 
 DOCKERFILE = read_dockerfile()
@@ -102,12 +101,6 @@ def test_build_context_holds_the_app_and_nothing_private():
 # ---------------------------------------------------------------- the image's server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def image_server(tmp_path_factory):
     """The container's process, outside a container: context copy, ENV, CMD."""
@@ -116,7 +109,7 @@ def image_server(tmp_path_factory):
         (app / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, app / rel)
     home = tmp_path_factory.mktemp("home")
-    port = _free_port()
+    port = free_port()
     env = {"PATH": f"{VENV_BIN}{os.pathsep}/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
            **DOCKERFILE.env, "HOME": str(home)}
     cmd = [a.replace("--server.port=8501", f"--server.port={port}") for a in DOCKERFILE.cmd()]
@@ -126,23 +119,10 @@ def image_server(tmp_path_factory):
         proc = subprocess.Popen(cmd, cwd=app, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            try:
-                if http_request(port, "GET", "/_stcore/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("the image's server did not answer:\n" + log.read_text()[-3000:])
+        wait_healthy(proc, port, log, START_S)
         yield port, env, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def test_healthcheck_command_passes(image_server):
@@ -189,16 +169,19 @@ def test_uploads_are_refused(image_server):
                         f"filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
                         ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
 
+            def put(path: str, body, headers: dict, chunked: bool = False) -> tuple[int, bytes]:
+                return http_request("127.0.0.1", port, path, dict(page.cookies), 60, "PUT",
+                                    body, headers, chunked)
+
             headers = {**xsrf, "Content-Type": f"multipart/form-data; boundary={boundary}"}
             results = {}
             for name, body, chunked in (("empty", [form(b"")], True),
                                         ("2 kB", form(b"x" * 2048), False),
                                         ("2 kB chunked", [form(b"x" * 2048)], True)):
                 results[name] = (await asyncio.to_thread(
-                    http_request, port, "PUT", path, dict(page.cookies), body, headers, chunked))[0]
+                    put, path, body, headers, chunked))[0]
             results["bad session"] = (await asyncio.to_thread(
-                http_request, port, "PUT", "/_stcore/upload_file/nope/file-2", dict(page.cookies),
-                form(b"x"), headers))[0]
+                put, "/_stcore/upload_file/nope/file-2", form(b"x"), headers))[0]
             return results
         finally:
             await page.ws.close()

@@ -1,0 +1,156 @@
+"""Redraw timing in Chromium: from a key press (or navigation start) to the last painted frame.
+
+`Bench(browser, quiet_ms, timeout_s)` opens probed pages and times changes; bench/browser.py
+and bench/pretrained_page.py use it. All times are taken inside the page, on its
+performance.now() clock:
+
+- Init scripts record, before any app code runs: tests/harness.py's run counter (the
+  browser tests' own: every websocket message, every DOM mutation, and the end of each
+  script run read from the server's ForwardMsg frames), and every 2D-canvas draw call
+  (drawImage, fill, fillRect, fillText, stroke, putImageData, clearRect: Vega draws its
+  charts on canvases). Each such event also requests an animation frame, whose callback
+  records the time of the frame that paints it.
+- A change: the script types a new value into a field and presses Enter (or Ctrl+Enter);
+  a capturing keydown listener stamps t0 at that key.
+- Done when the server's end-of-run message for a run after t0 has arrived
+  (session_status_changed with script_is_running false after true), stApp shows
+  notRunning, and nothing (websocket message, canvas draw, DOM mutation) has happened for
+  quiet_ms. The redraw time is then (the first animation frame after the last of those
+  events) - t0: the server's last message, React's update, Vega's parse and draw (image
+  marks decode their PNGs asynchronously; their draws count) all lie inside it.
+- Also measured: the time until that end-of-run message arrives ("finished": the server's
+  run and the page's handling of the messages before it) and the page's main-thread long
+  tasks over 50 ms in the meantime ("busy": Vega and React work, from the Long Tasks API).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from tests.harness import new_context
+
+# Added after tests.harness.RUN_COUNTER_JS (which counts run ends and stamps the last
+# websocket message and DOM change): canvas draws, the frame that paints each event,
+# long tasks, and t0 at the Enter key of a change.
+PROBE_JS = """
+(() => {
+  const B = window.__bench = {t0: 0, lastDraw: 0, lastFrame: 0, raf: false, longTasks: []};
+  // Main-thread tasks over 50 ms (script, style, layout, paint work of the page).
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) B.longTasks.push([e.startTime, e.duration]);
+    }).observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no Long Tasks API: busy stays 0 */ }
+  const frame = () => {
+    if (B.raf) return;
+    B.raf = true;
+    requestAnimationFrame(() => { B.raf = false; B.lastFrame = performance.now(); });
+  };
+  window.__runs.listeners.push(frame);
+  const proto = CanvasRenderingContext2D.prototype;
+  for (const name of ['drawImage', 'fill', 'fillRect', 'fillText', 'stroke', 'putImageData',
+                      'clearRect']) {
+    const native = proto[name];
+    proto[name] = function (...args) {
+      B.lastDraw = performance.now(); frame();
+      return native.apply(this, args);
+    };
+  }
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && B.armed) { B.t0 = performance.now(); B.armed = false; }
+  }, true);
+})();
+"""
+
+# Done: the server's end-of-run message for a run after the change has arrived,
+# the app shows notRunning, nothing has happened for `quiet` ms, and a frame has been
+# painted since the last event.
+DONE_JS = """
+([n, quiet]) => {
+  const R = window.__runs, B = window.__bench;
+  const last = Math.max(R.lastMessage, R.lastMutation, B.lastDraw);
+  return B.t0 !== null && R.ended(n) && performance.now() - last >= quiet && B.lastFrame >= last;
+}
+"""
+RESULT_JS = ("() => { const B = window.__bench; const busy = B.longTasks"
+             ".filter(([s]) => s >= B.t0 && s <= B.lastFrame).reduce((a, [, d]) => a + d, 0);"
+             " return {t0: B.t0, frame: B.lastFrame, done: window.__runs.doneAt, busy}; }")
+
+
+@dataclass(frozen=True)
+class Timing:
+    total: float  # ms from the change (or navigation start) to the last painted frame
+    finished: float  # ms from the change to the arrival of the server's end-of-run message
+    busy: float  # ms of main-thread long tasks (> 50 ms each) in the page meanwhile
+
+
+class Bench:
+    """Probed pages of `browser`; each step may take up to timeout_s, and a redraw ends
+    after quiet_ms without events."""
+
+    def __init__(self, browser, quiet_ms: int, timeout_s: float):
+        self.browser = browser
+        self.quiet_ms = quiet_ms
+        self.timeout_ms = int(timeout_s * 1000)
+        self.next_seed = 1000
+
+    def context(self):
+        """A fresh browser context (empty cache, new session) whose pages are probed."""
+        ctx = new_context(self.browser)
+        ctx.add_init_script(PROBE_JS)
+        return ctx
+
+    def settle(self, page, finished_before: int) -> Timing | None:
+        """Wait for the end point of a run after the first `finished_before`; None if it
+        does not come within the timeout."""
+        try:
+            page.wait_for_function(DONE_JS, arg=[finished_before, self.quiet_ms],
+                                   timeout=self.timeout_ms, polling=25)
+        except Exception as e:  # playwright's TimeoutError
+            print(f"    timed out: {type(e).__name__}", file=sys.stderr)
+            return None
+        r = page.evaluate(RESULT_JS)
+        return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"], busy=r["busy"])
+
+    def open(self, page, url: str) -> Timing | None:
+        """Navigate page to url; the time from navigation start to the end point."""
+        page.goto(url, wait_until="commit", timeout=self.timeout_ms)
+        return self.settle(page, 0)
+
+    def change(self, page, field, value: str, key: str = "Enter") -> Timing | None:
+        """Type value into the locator `field`, press key (Enter or Control+Enter) and
+        time the redraw from that key."""
+        field.fill(value, timeout=self.timeout_ms)
+        n = page.evaluate("() => { const B = window.__bench; B.armed = true; B.t0 = null;"
+                          " return window.__runs.done; }")
+        field.press(key, timeout=self.timeout_ms)
+        return self.settle(page, n)
+
+    def first_load(self, url: str) -> Timing | None:
+        """A newcomer opens url: fresh context (empty cache, new session)."""
+        ctx = self.context()
+        try:
+            return self.open(ctx.new_page(), url)
+        finally:
+            ctx.close()
+
+    def reruns(self, url: str, warmup: int, repeats: int) -> list[Timing | None]:
+        """Open url, then change Seed warmup + repeats times; the measured timings."""
+        ctx = self.context()
+        times: list[Timing | None] = []
+        try:
+            page = ctx.new_page()
+            if self.open(page, url) is None:
+                return [None] * repeats
+            seed = page.get_by_label("Seed", exact=True)
+            for i in range(warmup + repeats):
+                self.next_seed += 1
+                t = self.change(page, seed, str(self.next_seed))
+                if i >= warmup:
+                    times.append(t)
+                if t is None:  # the page is stuck; do not stack more changes on it
+                    break
+            return times + [None] * (repeats - len(times))
+        finally:
+            ctx.close()
