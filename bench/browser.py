@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     warmup = max(0, min(args.warmup, 20))
     noop_repeats = max(1, min(args.noop_repeats or repeats, 100))
     timeout = max(5.0, min(args.timeout, 600.0))
+    quiet_ms = max(50, min(args.quiet_ms, 5000))
 
     import streamlit
     from playwright.sync_api import sync_playwright
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
                       f"load average {load_before}; {warmup} warm-up + {repeats} measured "
                       f"Seed changes per case", flush=True)
-                bench = Bench(browser, args.quiet_ms, timeout)
+                bench = Bench(browser, quiet_ms, timeout)
                 bench.first_load(app.url + "/")  # warm the server: imports, caches
                 noop_times = bench.reruns(noop.url + "/", warmup, noop_repeats)
                 for c in cases:

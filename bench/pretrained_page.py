@@ -74,8 +74,14 @@ def main() -> int:
     parser.add_argument("--quiet-ms", type=int, default=400,
                         help="idle time that marks the end of a redraw (not part of the figure)")
     args = parser.parse_args()
-    lengths = [int(x) for x in args.lengths.split(",")]
+    try:
+        lengths = [int(x) for x in args.lengths.split(",")][:8]
+    except ValueError:
+        parser.error("--lengths takes comma-separated whole numbers, e.g. 16,64,128")
+    if not all(3 <= n <= 512 for n in lengths):
+        parser.error("each of --lengths is a token count from 3 to 512 ([CLS] and [SEP] included)")
     repeats = max(1, min(args.repeats, 50))
+    quiet_ms = max(50, min(args.quiet_ms, 5000))
     if missing_chromium():
         print(missing_chromium(), file=sys.stderr)
         return 2
@@ -87,7 +93,7 @@ def main() -> int:
     with nullcontext(args.url) if args.url else serve("streamlit_app.py") as url:
         with sync_playwright() as p:
             browser = launch_chromium(p)
-            measure(Bench(browser, args.quiet_ms, timeout_s=180), url, tok, lengths, repeats)
+            measure(Bench(browser, quiet_ms, timeout_s=180), url, tok, lengths, repeats)
             browser.close()
     return 0
 
