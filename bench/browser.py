@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.redraw import Bench, Timing  # noqa: E402
+from bench.server_procs import load_average  # noqa: E402
 from tests.harness import Server, launch_chromium, missing_chromium  # noqa: E402
 
 
@@ -76,13 +77,6 @@ def fmt(x: float | None, unit: str = "ms", nd: int = 0) -> str:
     if x is None:
         return "n/a"
     return f"{x:.{nd}f} {unit}" if unit else f"{x:.{nd}f}"
-
-
-def load_avg() -> str:
-    try:
-        return "/".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def select(args_cases: list[str] | None, ap: argparse.ArgumentParser) -> list[Case]:
@@ -138,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     loads: dict[str, Timing | None] = {}
     results: dict[str, list[Timing | None]] = {}
-    load_before = load_avg()
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         try:
             noop = Server("bench/noop_app.py", Path(tmp))
@@ -175,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nno-op rerun (bench/noop_app.py): median {fmt(base)} of "
           f"{sum(t is not None for t in noop_times)} "
           f"[{', '.join(fmt(t, '') for t in totals(noop_times))}]; "
-          f"load average before/after {load_before} / {load_avg()}")
+          f"load average before/after {load_before} / {load_average()}")
     head = (f"{'case':<34} {'first load':>10} {'finished':>9} {'busy':>8} {'redrawn':>9} "
             f"{'x no-op':>8} {'goal':>5}  ok")
     print(head)

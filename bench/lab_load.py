@@ -26,14 +26,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.server_procs import load_average  # noqa: E402
 from tests.harness import ROOT, Server, launch_chromium, new_context  # noqa: E402
 
 MAIN = "[data-testid=stMainBlockContainer]"
 PROGRESS = "[data-testid=stProgress]"
-
-
-def load_avg() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def measure(url: str, sessions: int, duration: float, port: int, out: Path) -> dict:
@@ -64,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         server = Server("streamlit_app.py", Path(tmp))
         try:
             url = server.url + args.page
-            print(f"{os.cpu_count()} CPUs; load average before: {load_avg()}", flush=True)
+            print(f"{os.cpu_count()} CPUs; load average before: {load_average()}", flush=True)
             base = measure(url, args.sessions, args.duration, server.port, Path(tmp) / "base.json")
             print(f"alone:               p50 {base['p50_s'] * 1000:.0f} ms, p95 "
                   f"{base['p95_s'] * 1000:.0f} ms, {base['reruns']} reruns, {base['errors']} errors; "
-                  f"load average {load_avg()}", flush=True)
+                  f"load average {load_average()}", flush=True)
             with sync_playwright() as p:
                 browser = launch_chromium(p)
                 pages = []
@@ -89,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             rates = ", ".join("-" if a is None else f"{(a - b) / secs:.1f}" for a, b in zip(after, before))
             print(f"{args.trainers} training:          p50 {busy['p50_s'] * 1000:.0f} ms, p95 "
                   f"{busy['p95_s'] * 1000:.0f} ms, {busy['reruns']} reruns, {busy['errors']} errors; "
-                  f"load average {load_avg()}")
+                  f"load average {load_average()}")
             print(f"trainings meanwhile: {rates} steps/s each")
             print(f"p95 ratio (training / alone): {busy['p95_s'] / base['p95_s']:.2f}; "
                   f"p50 ratio {busy['p50_s'] / base['p50_s']:.2f}")

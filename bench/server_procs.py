@@ -90,6 +90,14 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages, as "1.2/0.9/0.7" ("n/a" if unknown)."""
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def machine_busy_seconds() -> float:
     """CPU-seconds all cores spent not idle since boot (from /proc/stat)."""
     try:
