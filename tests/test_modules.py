@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from attention import (AttentionConfig, MultiHeadAttention, MultiHeadResult, causal_mask,
+from attention import (MultiHeadAttention, MultiHeadResult, causal_mask,
                        combine_masks, padding_mask, scaled_dot_product_attention)
 
 D64 = torch.float64
@@ -295,13 +295,11 @@ def test_huge_inputs_stay_finite(masked):
         assert (res.weights.triu(1) == 0).all()
 
 
-# ---------------------------------------------------------------- config and errors
+# ---------------------------------------------------------------- constructor and errors
 
 
-def test_config_and_constructors():
-    cfg = AttentionConfig(d_model=12, num_heads=3, bias=False)
-    assert cfg.d_head == 4
-    mha = MultiHeadAttention.from_config(cfg)
+def test_constructor_shapes():
+    mha = MultiHeadAttention(12, 3, bias=False)
     assert (mha.d_model, mha.num_heads, mha.d_head) == (12, 3, 4)
     assert mha.in_proj_bias is None and mha.out_proj.bias is None
     assert mha.in_proj_weight.shape == (36, 12)
@@ -313,8 +311,6 @@ def test_config_and_constructors():
 def test_bad_heads_raise(d_model, H):
     with pytest.raises(ValueError):
         MultiHeadAttention(d_model, H)
-    with pytest.raises(ValueError):
-        AttentionConfig(d_model=d_model, num_heads=H)
 
 
 def test_d_model_not_divisible_names_both():
