@@ -1,5 +1,5 @@
 """What /lab shows of a training run: curves as long frames, the heads that formed, the
-phase change, snapshots, prefixes for generation. Plain numpy/pandas, no Streamlit.
+phase change, snapshots, prefixes for generation, as arrays and frames. No Streamlit.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
+from .functional import causal_mask
 
 # A fixed colour per meaning, on every chart of the lab.
 LOSS_COLOUR, ACCURACY_COLOUR = "#4c78a8", "#54a24b"
@@ -113,7 +114,7 @@ def head_maps(weights: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 def causal_masked(L: int) -> np.ndarray:
     """(L, L) bool, True above the diagonal: keys a causal query never sees."""
-    return ~np.tril(np.ones((L, L), dtype=bool))
+    return ~causal_mask(L).numpy()
 
 
 def token_labels(tokens) -> list[str]:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .device import resolve_device
+from .functional import causal_mask
 from .lab_io import load_run, save_run
 from .lab_model import LabTransformer
 from .lab_tasks import TASKS, induction_score, make_batch, make_probe, previous_token_score
@@ -226,7 +227,7 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
         _, results = model(probe[None], need_weights=True)
         weights = torch.stack([r.weights[0] for r in results])  # (layers, H, L, L)
         L = probe.shape[0]
-        allowed = torch.ones(L, L, dtype=torch.bool, device=probe.device).tril()  # (L, L)
+        allowed = causal_mask(L, device=probe.device)  # (L, L)
         logits = torch.stack([r.q[0] @ r.k[0].transpose(-2, -1) * blk.attn.scale
                               for r, blk in zip(results, model.blocks)])  # (layers, H, L, L)
         logit_std = logits[..., allowed].std().item()
