@@ -143,12 +143,12 @@ def parse_prefix(text: str, vocab_size: int, max_tokens: int) -> tuple[list[int]
     return ids, notes
 
 
-def repeat_prefix(seed: int, vocab_size: int, segment: int = 8, shown_again: int = 3) -> list[int]:
-    """A random segment, then its first `shown_again` tokens again: an induction model
+def repeat_prefix(seed: int, vocab_size: int) -> list[int]:
+    """A random segment of 8 distinct tokens, then its first 3 again: an induction model
     should continue the repeat with the segment's next tokens."""
     rng = np.random.default_rng(seed)
-    seg = rng.choice(vocab_size, size=min(segment, vocab_size), replace=False).tolist()
-    return seg + seg[:shown_again]
+    seg = rng.choice(vocab_size, size=min(8, vocab_size), replace=False).tolist()
+    return seg + seg[:3]
 
 
 def expected_continuation(prefix: list[int], n_new: int) -> list[int | None]:

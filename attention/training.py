@@ -33,7 +33,7 @@ from .train_config import LogRecord, Snapshot, TrainConfig, check_caps
 
 __all__ = ["TASKS", "Generation", "LogRecord", "Snapshot", "TrainConfig", "TrainingRun",
            "check_caps", "generate", "load_run", "log_steps", "run_training", "save_run",
-           "train", "phase_change_step"]
+           "train"]
 
 HELD_OUT = 256  # held-out sequences for loss and accuracy
 
@@ -276,9 +276,3 @@ def generate(run: TrainingRun, prefix: Tensor, n_new: int) -> Generation:
             nxt = logits[0, -1].argmax().cpu()
             tokens = torch.cat([tokens, nxt[None]])
     return Generation(tokens=tokens, steps=steps)
-
-
-def phase_change_step(history: list[LogRecord], level: float = 0.5) -> int | None:
-    """First logged step whose accuracy reaches `level` (None if none does)."""
-    return next((r.step for r in history if r.accuracy >= level), None)
-

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from attention import (causal_mask, entropy, head_similarity, head_statistics, max_entropy,
                        scaled_dot_product_attention)
-from attention.inputs import designed_qk
+from attention.inputs import positional_qk, sinusoidal_positions
 
 D64 = torch.float64
 
@@ -25,7 +25,7 @@ def random_weights(*shape, seed=0, mask=None):
 def designed_weights(kinds, L, mask=None, d_head=8):
     maps = []
     for kind in kinds:
-        q, k = designed_qk(kind, L, d_head)
+        q, k = positional_qk(kind, sinusoidal_positions(L, 64), d_head)
         maps.append(scaled_dot_product_attention(q, k, torch.eye(L), mask=mask).weights)
     return torch.stack(maps)  # (H, L, L)
 
