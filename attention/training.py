@@ -26,6 +26,7 @@ from torch import Tensor, nn
 
 from .device import resolve_device
 from .functional import causal_mask
+from .heads import head_logits
 from .lab_io import load_run, save_run
 from .lab_model import LabTransformer
 from .lab_tasks import TASKS, induction_score, make_batch, make_probe, previous_token_score
@@ -228,7 +229,7 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
         weights = torch.stack([r.weights[0] for r in results])  # (layers, H, L, L)
         L = probe.shape[0]
         allowed = causal_mask(L, device=probe.device)  # (L, L)
-        logits = torch.stack([r.q[0] @ r.k[0].transpose(-2, -1) * blk.attn.scale
+        logits = torch.stack([head_logits(r.q[0], r.k[0], blk.attn.scale)  # (H, L, L)
                               for r, blk in zip(results, model.blocks)])  # (layers, H, L, L)
         logit_std = logits[..., allowed].std().item()
         max_weight = weights[..., 1:, :].amax(dim=-1).mean().item()  # rows 1..L-1
