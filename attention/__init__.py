@@ -10,7 +10,7 @@ _WHERE = {
     "available_devices": "device", "resolve_device": "device",
     "AttentionResult": "functional", "causal_mask": "functional", "combine_masks": "functional",
     "padding_mask": "functional", "scaled_dot_product_attention": "functional",
-    "AttentionConfig": "modules", "MultiHeadAttention": "modules", "MultiHeadResult": "modules",
+    "MultiHeadAttention": "modules", "MultiHeadResult": "modules",
     "entropy": "stats", "head_similarity": "stats", "head_statistics": "stats",
     "max_entropy": "stats",
 }

@@ -23,11 +23,6 @@ def chart_parts(chart: "alt.TopLevelMixin | Chart") -> tuple[dict, pd.DataFrame 
         return chart.to_dict(), None
 
 
-def chart_spec(chart: "alt.TopLevelMixin | Chart") -> dict:
-    """The self-contained Vega-Lite spec of a `Chart` or an Altair chart."""
-    return w.inline_spec(*chart_parts(chart))
-
-
 def chart_png(chart: "alt.TopLevelMixin | Chart", scale: float = 2.0) -> bytes:
     return w.png(*chart_parts(chart), scale)
 

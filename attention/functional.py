@@ -73,18 +73,18 @@ def combine_masks(*masks: Tensor | None) -> Tensor | None:
     return out
 
 
-def check_mask(mask: Tensor, shape: torch.Size | tuple[int, ...], name: str = "mask") -> None:
+def check_mask(mask: Tensor, shape: torch.Size | tuple[int, ...]) -> None:
     """Raise ValueError unless `mask` is a bool tensor broadcastable to `shape`."""
     if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
-        raise ValueError(f"{name} must be a bool tensor (True = may attend), "
+        raise ValueError(f"mask must be a bool tensor (True = may attend), "
                          f"got {getattr(mask, 'dtype', type(mask).__name__)}")
     try:
         torch.broadcast_shapes(mask.shape, shape)
     except RuntimeError:
-        raise ValueError(f"{name} of shape {tuple(mask.shape)} does not broadcast to "
+        raise ValueError(f"mask of shape {tuple(mask.shape)} does not broadcast to "
                          f"the attention shape {tuple(shape)}") from None
     if torch.broadcast_shapes(mask.shape, shape) != torch.Size(shape):
-        raise ValueError(f"{name} of shape {tuple(mask.shape)} would enlarge the attention "
+        raise ValueError(f"mask of shape {tuple(mask.shape)} would enlarge the attention "
                          f"shape {tuple(shape)}")
 
 
@@ -104,10 +104,21 @@ def softmax_weights(logits: Tensor, mask: Tensor | None, out: Tensor | None = No
     else:
         weights = torch.softmax(logits, dim=-1, out=out)  # (..., Lq, Lk)
     if mask is not None:
-        no_key = ~mask.any(dim=-1, keepdim=True)  # (..., Lq or 1, 1)
+        no_key = empty_rows(mask)  # (..., Lq or 1, 1)
         if no_key.any():
             weights = weights.masked_fill_(no_key, 0.0)
     return weights
+
+
+def empty_rows(mask: Tensor) -> Tensor:
+    """(..., Lq, 1) True where a query may attend no key: softmax would give NaN there."""
+    return ~mask.any(dim=-1, keepdim=True)
+
+
+def overflowed(output: Tensor, v: Tensor) -> bool:
+    """True when `output` (weights @ v) is not finite although `v` is: logits overflowed
+    (inf - inf in the softmax gives NaN rows). One cheap reduction in the usual case."""
+    return not all_finite(output) and all_finite(v)
 
 
 def finite_softmax_weights(logits: Tensor, mask: Tensor | None) -> Tensor:
@@ -140,8 +151,7 @@ def softmax_and_output(logits: Tensor, v: Tensor, mask: Tensor | None) -> tuple[
     """
     weights = softmax_weights(logits, mask)  # (..., Lq, Lk)
     output = weights @ v  # (..., Lq, Lk) x (..., Lk, d_v) -> (..., Lq, d_v)
-    # Cheap guard on the small output: overflowed logits (inf - inf in softmax) give NaN.
-    if not all_finite(output) and all_finite(v):
+    if overflowed(output, v):
         weights = finite_softmax_weights(logits, mask)
         output = weights @ v
     return weights, output

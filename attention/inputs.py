@@ -77,38 +77,6 @@ def random_sequence(n: int, d_model: int, seed: int = 0, dtype: torch.dtype = to
     return [f"p{i}" for i in range(n)], x
 
 
-def designed_qk(kind: str, L: int, d_head: int, sharpness: float = 4.0,
-                window: float = 1.0) -> tuple[Tensor, Tensor]:
-    """Queries and keys whose scaled dot products give a chosen attention pattern exactly.
-
-    The pattern comes out of the ordinary softmax(q k^T / sqrt(d_head)): nothing is
-    drawn by hand. With positions i (query) and j (key):
-      - "local": logits -(j - i)^2 / (2 window^2): a Gaussian window around i.
-      - "previous": logits -sharpness^2 (j - (i - 1))^2: almost all weight on i - 1.
-      - "global": logits 0: uniform over every key.
-      - "first": logits 4 sharpness [j == 0]: the first token as a sink.
-    A quadratic in j needs only two features: q_i = a [2i', -1], k_j = [j, j^2] gives
-    a (2 i' j - j^2) = -a (j - i')^2 + (terms constant in a row, which softmax ignores).
-
-    Returns:
-        q (L, d_head) and k (L, d_head), d_head >= 2.
-    """
-    _check_designed(kind, d_head)
-    root = math.sqrt(d_head)  # undo the 1/sqrt(d_head) scaling
-    i = torch.arange(L, dtype=torch.float64)
-    q = torch.zeros(L, d_head, dtype=torch.float64)
-    k = torch.zeros(L, d_head, dtype=torch.float64)
-    if kind in ("local", "previous"):
-        centre = i if kind == "local" else i - 1
-        a = 1.0 / (2 * window**2) if kind == "local" else sharpness**2
-        q[:, 0], q[:, 1] = 2 * a * centre * root, -a * root
-        k[:, 0], k[:, 1] = i, i**2
-    elif kind == "first":
-        q[:, 0] = 4 * sharpness * root
-        k[0, 0] = 1.0
-    return q.float(), k.float()
-
-
 def _check_designed(kind: str, d_head: int) -> None:
     if kind not in HEAD_KINDS:
         raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
@@ -129,15 +97,16 @@ def position_pair(L: int, d_model: int) -> int:
     return slow[0] if slow else pairs - 1
 
 
-def positional_qk(kind: str, positions: Tensor, d_head: int, sharpness: float = 4.0,
-                  window: float = 1.0) -> tuple[Tensor, Tensor]:
+def positional_qk(kind: str, positions: Tensor, d_head: int) -> tuple[Tensor, Tensor]:
     """Designed heads that find their keys through the positional encoding alone.
 
     Keys read one sine-cosine pair of each position vector, k_j = (sin j w, cos j w);
     queries read the same pair, turned back by one step for "previous" (a rotation, so
     still linear in the position vector), or a constant for "first". Then
     q_i . k_j / sqrt(d_head) = g cos((j - c_i) w), largest at the key c_i the head wants
-    (i, i - 1 or 0), with the gain g chosen to match `designed_qk`'s sharpness near it.
+    (i, i - 1 or 0), with the gain g setting how sharply: a Gaussian window of width one
+    position for "local", logits -16 (j - c_i)^2 near c_i for "previous", a margin of 16
+    over the other keys for "first".
     With positions switched off the pair is zero: every logit is 0 and each row uniform.
 
     Args:
@@ -157,6 +126,7 @@ def positional_qk(kind: str, positions: Tensor, d_head: int, sharpness: float = 
     sin, cos = p[:, 2 * i], p[:, 2 * i + 1]  # (L,) sin(j w), cos(j w) when positions are on
     k[:, 0], k[:, 1] = sin, cos
     root = math.sqrt(d_head)  # undo the 1/sqrt(d_head) scaling
+    sharpness, window = 4.0, 1.0
     if kind == "local":  # g cos x ~ g (1 - x^2 / 2): a Gaussian window of width `window`
         g = 1.0 / (window * w) ** 2
         q[:, 0], q[:, 1] = g * root * sin, g * root * cos

@@ -1,5 +1,5 @@
 """What /lab shows of a training run: curves as long frames, the heads that formed, the
-phase change, snapshots, prefixes for generation. Plain numpy/pandas, no Streamlit.
+phase change, snapshots, prefixes for generation, as arrays and frames. No Streamlit.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
+from .functional import causal_mask
 
 # A fixed colour per meaning, on every chart of the lab.
 LOSS_COLOUR, ACCURACY_COLOUR = "#4c78a8", "#54a24b"
@@ -113,7 +114,7 @@ def head_maps(weights: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 def causal_masked(L: int) -> np.ndarray:
     """(L, L) bool, True above the diagonal: keys a causal query never sees."""
-    return ~np.tril(np.ones((L, L), dtype=bool))
+    return ~causal_mask(L).numpy()
 
 
 def token_labels(tokens) -> list[str]:
@@ -142,12 +143,12 @@ def parse_prefix(text: str, vocab_size: int, max_tokens: int) -> tuple[list[int]
     return ids, notes
 
 
-def repeat_prefix(seed: int, vocab_size: int, segment: int = 8, shown_again: int = 3) -> list[int]:
-    """A random segment, then its first `shown_again` tokens again: an induction model
+def repeat_prefix(seed: int, vocab_size: int) -> list[int]:
+    """A random segment of 8 distinct tokens, then its first 3 again: an induction model
     should continue the repeat with the segment's next tokens."""
     rng = np.random.default_rng(seed)
-    seg = rng.choice(vocab_size, size=min(segment, vocab_size), replace=False).tolist()
-    return seg + seg[:shown_again]
+    seg = rng.choice(vocab_size, size=min(8, vocab_size), replace=False).tolist()
+    return seg + seg[:3]
 
 
 def expected_continuation(prefix: list[int], n_new: int) -> list[int | None]:

@@ -9,24 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import (all_finite, causal_mask, check_mask, combine_masks,
-                         finite_softmax_weights, softmax_weights)
-
-
-@dataclass
-class AttentionConfig:
-    """Shape of a multi-head attention layer."""
-
-    d_model: int = 64
-    num_heads: int = 4
-    bias: bool = True
-
-    def __post_init__(self) -> None:
-        check_heads(self.d_model, self.num_heads)
-
-    @property
-    def d_head(self) -> int:
-        return self.d_model // self.num_heads
+from .heads import attend_heads
 
 
 def check_heads(d_model: int, num_heads: int) -> None:
@@ -37,24 +20,6 @@ def check_heads(d_model: int, num_heads: int) -> None:
         raise ValueError(f"num_heads must be a positive integer, got {num_heads!r}")
     if d_model % num_heads:
         raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
-
-
-def head_logits(q: Tensor, k: Tensor, scale: float | None = None) -> Tensor:
-    """q k^T * scale for a stack of heads.
-
-    Args:
-        q: (N, Lq, d_head); k: (N, Lk, d_head), N = batch x heads.
-        scale: defaults to 1 / sqrt(d_head).
-    Returns:
-        (N, Lq, Lk) logits.
-    """
-    N, Lq, d_head = q.shape
-    scale = 1.0 / math.sqrt(d_head) if scale is None else scale
-    # beta=0: baddbmm_ ignores the buffer's (uninitialised) contents; alpha applies the scale
-    # inside the matmul, so there is no scaled copy of q and no extra pass over the logits.
-    logits = q.new_empty(N, Lq, k.shape[1])
-    # (N, Lq, d) x (N, d, Lk) -> (N, Lq, Lk)
-    return logits.baddbmm_(q, k.transpose(1, 2), beta=0.0, alpha=scale)
 
 
 @dataclass(frozen=True)
@@ -80,7 +45,8 @@ class MultiHeadAttention(nn.Module):
 
     Parameters use the layout of `torch.nn.MultiheadAttention`: a packed
     `in_proj_weight` (3 * d_model, d_model) holding W_Q, W_K, W_V as rows, and an
-    `out_proj` Linear holding W_O. Inputs are batch-first: (..., L, d_model).
+    `out_proj` Linear holding W_O. Inputs are batch-first: (..., L, d_model). Each head
+    gives what `scaled_dot_product_attention` gives on its q, k, v (see `forward`).
 
     Args:
         d_model: model width.
@@ -105,10 +71,6 @@ class MultiHeadAttention(nn.Module):
         self.in_proj_bias = nn.Parameter(torch.empty(3 * d_model, **factory)) if bias else None
         self.out_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
         self.reset_parameters()
-
-    @classmethod
-    def from_config(cls, config: AttentionConfig, **factory) -> MultiHeadAttention:
-        return cls(config.d_model, config.num_heads, bias=config.bias, **factory)
 
     @classmethod
     def from_torch(cls, mha: nn.MultiheadAttention) -> MultiHeadAttention:
@@ -196,17 +158,13 @@ class MultiHeadAttention(nn.Module):
         q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
         return self.split_heads(q), self.split_heads(k), self.split_heads(v)
 
-    def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, *,
-               need_weights: bool = True, is_causal: bool = False) -> MultiHeadResult:
+    def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> MultiHeadResult:
         """Attention of already-projected heads, then concatenation and W_O.
 
         Args:
             q: (..., H, Lq, d_head); k, v: (..., H, Lk, d_head); contiguous is fastest.
             mask: bool, True = may attend, broadcastable to (..., Lq, Lk); the same
                 mask applies to every head.
-            need_weights: False skips the maps (result.weights is None) and runs torch's
-                fused kernel, which never materialises them: the path for training.
-            is_causal: also apply causal_mask(Lq, Lk) (query i sees keys 0..i).
         Returns:
             MultiHeadResult.
         """
@@ -214,68 +172,7 @@ class MultiHeadAttention(nn.Module):
         if lead != k.shape[:-2] or lead != v.shape[:-2]:  # broadcast them, as matmul would
             lead = torch.broadcast_shapes(lead, k.shape[:-2], v.shape[:-2])
             q, k, v = (t.expand(*lead, *t.shape[-2:]) for t in (q, k, v))
-        return self._attend(q, k, v, mask, need_weights, is_causal)
-
-    def _attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None,
-                need_weights: bool = True, is_causal: bool = False) -> MultiHeadResult:
-        """attend() for q, k, v with the same leading dimensions (..., H)."""
-        *batch, H, Lq, d_head = q.shape
-        Lk = k.shape[-2]
-        if mask is not None:
-            check_mask(mask, (*batch, Lq, Lk))
-            mask = mask.to(q.device)
-        plain_causal = is_causal and mask is None
-        if is_causal and (need_weights or not plain_causal):
-            mask = combine_masks(mask, causal_mask(Lq, Lk, device=q.device))
-        if not need_weights and Lq and Lk:
-            heads = self._fused_heads(q, k, v, mask, plain_causal)
-            if heads is not None:
-                return self._result(q, k, v, heads, None)
-        if plain_causal and mask is None:
-            mask = causal_mask(Lq, Lk, device=q.device)
-        return self._weights_path(q, k, v, mask)
-
-    def _fused_heads(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None,
-                     plain_causal: bool) -> Tensor | None:
-        """(..., H, Lq, d_v) heads from torch's fused SDPA, or None where its answer would
-        differ from the weights path (a row with no key, overflowed logits)."""
-        if plain_causal:  # SDPA's is_causal is causal_mask(Lq, Lk): top-left aligned
-            heads = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
-        elif mask is not None and not bool(mask.any(dim=-1).all()):
-            return None  # rows with no key: the weights path gives them zero weights
-        else:
-            attn_mask = None if mask is None else mask.unsqueeze(-3)  # (..., 1, Lq, Lk)
-            heads = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, scale=self.scale)
-        # Logits that overflowed give NaN rows; one cheap reduction in the usual case.
-        if heads.numel() and math.isnan(heads.max().item()) and all_finite(v):
-            return None
-        return heads
-
-    def _weights_path(self, q: Tensor, k: Tensor, v: Tensor,
-                      mask: Tensor | None) -> MultiHeadResult:
-        """Every head's map materialised: logits, softmax, weights @ v."""
-        *batch, H, Lq, d_head = q.shape
-        Lk, d_v = v.shape[-2:]
-        if mask is not None:
-            mask = mask.unsqueeze(-3)  # (..., 1, Lq, Lk): every head
-        # bmm takes one batch dimension: (..., H, L, d) -> (N, L, d), N = ... x H; views
-        # when the heads are contiguous, as project() makes them.
-        N = math.prod(batch) * H
-        q3, k3, v3 = q.reshape(N, Lq, d_head), k.reshape(N, Lk, d_head), v.reshape(N, Lk, d_v)
-        logits = head_logits(q3, k3, self.scale).view(*batch, H, Lq, Lk)  # (..., H, Lq, Lk)
-        if mask is not None:
-            logits = logits.masked_fill_(~mask, float("-inf"))
-        # The softmax overwrites the logits (as torch does): one (..., H, Lq, Lk) buffer.
-        weights = softmax_weights(logits, mask, out=None if logits.requires_grad else logits)
-        # (N, Lq, Lk) x (N, Lk, d_v) -> (N, Lq, d_v)
-        heads = torch.bmm(weights.view(N, Lq, Lk), v3)
-        # Logits that overflowed (huge inputs) leave NaN rows (inf - inf in the softmax), and
-        # the max of the small output propagates NaN: one cheap reduction in the usual case.
-        if heads.numel() and math.isnan(heads.max().item()) and all_finite(v3):
-            logits = head_logits(q3, k3, self.scale).view(*batch, H, Lq, Lk)
-            weights = finite_softmax_weights(logits, mask)  # clamps, then masks
-            heads = torch.bmm(weights.view(N, Lq, Lk), v3)
-        return self._result(q, k, v, heads.view(*batch, H, Lq, d_v), weights)
+        return self._result(q, k, v, *attend_heads(q, k, v, mask, self.scale))
 
     def _result(self, q: Tensor, k: Tensor, v: Tensor, heads: Tensor,
                 weights: Tensor | None) -> MultiHeadResult:
@@ -291,6 +188,10 @@ class MultiHeadAttention(nn.Module):
                 is_causal: bool = False) -> MultiHeadResult:
         """Multi-head attention; self-attention when key and value are omitted.
 
+        Each head's weights and output are those of `scaled_dot_product_attention` on its
+        q, k, v with `mask` (and `causal_mask` when is_causal), the need_weights=False path
+        included: `attention.heads` computes them faster, to the same numbers.
+
         Args:
             query: (..., Lq, d_model) or unbatched (Lq, d_model).
             key, value: (..., Lk, d_model); default = query.
@@ -302,7 +203,8 @@ class MultiHeadAttention(nn.Module):
             MultiHeadResult: output (..., Lq, d_model), weights (..., H, Lq, Lk) or None.
         """
         q, k, v = self.project(query, key, value, contiguous=need_weights)  # (..., H, L, d)
-        return self._attend(q, k, v, mask, need_weights, is_causal)
+        heads, weights = attend_heads(q, k, v, mask, self.scale, need_weights, is_causal)
+        return self._result(q, k, v, heads, weights)
 
     def _check_input(self, x: Tensor, name: str, weight: Tensor) -> None:
         if not isinstance(x, Tensor) or x.dim() < 2:

@@ -9,13 +9,12 @@ Hugging Face encoder can be named by local path or hub name (the hub needs a net
     run.tokens, run.weights          # list[str], (layers, H, L, L)
     q, k, v = m.head_qkv(run, layer=0, head=3)  # (L, d_head) each
 
-transformers is imported only when a model is loaded, so the helpers that work on
-weights (`attention_rollout`, `hide_special`, `head_stats_frame`) stay light.
+transformers is imported only when a model is loaded; the helpers that work on the
+weights (`attention_rollout`, `hide_special`, `head_stats_frame`) are in `model_stats`.
 """
 
 from __future__ import annotations
 
-import math
 import operator
 import os
 from dataclasses import dataclass
@@ -25,11 +24,10 @@ import torch
 from torch import Tensor, nn
 
 from .device import resolve_device
-from .stats import head_statistics
+from .functional import scaled_dot_product_attention
+from .model_stats import head_stats_frame
 
 DEFAULT_NAME = "all-MiniLM-L6-v2"
-STATS_COLUMNS = ["layer", "head", "entropy", "previous_token", "cls", "sep", "mean_distance",
-                 "label"]
 # Per-layer projection names of attention modules whose q k^T / sqrt(d_head) is the whole
 # logit (absolute positions, post-norm input = the layer's hidden state): BERT and kin.
 _QKV_NAMES = (("query", "key", "value"), ("q_lin", "k_lin", "v_lin"))
@@ -164,8 +162,8 @@ class PretrainedModel:
             q, k, v = (proj(x)[:, cols] for proj in self._qkv[layer])  # (L, d_head) each
         q, k, v = (t.float().cpu().clone() for t in (q, k, v))  # ordinary tensors, (L, d_head)
         # Guard against a layout this code does not model (relative positions, rotary, ...).
-        logits = q @ k.T / math.sqrt(self.d_head)  # (L, d) x (d, L) -> (L, L)
-        if not torch.allclose(logits.softmax(-1), run.weights[layer, head], atol=1e-4):
+        weights = scaled_dot_product_attention(q, k, v).weights  # (L, L)
+        if not torch.allclose(weights, run.weights[layer, head], atol=1e-4):
             raise ValueError(f"the q, k, v of {self.name!r} layer {layer} do not reproduce its "
                              f"attention weights (L={L}); this model's attention is not plain "
                              f"softmax(q k^T / sqrt(d_head))")
@@ -237,83 +235,3 @@ def load_model(name: str | os.PathLike | None = None,
     if getattr(model.config, "is_encoder_decoder", False):
         raise ValueError(f"{label!r} is an encoder-decoder model; load an encoder such as BERT")
     return PretrainedModel(model.to(dev), tokenizer, label, dev)
-
-
-def attention_rollout(weights: Tensor, add_residual: bool = True) -> Tensor:
-    """Attention rollout (Abnar & Zuidema 2020): how much each input token flows to each position.
-
-    Per layer the heads are averaged, the residual path added as 0.5 A + 0.5 I, rows
-    renormalised, and the layers multiplied from the first up: R = A_n ... A_2 A_1.
-
-    Args:
-        weights: (layers, H, L, L) attention weights.
-        add_residual: mix in the identity for the residual connection.
-    Returns:
-        (L, L) rollout; row i is position i's mix of input tokens and sums to 1.
-    """
-    if weights.dim() != 4 or weights.shape[-1] != weights.shape[-2]:
-        raise ValueError(f"weights must be (layers, H, L, L), got {tuple(weights.shape)}")
-    n_layers, _, L, _ = weights.shape
-    A = weights.float().mean(dim=1)  # (layers, L, L)
-    eye = torch.eye(L, dtype=A.dtype, device=A.device)  # (L, L)
-    if add_residual:
-        A = 0.5 * A + 0.5 * eye
-    A = A / A.sum(dim=-1, keepdim=True).clamp(min=1e-12)  # rows sum to 1
-    rollout = eye
-    for layer in range(n_layers):
-        rollout = A[layer] @ rollout  # (L, L) x (L, L) -> (L, L)
-    return rollout.to(weights.dtype)
-
-
-def hide_special(weights: Tensor, special: Tensor) -> Tensor:
-    """Drop special-token rows and columns and renormalise each row over the tokens left.
-
-    Args:
-        weights: (..., L, L) attention weights.
-        special: (L,) bool, True at positions to hide.
-    Returns:
-        (..., L', L') with L' = number of kept positions; a row with no mass left is all
-        zeros, never NaN.
-    """
-    L = weights.shape[-1]
-    if special.dtype != torch.bool or special.shape != (L,):
-        raise ValueError(f"special must be a bool tensor of shape ({L},), got "
-                         f"{special.dtype} {tuple(special.shape)}")
-    keep = (~special).nonzero().flatten().to(weights.device)  # (L',)
-    w = weights.index_select(-2, keep).index_select(-1, keep)  # (..., L', L')
-    total = w.sum(dim=-1, keepdim=True)  # (..., L', 1)
-    return torch.where(total > 0, w / total.clamp(min=torch.finfo(w.dtype).tiny), 0.0)
-
-
-def head_stats_frame(weights: Tensor, sep: Tensor | None = None,
-                     threshold: float = 0.5) -> pd.DataFrame:
-    """One row per (layer, head) with the statistics of Clark et al. 2019 and a label.
-
-    Columns: layer, head, entropy (nats, mean over rows), previous_token (mean w[i, i-1]),
-    cls (mean w[i, 0]), sep (mean total weight on [SEP] positions), mean_distance
-    (mean sum_j w[i, j] |i - j|), label (previous-token, sink, [SEP], self, global,
-    local or mixed, where a share of at least `threshold` says so).
-
-    Args:
-        weights: (layers, H, L, L) attention weights.
-        sep: (L,) bool, True at [SEP] positions; None for no [SEP] column values (0).
-        threshold: the share of weight that earns a head the [SEP] label.
-    Returns:
-        DataFrame with layers * H rows.
-    """
-    if weights.dim() != 4 or weights.shape[-1] != weights.shape[-2]:
-        raise ValueError(f"weights must be (layers, H, L, L), got {tuple(weights.shape)}")
-    n_layers, H, L, _ = weights.shape
-    sep = torch.zeros(L, dtype=torch.bool) if sep is None else sep.to(torch.bool).cpu()
-    w = weights.float().cpu()
-    sep_share = (w * sep).sum(dim=-1).mean(dim=-1)  # (layers, H, L, L) -> (layers, H)
-    rows = []
-    for layer in range(n_layers):
-        s = head_statistics(w[layer])
-        for head, label in enumerate(s.labels()):
-            share = float(sep_share[layer, head])
-            if share >= threshold and label not in ("previous-token", "sink"):
-                label = "[SEP]"
-            rows.append((layer, head, float(s.entropy[head]), float(s.previous_token[head]),
-                         float(s.first_token[head]), share, float(s.mean_distance[head]), label))
-    return pd.DataFrame(rows, columns=STATS_COLUMNS)

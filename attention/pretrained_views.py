@@ -19,7 +19,8 @@ import pandas as pd
 import torch
 
 from .functional import scaled_dot_product_attention
-from .pretrained import PretrainedModel, PretrainedRun, attention_rollout, hide_special
+from .model_stats import attention_rollout, hide_special
+from .pretrained import PretrainedModel, PretrainedRun
 
 # Statistic label on the page -> (column of `head_stats_frame`, what it measures).
 STATISTICS: dict[str, tuple[str, str]] = {

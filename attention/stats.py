@@ -20,31 +20,32 @@ def entropy(weights: Tensor, dim: int = -1) -> Tensor:
     return -torch.special.xlogy(weights, weights).sum(dim=dim)
 
 
-def max_entropy(mask: Tensor | None = None, L: int | None = None, S: int | None = None) -> Tensor:
+def max_entropy(mask: Tensor | None = None, L: int | None = None) -> Tensor:
     """The largest entropy each query row can reach: ln(number of keys it may attend).
 
-    ln n without a mask; ln(i + 1) for row i under a causal mask; 0 for a row with no key.
+    ln L without a mask (L queries over L keys); ln(i + 1) for row i under a causal mask;
+    0 for a row with one key or none.
 
     Args:
-        mask: bool (..., Lq, Lk), True = may attend; or None with L (rows) and S (keys).
+        mask: bool (..., Lq, Lk), True = may attend; or None with L.
     Returns:
         (..., Lq) in nats.
     """
     if mask is None:
         if L is None:
             raise ValueError("max_entropy needs a mask or the number of rows L")
-        S = L if S is None else S
-        return torch.full((L,), math.log(S) if S > 0 else 0.0)
+        return torch.full((L,), math.log(L) if L > 0 else 0.0)
     allowed = mask.sum(dim=-1).to(torch.float64)  # (..., Lq)
     return torch.where(allowed > 0, allowed.clamp(min=1).log(), 0.0).float()
 
 
-def mean_max_entropy(mask: Tensor | None = None, L: int | None = None) -> float:
-    """The largest mean row entropy a map can have: mean over rows of ln(allowed keys).
+def has_choice(row_max: Tensor) -> Tensor:
+    """True for rows with at least two keys (ln n > 0): rows whose entropy says something.
 
-    ln L without a mask; mean_i ln(i + 1) under a causal mask (1.326 nats for L = 8).
+    Args:
+        row_max: (..., L) `max_entropy`, a tensor or a numpy array.
     """
-    return float(max_entropy(mask, L=L).double().mean()) if (mask is not None or L) else 0.0
+    return row_max > 0  # ln 1 = 0 exactly; ln 2 = 0.69 is the next value
 
 
 def normalized_entropy(row_entropy: Tensor, row_max: Tensor) -> Tensor:
@@ -58,24 +59,10 @@ def normalized_entropy(row_entropy: Tensor, row_max: Tensor) -> Tensor:
     Returns:
         (...) in [0, 1]; 0 when no row has a choice.
     """
-    choice = row_max > 1e-12
-    share = torch.where(choice, row_entropy / row_max.clamp(min=1e-12), 0.0)
+    choice = has_choice(row_max)
+    share = torch.where(choice, row_entropy / torch.where(choice, row_max, 1.0), 0.0)
     n = choice.sum(-1)
     return torch.where(n > 0, share.sum(-1) / n.clamp(min=1), 0.0)
-
-
-def js_divergence(p: Tensor, q: Tensor, dim: int = -1) -> Tensor:
-    """Jensen–Shannon divergence in bits (0 = identical, 1 = disjoint support).
-
-    Args:
-        p, q: (..., Lk) probability distributions along `dim`.
-    Returns:
-        (...) divergence of each pair of rows.
-    """
-    m = 0.5 * (p + q)
-    kl_pm = torch.special.xlogy(p, p).sum(dim) - torch.special.xlogy(p, m).sum(dim)
-    kl_qm = torch.special.xlogy(q, q).sum(dim) - torch.special.xlogy(q, m).sum(dim)
-    return (0.5 * (kl_pm + kl_qm) / math.log(2)).clamp(0.0, 1.0)
 
 
 def head_similarity(weights: Tensor) -> Tensor:
@@ -149,9 +136,8 @@ def head_statistics(weights: Tensor, mask: Tensor | None = None) -> HeadStatisti
     pos = torch.arange(L, device=w.device)
     distance = (pos[:, None] - pos[None, :]).abs().float()  # (L, L) |i - j|
     row_entropy = entropy(w)  # (H, L)
-    if mask is None:
-        mask = torch.ones(L, L, dtype=torch.bool, device=w.device)
-    row_max = max_entropy(mask.to(w.device)).expand(H, L)  # (H, L)
+    row_max = max_entropy(None if mask is None else mask.to(w.device), L=L)  # (L,) or (H, L)
+    row_max = row_max.to(w.device).expand(H, L)  # (H, L)
     previous = torch.diagonal(w, offset=-1, dim1=-2, dim2=-1)  # (H, L-1): w[i, i-1]
     return HeadStatistics(
         entropy=row_entropy.mean(-1),

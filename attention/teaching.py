@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .stats import has_choice
 from .views import MultiHeadView, SingleHeadView
 
 
@@ -89,7 +90,7 @@ def sweep_curves(sweep: np.ndarray, row_max: np.ndarray) -> dict[str, np.ndarray
     Args:
         sweep: (n, L) entropy per temperature and row; row_max: (L,) ln(allowed keys).
     """
-    choice = row_max > 1e-12  # (L,)
+    choice = has_choice(row_max)  # (L,)
     rows = sweep[:, choice] if choice.any() else sweep  # (n, L')
     return {"mean": sweep.mean(1), "most focused row": rows.min(1), "most spread row": rows.max(1)}
 

@@ -25,6 +25,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .device import resolve_device
+from .functional import causal_mask
+from .heads import head_logits
 from .lab_io import load_run, save_run
 from .lab_model import LabTransformer
 from .lab_tasks import TASKS, induction_score, make_batch, make_probe, previous_token_score
@@ -32,7 +34,7 @@ from .train_config import LogRecord, Snapshot, TrainConfig, check_caps
 
 __all__ = ["TASKS", "Generation", "LogRecord", "Snapshot", "TrainConfig", "TrainingRun",
            "check_caps", "generate", "load_run", "log_steps", "run_training", "save_run",
-           "train", "phase_change_step"]
+           "train"]
 
 HELD_OUT = 256  # held-out sequences for loss and accuracy
 
@@ -226,8 +228,8 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
         _, results = model(probe[None], need_weights=True)
         weights = torch.stack([r.weights[0] for r in results])  # (layers, H, L, L)
         L = probe.shape[0]
-        allowed = torch.ones(L, L, dtype=torch.bool, device=probe.device).tril()  # (L, L)
-        logits = torch.stack([r.q[0] @ r.k[0].transpose(-2, -1) * blk.attn.scale
+        allowed = causal_mask(L, device=probe.device)  # (L, L)
+        logits = torch.stack([head_logits(r.q[0], r.k[0], blk.attn.scale)  # (H, L, L)
                               for r, blk in zip(results, model.blocks)])  # (layers, H, L, L)
         logit_std = logits[..., allowed].std().item()
         max_weight = weights[..., 1:, :].amax(dim=-1).mean().item()  # rows 1..L-1
@@ -275,9 +277,3 @@ def generate(run: TrainingRun, prefix: Tensor, n_new: int) -> Generation:
             nxt = logits[0, -1].argmax().cpu()
             tokens = torch.cat([tokens, nxt[None]])
     return Generation(tokens=tokens, steps=steps)
-
-
-def phase_change_step(history: list[LogRecord], level: float = 0.5) -> int | None:
-    """First logged step whose accuracy reaches `level` (None if none does)."""
-    return next((r.step for r in history if r.accuracy >= level), None)
-

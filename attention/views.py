@@ -13,17 +13,18 @@ import numpy as np
 import torch
 
 from .device import resolve_device
-from .functional import causal_mask, scaled_dot_product_attention
+from .functional import (causal_mask, combine_masks, padding_mask, scaled_dot_product_attention,
+                         softmax_weights)
 from .inputs import (HEAD_KINDS, positional_qk, random_sequence, sinusoidal_positions,
                      token_embeddings, tokenize)
 from .modules import MultiHeadAttention
-from .stats import entropy, head_similarity, head_statistics, max_entropy
+from .stats import entropy, head_similarity, head_statistics, max_entropy, normalized_entropy
 
 DEFAULT_TEXT = "The cat sat on the mat because it"
 
 
 @dataclass(frozen=True)
-class Sequence:
+class TokenInput:
     """The tokens attended over and their input vectors."""
 
     tokens: list[str]
@@ -33,7 +34,7 @@ class Sequence:
 
 
 def build_input(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
-                max_tokens: int) -> Sequence:
+                max_tokens: int) -> TokenInput:
     """A sentence (or, when `tokens` is set, a random sequence of that many positions)."""
     if tokens:
         labels, x = random_sequence(min(tokens, max_tokens), d_model, seed)
@@ -46,7 +47,7 @@ def build_input(text: str, tokens: int | None, d_model: int, seed: int, position
     pe = sinusoidal_positions(len(labels), d_model)  # (L, d_model)
     if not positional:
         pe = torch.zeros_like(pe)
-    return Sequence(tokens=labels, x=(x + pe).numpy(), truncated_from=cut, positions=pe.numpy())
+    return TokenInput(tokens=labels, x=(x + pe).numpy(), truncated_from=cut, positions=pe.numpy())
 
 
 def _generator(seed: int, salt: int) -> torch.Generator:
@@ -66,12 +67,13 @@ class SingleHeadView:
     mask: np.ndarray  # (L, L) bool, True = may attend
     entropy: np.ndarray  # (L,) nats per query
     max_entropy: np.ndarray  # (L,) ln(allowed keys) per query
+    normalized_entropy: float  # mean entropy / max over the rows with >= 2 keys, in [0, 1]
     scale: float  # the factor applied to the scores (1/sqrt(d_k) or 1)
     device: str
 
 
 @torch.inference_mode()
-def single_head(seq: Sequence, d_k: int, seed: int, temperature: float = 1.0,
+def single_head(seq: TokenInput, d_k: int, seed: int, temperature: float = 1.0,
                 scaled: bool = True, causal: bool = False, pad: int = 0,
                 device: str = "auto") -> SingleHeadView:
     """One head: x W_Q, x W_K, x W_V with N(0, 1/d_model) projections, then attention.
@@ -94,24 +96,23 @@ def single_head(seq: Sequence, d_k: int, seed: int, temperature: float = 1.0,
     w = torch.randn(3, d_model, d_k, generator=_generator(seed, 1), dtype=x.dtype)
     w = (w / math.sqrt(d_model)).to(dev)  # (3, d_model, d_k): W_Q, W_K, W_V
     q, k, v = x @ w[0], x @ w[1], x @ w[2]  # (L, d_model) x (d_model, d_k) -> (L, d_k)
-    mask = build_mask(L, causal, pad, dev)
+    mask = build_mask(L, causal, pad, dev)  # (L, L)
     scale = 1.0 / math.sqrt(d_k) if scaled else 1.0
     r = scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
-    full = mask if mask is not None else torch.ones(L, L, dtype=torch.bool, device=dev)
+    row_entropy, row_max = entropy(r.weights), max_entropy(mask)  # (L,) each
     return SingleHeadView(
         tokens=tokens, q=_np(q), k=_np(k), v=_np(v), scores=_np(r.scores),
-        logits=_np(r.logits), weights=_np(r.weights), output=_np(r.output), mask=_np(full),
-        entropy=_np(entropy(r.weights)), max_entropy=_np(max_entropy(full)), scale=scale,
-        device=str(dev))
+        logits=_np(r.logits), weights=_np(r.weights), output=_np(r.output), mask=_np(mask),
+        entropy=_np(row_entropy), max_entropy=_np(row_max),
+        normalized_entropy=float(normalized_entropy(row_entropy, row_max)),
+        scale=scale, device=str(dev))
 
 
-def build_mask(L: int, causal: bool, pad: int, device: torch.device) -> torch.Tensor | None:
-    """Causal and/or padding mask (L, L), True = may attend; None when nothing is masked."""
-    mask = causal_mask(L, device=device) if causal else None
-    if pad > 0:
-        keys = torch.arange(L, device=device) < max(L - pad, 0)  # (L,) real tokens
-        mask = keys[None, :].expand(L, L) if mask is None else mask & keys[None, :]
-    return mask
+def build_mask(L: int, causal: bool, pad: int, device: torch.device) -> torch.Tensor:
+    """(L, L) bool, True = may attend: causal and/or the last `pad` keys masked (all
+    True when neither)."""
+    keys = padding_mask([L - pad], S=L, device=device)[0]  # (1, L): real tokens
+    return combine_masks(causal_mask(L, device=device) if causal else None, keys).expand(L, L)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class MultiHeadView:
 
 
 @torch.inference_mode()
-def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
+def multi_head(seq: TokenInput, num_heads: int, seed: int, preset: str = "random",
                causal: bool = False, device: str = "auto",
                temperature: float = 1.0) -> MultiHeadView:
     """Multi-head self-attention with seeded projections; "designed" reads each head's q, k
@@ -145,7 +146,7 @@ def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         mha = MultiHeadAttention(d_model, num_heads).to(dev)
-    mask = causal_mask(L, device=dev) if causal else None
+    mask = build_mask(L, causal, 0, dev)  # (L, L)
     q, k, v = mha.project(x)  # (H, L, d_head) each
     kinds: list[str]
     if preset == "designed":
@@ -157,13 +158,12 @@ def multi_head(seq: Sequence, num_heads: int, seed: int, preset: str = "random",
     if temperature != 1.0:
         q = q / temperature  # (q / T) . k / sqrt(d_head) = logits / T
     res = mha.attend(q, k, v, mask=mask)
-    full = mask if mask is not None else torch.ones(L, L, dtype=torch.bool, device=dev)
-    stats = head_statistics(res.weights, full)
+    stats = head_statistics(res.weights, mask)
     if preset != "designed":
         kinds = stats.labels()
     return MultiHeadView(
         tokens=seq.tokens, weights=_np(res.weights), entropy=_np(entropy(res.weights)),
-        max_entropy=_np(max_entropy(full)), mask=_np(full), heads=_np(res.heads),
+        max_entropy=_np(max_entropy(mask)), mask=_np(mask), heads=_np(res.heads),
         values=_np(res.v),
         concat=_np(res.concat),
         output=_np(res.output), similarity=_np(head_similarity(res.weights)), kinds=kinds,
@@ -182,14 +182,17 @@ class ScalingExperiment:
     max_entropy: float  # ln L
 
 
-def scaling_experiment(seed: int, L: int = 8, samples: int = 256,
-                       dims: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
-                       ) -> ScalingExperiment:
+SCALING_DIMS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)  # d_k tried by the experiment
+
+
+def scaling_experiment(seed: int) -> ScalingExperiment:
     """Why sqrt(d_k): q, k ~ N(0, I) give var(q . k) = d_k; scaling brings it back to 1,
-    and without it the softmax over L keys saturates to one-hot as d_k grows."""
+    and without it the softmax over L = 8 keys saturates to one-hot as d_k grows
+    (256 draws of an 8 x 8 map per d_k)."""
     g = _generator(seed, 2)
+    L, samples = 8, 256
     rows = []
-    for d in dims:
+    for d in SCALING_DIMS:
         q = torch.randn(samples, L, d, generator=g, dtype=torch.float64)  # (N, L, d)
         k = torch.randn(samples, L, d, generator=g, dtype=torch.float64)
         scores = q @ k.transpose(-2, -1)  # (N, L, d) x (N, d, L) -> (N, L, L)
@@ -199,10 +202,10 @@ def scaling_experiment(seed: int, L: int = 8, samples: int = 256,
             out += [logits.var().item(), w.amax(-1).mean().item(), entropy(w).mean().item()]
         rows.append(out)
     a = np.array(rows)
-    return ScalingExperiment(d_k=np.array(dims), var_unscaled=a[:, 0], var_scaled=a[:, 3],
+    return ScalingExperiment(d_k=np.array(SCALING_DIMS), var_unscaled=a[:, 0], var_scaled=a[:, 3],
                              max_weight_unscaled=a[:, 1], max_weight_scaled=a[:, 4],
                              entropy_unscaled=a[:, 2], entropy_scaled=a[:, 5],
-                             max_entropy=math.log(L))
+                             max_entropy=float(max_entropy(L=L)[0]))
 
 
 def temperature_sweep(scores: np.ndarray, mask: np.ndarray, scale: float,
@@ -218,8 +221,7 @@ def temperature_sweep(scores: np.ndarray, mask: np.ndarray, scale: float,
     m = torch.from_numpy(mask)
     t = torch.from_numpy(np.asarray(temperatures, dtype=np.float64))[:, None, None]  # (n, 1, 1)
     logits = (s * scale / t).masked_fill(~m, float("-inf"))  # (n, L, S)
-    w = torch.softmax(logits, dim=-1).nan_to_num(0.0)
-    return entropy(w).numpy()
+    return entropy(softmax_weights(logits, m)).numpy()
 
 
 def _np(t: torch.Tensor) -> np.ndarray:

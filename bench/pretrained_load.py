@@ -37,7 +37,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     import transformers  # noqa: F401  (import cost, separate from the load)
-    from attention.pretrained import attention_rollout, load_model
+    from attention.model_stats import attention_rollout
+    from attention.pretrained import load_model
     t_import = time.perf_counter() - t0
     t0 = time.perf_counter()
     m = load_model()

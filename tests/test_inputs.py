@@ -1,12 +1,11 @@
-"""Tokens, embeddings, positional encodings and designed heads."""
+"""Tokens, embeddings, positional encodings and the designed heads' arguments."""
 
 import math
 
 import pytest
 import torch
 
-from attention import scaled_dot_product_attention
-from attention.inputs import (HEAD_KINDS, designed_qk, random_sequence, sinusoidal_positions,
+from attention.inputs import (positional_qk, random_sequence, sinusoidal_positions,
                               token_embeddings, tokenize)
 
 
@@ -74,26 +73,8 @@ def test_random_sequence_is_seeded():
     assert random_sequence(5, 8, seed=3, dtype=torch.float64)[1].dtype == torch.float64
 
 
-@pytest.mark.parametrize("kind", HEAD_KINDS)
-def test_designed_heads_give_their_pattern(kind):
-    L = 10
-    q, k = designed_qk(kind, L, 8)
-    assert q.shape == k.shape == (L, 8) and q.dtype == torch.float32
-    w = scaled_dot_product_attention(q, k, torch.eye(L)).weights
-    i = torch.arange(L)
-    if kind == "local":
-        assert torch.equal(w.argmax(-1), i)
-        assert (w[:, :][(i[:, None] - i[None]).abs() > 5] < 1e-3).all()
-    elif kind == "previous":
-        assert torch.equal(w[1:].argmax(-1), i[:-1]) and (w.diagonal(-1) > 0.99).all()
-    elif kind == "global":
-        torch.testing.assert_close(w, torch.full((L, L), 1 / L))
-    elif kind == "first":
-        assert (w[:, 0] > 0.99).all()
-
-
-def test_designed_qk_rejects_bad_arguments():
+def test_positional_qk_rejects_bad_arguments():
     with pytest.raises(ValueError, match="kind"):
-        designed_qk("diagonal", 5, 8)
+        positional_qk("diagonal", sinusoidal_positions(5, 8), 8)
     with pytest.raises(ValueError, match="d_head"):
-        designed_qk("local", 5, 1)
+        positional_qk("local", sinusoidal_positions(5, 8), 1)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "attention"
 DASHBOARD = LIBRARY / "dashboard"
 
-MATHS = ["functional", "modules", "stats", "inputs"]
+MATHS = ["functional", "heads", "modules", "stats", "inputs"]
 PRESENTATION = ["frames", "charts", "grids", "image_maps", "raster", "export"]
 PRESENTATION_LIBS = {"altair", "pandas", "vl_convert", "PIL"}
 

@@ -4,13 +4,11 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from attention import (AttentionConfig, MultiHeadAttention, MultiHeadResult, causal_mask,
-                       combine_masks, padding_mask, scaled_dot_product_attention)
+from attention import MultiHeadAttention, causal_mask, combine_masks, padding_mask
 
 D64 = torch.float64
 
@@ -140,30 +138,6 @@ def test_float32_matches_torch():
 # ---------------------------------------------------------------- what the result holds
 
 
-def test_result_stages_are_consistent():
-    _, mha = torch_pair(d_model=12, H=3)
-    x = randn(2, 5, 12)
-    mask = causal_mask(5)
-    with torch.no_grad():
-        res = mha(x, mask=mask)
-    assert isinstance(res, MultiHeadResult)
-    # q, k, v: the projections split into heads
-    proj = F.linear(x, mha.in_proj_weight, mha.in_proj_bias)
-    proj = proj.view(2, 5, 3, 3, 4)  # (B, L, 3, H, d_head)
-    torch.testing.assert_close(res.q, proj[:, :, 0].transpose(1, 2))
-    torch.testing.assert_close(res.k, proj[:, :, 1].transpose(1, 2))
-    torch.testing.assert_close(res.v, proj[:, :, 2].transpose(1, 2))
-    torch.testing.assert_close(res.q, mha.split_heads(x @ mha.W_Q.T + mha.in_proj_bias[:12]))
-    # each head is an ordinary scaled dot-product attention
-    single = scaled_dot_product_attention(res.q, res.k, res.v, mask=mask)
-    torch.testing.assert_close(res.weights, single.weights)
-    torch.testing.assert_close(res.heads, single.output)
-    # concatenation and W_O
-    assert res.concat.shape == (2, 5, 12)
-    torch.testing.assert_close(res.concat[..., 4:8], res.heads[:, 1])
-    torch.testing.assert_close(res.output, res.concat @ mha.W_O.T + mha.out_proj.bias)
-
-
 def test_project_then_attend_equals_forward():
     _, mha = torch_pair()
     x = randn(2, 5, 16)
@@ -172,24 +146,6 @@ def test_project_then_attend_equals_forward():
         a, b = mha.attend(q, k, v, mask=causal_mask(5)), mha(x, mask=causal_mask(5))
     assert torch.equal(a.output, b.output) and torch.equal(a.weights, b.weights)
     assert torch.equal(q, b.q)
-
-
-def test_attend_accepts_any_heads():
-    _, mha = torch_pair()
-    q, k, v = randn(4, 5, 4, seed=1), randn(4, 5, 4, seed=2), randn(4, 5, 4, seed=3)
-    with torch.no_grad():
-        res = mha.attend(q, k, v)
-    torch.testing.assert_close(res.weights, scaled_dot_product_attention(q, k, v).weights)
-    assert res.output.shape == (5, 16)
-    # non-contiguous heads, and leading dimensions that broadcast as in matmul
-    qt = randn(4, 4, 5, seed=4).transpose(-2, -1)  # (H, Lq, d_head), a strided view
-    qb = torch.stack([q, qt])  # (2, H, Lq, d_head) against k, v (H, Lk, d_head)
-    with torch.no_grad():
-        res = mha.attend(qb, k, v, mask=causal_mask(5))
-    ref = scaled_dot_product_attention(qb, k, v, mask=causal_mask(5))
-    assert res.weights.shape == (2, 4, 5, 5) and res.output.shape == (2, 5, 16)
-    torch.testing.assert_close(res.weights, ref.weights)
-    torch.testing.assert_close(res.heads, ref.output)
 
 
 def test_batched_equals_one_by_one():
@@ -265,43 +221,11 @@ def test_weights_rows_sum_to_one_or_zero(B, L, p, seed):
     assert torch.isfinite(res.output).all() and torch.isfinite(res.heads).all()
 
 
-# ---------------------------------------------------------------- no NaN, ever
+# ---------------------------------------------------------------- constructor and errors
 
 
-def test_row_with_no_allowed_key_gives_zero_weights():
-    _, mha = torch_pair()
-    x = randn(2, 4, 16)
-    keep = padding_mask([0, 4], S=4)  # the first sequence is all padding
-    with torch.no_grad():
-        res = mha(x, mask=keep)
-    assert torch.equal(res.weights[0], torch.zeros(4, 4, 4, dtype=D64))
-    assert torch.equal(res.heads[0], torch.zeros(4, 4, 4, dtype=D64))
-    torch.testing.assert_close(res.output[0], mha.out_proj.bias.expand(4, 16))  # W_O 0 + b_O
-    assert torch.isfinite(res.output).all()
-
-
-@pytest.mark.parametrize("masked", [False, True])
-def test_huge_inputs_stay_finite(masked):
-    _, mha = torch_pair(d_model=16, H=4, dtype=torch.float32)
-    x = randn(2, 6, 16, dtype=torch.float32) * 1e20  # q k^T overflows float32
-    mask = causal_mask(6) if masked else None
-    with torch.no_grad():
-        q, k, _ = mha.project(x)
-        assert not torch.isfinite(q @ k.transpose(-2, -1)).all()
-        res = mha(x, mask=mask)
-    assert torch.isfinite(res.weights).all() and torch.isfinite(res.output).all()
-    torch.testing.assert_close(res.weights.sum(-1), torch.ones(2, 4, 6))
-    if masked:
-        assert (res.weights.triu(1) == 0).all()
-
-
-# ---------------------------------------------------------------- config and errors
-
-
-def test_config_and_constructors():
-    cfg = AttentionConfig(d_model=12, num_heads=3, bias=False)
-    assert cfg.d_head == 4
-    mha = MultiHeadAttention.from_config(cfg)
+def test_constructor_shapes():
+    mha = MultiHeadAttention(12, 3, bias=False)
     assert (mha.d_model, mha.num_heads, mha.d_head) == (12, 3, 4)
     assert mha.in_proj_bias is None and mha.out_proj.bias is None
     assert mha.in_proj_weight.shape == (36, 12)
@@ -313,8 +237,6 @@ def test_config_and_constructors():
 def test_bad_heads_raise(d_model, H):
     with pytest.raises(ValueError):
         MultiHeadAttention(d_model, H)
-    with pytest.raises(ValueError):
-        AttentionConfig(d_model=d_model, num_heads=H)
 
 
 def test_d_model_not_divisible_names_both():

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from attention.functional import scaled_dot_product_attention
-from attention.pretrained import (STATS_COLUMNS, attention_rollout, head_stats_frame,
-                                  hide_special, load_model)
+from attention.model_stats import STATS_COLUMNS, attention_rollout, head_stats_frame, hide_special
+from attention.pretrained import load_model
 
 pytestmark = pytest.mark.slow
 
@@ -86,13 +86,13 @@ def test_empty_text(model):
 
 def test_rollout_rows_sum_to_one(run):
     L = len(run.tokens)
-    for residual in (True, False):
-        rollout = attention_rollout(run.weights, add_residual=residual)
-        assert rollout.shape == (L, L) and (rollout >= 0).all()
-        torch.testing.assert_close(rollout.sum(-1), torch.ones(L))
-    # One layer, one head, no residual: the rollout is that head's map.
-    torch.testing.assert_close(attention_rollout(run.weights[:1, :1], add_residual=False),
-                               run.weights[0, 0])
+    rollout = attention_rollout(run.weights)
+    assert rollout.shape == (L, L) and (rollout >= 0).all()
+    torch.testing.assert_close(rollout.sum(-1), torch.ones(L))
+    # One layer, one head: the rollout is that head's map mixed half and half with the
+    # residual path.
+    torch.testing.assert_close(attention_rollout(run.weights[:1, :1]),
+                               0.5 * run.weights[0, 0] + 0.5 * torch.eye(L))
 
 
 def test_hide_special_renormalizes(run):

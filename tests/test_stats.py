@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from attention import (causal_mask, entropy, head_similarity, head_statistics, max_entropy,
                        scaled_dot_product_attention)
-from attention.inputs import designed_qk
-from attention.stats import js_divergence
+from attention.inputs import positional_qk, sinusoidal_positions
 
 D64 = torch.float64
 
@@ -26,7 +25,7 @@ def random_weights(*shape, seed=0, mask=None):
 def designed_weights(kinds, L, mask=None, d_head=8):
     maps = []
     for kind in kinds:
-        q, k = designed_qk(kind, L, d_head)
+        q, k = positional_qk(kind, sinusoidal_positions(L, 64), d_head)
         maps.append(scaled_dot_product_attention(q, k, torch.eye(L), mask=mask).weights)
     return torch.stack(maps)  # (H, L, L)
 
@@ -74,9 +73,8 @@ def test_max_entropy_under_causal_mask_is_ln_i_plus_1():
 
 
 def test_max_entropy_without_mask_and_with_empty_rows():
-    torch.testing.assert_close(max_entropy(L=3, S=8), torch.full((3,), math.log(8)))
     torch.testing.assert_close(max_entropy(L=4), torch.full((4,), math.log(4)))
-    assert torch.equal(max_entropy(L=2, S=0), torch.zeros(2))
+    assert torch.equal(max_entropy(L=0), torch.zeros(0))
     mask = torch.tensor([[True, True], [False, False]])
     torch.testing.assert_close(max_entropy(mask), torch.tensor([math.log(2), 0.0]))
     with pytest.raises(ValueError):
@@ -133,16 +131,12 @@ def test_head_statistics_needs_square_maps(shape):
 # ---------------------------------------------------------------- similarity
 
 
-def test_js_divergence_of_disjoint_is_one_and_of_equal_is_zero():
-    p, q = torch.tensor([0.5, 0.5, 0.0, 0.0]), torch.tensor([0.0, 0.0, 0.2, 0.8])
-    assert js_divergence(p, q).item() == pytest.approx(1.0)
-    assert js_divergence(p, p).item() == pytest.approx(0.0, abs=1e-7)
-    # half overlap: p = [1, 0], q = [1/2, 1/2]
-    kl_pm = math.log2(1 / 0.75)  # m = [3/4, 1/4]
+def test_head_similarity_is_one_minus_jensen_shannon_in_bits():
+    # half overlap: p = [1, 0], q = [1/2, 1/2], m = [3/4, 1/4]
+    kl_pm = math.log2(1 / 0.75)
     kl_qm = 0.5 * math.log2(0.5 / 0.75) + 0.5 * math.log2(0.5 / 0.25)
-    expected = 0.5 * (kl_pm + kl_qm)
-    assert js_divergence(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5])).item() == \
-        pytest.approx(expected, rel=1e-6)
+    w = torch.tensor([[[1.0, 0.0]], [[0.5, 0.5]]])  # (H=2, Lq=1, Lk=2)
+    assert head_similarity(w)[0, 1].item() == pytest.approx(1 - 0.5 * (kl_pm + kl_qm), rel=1e-6)
 
 
 @given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**31 - 1))

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from attention import teaching, views
+from attention.functional import causal_mask
 from attention.inputs import HEAD_KINDS, positional_qk, sinusoidal_positions
-from attention.stats import entropy, head_statistics, mean_max_entropy, normalized_entropy
+from attention.stats import entropy, head_statistics, max_entropy, normalized_entropy
 
 MEAN_LN = float(np.mean(np.log(np.arange(1, 9))))  # 1.326: mean ln(i + 1) over 8 rows
 
@@ -23,8 +24,7 @@ def seq(positional=True, text=views.DEFAULT_TEXT, d_model=64, seed=0):
 
 def test_causal_mean_maximum_is_mean_ln_i_plus_one():
     assert round(MEAN_LN, 3) == 1.326
-    assert mean_max_entropy(torch.ones(8, 8, dtype=torch.bool).tril()) == pytest.approx(MEAN_LN)
-    assert mean_max_entropy(L=8) == pytest.approx(math.log(8))
+    assert max_entropy(causal_mask(8)).mean().item() == pytest.approx(MEAN_LN)
     m = views.multi_head(seq(), 4, 0, preset="designed", causal=True)
     assert m.max_entropy.mean() == pytest.approx(MEAN_LN, abs=1e-6)
     # the designed global head sits exactly at that maximum, not 36 % short of ln 8
@@ -69,11 +69,13 @@ def test_designed_preset_depends_on_the_positional_toggle():
 def test_normalised_entropy_leaves_one_key_rows_out():
     mask = torch.ones(8, 8, dtype=torch.bool).tril()
     w = mask / mask.sum(-1, keepdim=True)  # uniform over allowed keys
-    from attention.stats import max_entropy
     got = normalized_entropy(entropy(w), max_entropy(mask))
     assert got.item() == pytest.approx(1.0)  # 100 %, not 7/8 with row 0 counted as 0 %
     stats = head_statistics(w[None], mask)
     assert stats.normalized_entropy.item() == pytest.approx(1.0)
+    v = views.single_head(seq(), 16, 0, causal=True)
+    share = v.entropy[1:] / v.max_entropy[1:]  # row 0 has one key: left out
+    assert v.normalized_entropy == pytest.approx(share.mean(), rel=1e-5)
 
 
 def test_sweep_extremes_skip_the_one_key_row():

@@ -1,6 +1,12 @@
-"""Cached wrappers over `attention.views`: keyed on plain numbers and strings only."""
+"""Cached wrappers over `attention.views`, keyed on plain numbers and strings only.
+
+Every cached function takes one `InputKey` (the shared inputs, hashable) and keyword
+arguments; pages call the `*_of(c, LIMITS, ...)` entry points.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -12,44 +18,59 @@ from .controls import Controls
 MAX_ENTRIES = 64
 
 
+@dataclass(frozen=True)
+class InputKey:
+    """The shared inputs every cached view depends on (st.cache_data hashes its fields)."""
+
+    text: str
+    tokens: int | None
+    d_model: int
+    seed: int
+    positional: bool
+    device: str
+    max_tokens: int
+
+    @classmethod
+    def of(cls, c: Controls, limits: Limits) -> InputKey:
+        return cls(text=c.text, tokens=c.tokens, d_model=c.d_model, seed=c.seed,
+                   positional=c.positional, device=c.device, max_tokens=limits.max_tokens)
+
+
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def sequence(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
-             max_tokens: int) -> views.Sequence:
-    return views.build_input(text, tokens, d_model, seed, positional, max_tokens)
+def sequence(key: InputKey) -> views.TokenInput:
+    return views.build_input(text=key.text, tokens=key.tokens, d_model=key.d_model,
+                             seed=key.seed, positional=key.positional,
+                             max_tokens=key.max_tokens)
 
 
-def input_of(c: Controls, limits: Limits) -> views.Sequence:
-    return sequence(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens)
+def input_of(c: Controls, limits: Limits) -> views.TokenInput:
+    return sequence(InputKey.of(c, limits))
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def single_head(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
-                max_tokens: int, d_k: int, temperature: float, scaled: bool, causal: bool,
-                pad: int, device: str) -> views.SingleHeadView:
-    seq = sequence(text, tokens, d_model, seed, positional, max_tokens)
-    return views.single_head(seq, d_k, seed, temperature=temperature, scaled=scaled,
-                             causal=causal, pad=pad, device=device)
+def single_head(key: InputKey, *, d_k: int, temperature: float, scaled: bool, causal: bool,
+                pad: int) -> views.SingleHeadView:
+    return views.single_head(sequence(key), d_k=d_k, seed=key.seed, temperature=temperature,
+                             scaled=scaled, causal=causal, pad=pad, device=key.device)
 
 
 def single_head_of(c: Controls, limits: Limits, *, d_k: int, temperature: float = 1.0,
                    scaled: bool = True, causal: bool = False, pad: int = 0) -> views.SingleHeadView:
-    return single_head(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
-                       d_k, float(temperature), bool(scaled), bool(causal), int(pad), c.device)
+    return single_head(InputKey.of(c, limits), d_k=int(d_k), temperature=float(temperature),
+                       scaled=bool(scaled), causal=bool(causal), pad=int(pad))
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def multi_head(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
-               max_tokens: int, heads: int, preset: str, causal: bool,
-               device: str, temperature: float = 1.0) -> views.MultiHeadView:
-    seq = sequence(text, tokens, d_model, seed, positional, max_tokens)
-    return views.multi_head(seq, heads, seed, preset=preset, causal=causal, device=device,
-                            temperature=temperature)
+def multi_head(key: InputKey, *, heads: int, preset: str, causal: bool,
+               temperature: float) -> views.MultiHeadView:
+    return views.multi_head(sequence(key), num_heads=heads, seed=key.seed, preset=preset,
+                            causal=causal, device=key.device, temperature=temperature)
 
 
 def multi_head_of(c: Controls, limits: Limits, *, preset: str = "random", causal: bool = False,
                   temperature: float = 1.0) -> views.MultiHeadView:
-    return multi_head(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
-                      c.heads, preset, bool(causal), c.device, float(temperature))
+    return multi_head(InputKey.of(c, limits), heads=c.heads, preset=preset, causal=bool(causal),
+                      temperature=float(temperature))
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,16 +80,14 @@ def scaling_experiment() -> views.ScalingExperiment:
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def temperature_sweep(text: str, tokens: int | None, d_model: int, seed: int, positional: bool,
-                      max_tokens: int, d_k: int, causal: bool, device: str,
+def temperature_sweep(key: InputKey, *, d_k: int, causal: bool,
                       temperatures: tuple[float, ...]) -> np.ndarray:
     """(n, L) entropy per temperature: the scores do not depend on the temperature."""
-    v = single_head(text, tokens, d_model, seed, positional, max_tokens, d_k, 1.0, True, causal,
-                    0, device)
+    v = single_head(key, d_k=d_k, temperature=1.0, scaled=True, causal=causal, pad=0)
     return views.temperature_sweep(v.scores, v.mask, v.scale, np.array(temperatures))
 
 
 def temperature_sweep_of(c: Controls, limits: Limits, *, d_k: int, causal: bool,
                          temperatures: tuple[float, ...]) -> np.ndarray:
-    return temperature_sweep(c.text, c.tokens, c.d_model, c.seed, c.positional, limits.max_tokens,
-                             d_k, bool(causal), c.device, temperatures)
+    return temperature_sweep(InputKey.of(c, limits), d_k=int(d_k), causal=bool(causal),
+                             temperatures=tuple(temperatures))
