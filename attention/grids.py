@@ -1,6 +1,7 @@
 """Small multiples: one attention map per head on a shared colour scale (rects or images).
 
 Part of `attention.charts` (which re-exports `head_grid`); the same conventions apply.
+Rect marks or images as `chart_base.draws_as_image` says, counting every panel's cells.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import altair as alt
 import numpy as np
 
 from . import image_maps as im
-from .charts import (_TEMPLATES, _TOOLTIP_TEXT, HIGHLIGHT_COLOR, MASK_COLOR, RECT_MAX_CELLS,
-                     SELECTION, TABLE, Chart, _axes, _named, _scale, _scheme, _spec,
-                     colour_domain, side_px)
+from .chart_base import (SELECTION, TABLE, TEMPLATES, Chart, colour_domain, colour_scale,
+                         draws_as_image, named_data, scheme_of, side_px, vega_spec)
+from .heatmaps import TOOLTIP_TEXT, token_axes
 from .frames import matrix_frame
+from .raster import HIGHLIGHT_COLOR, MASK_COLOR
 
 
 def relative_weights(weights: np.ndarray, masked: np.ndarray | None = None) -> np.ndarray:
@@ -54,9 +56,9 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
         domain, value_title = (0.0, RELATIVE_MAX), "weight × n (1 = uniform)"
     else:
         domain = colour_domain(kind, weights)
-    scheme = _scheme(kind)
+    scheme = scheme_of(kind)
     row = None if highlight_row is None or not 0 <= int(highlight_row) < L else int(highlight_row)
-    if L * S * H > RECT_MAX_CELLS:
+    if draws_as_image(L, S, H):
         hit = im.wants_hits(H * L * S, grid=True)
         spec = _raster_grid_template(H, L, S, scheme, domain, columns, size, axis_labels, hit,
                                      select, value_title, relative, row)
@@ -68,16 +70,16 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
                                 max(L, S) <= 16, relative, row), frame)
 
 
-@functools.lru_cache(maxsize=_TEMPLATES)
+@functools.lru_cache(maxsize=TEMPLATES)
 def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: int,
                    axis_labels: bool, select: str | None = None, value_title: str = "weights",
                    every_label: bool = False, open_top: bool = False,
                    highlight_row: int | None = None) -> dict:
     colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
-              .otherwise(alt.Color("value:Q", scale=_scale(kind, domain), title=value_title,
+              .otherwise(alt.Color("value:Q", scale=colour_scale(kind, domain), title=value_title,
                                    legend=im.legend_of(domain, open_top))))
-    rect = alt.Chart().mark_rect().transform_calculate(text=_TOOLTIP_TEXT).encode(
-        **_axes(None, None, labels=every_label), color=colour,
+    rect = alt.Chart().mark_rect().transform_calculate(text=TOOLTIP_TEXT).encode(
+        **token_axes(None, None, labels=every_label), color=colour,
         tooltip=[alt.Tooltip("head:N"), alt.Tooltip("query_token:N", title="query"),
                  alt.Tooltip("key_token:N", title="key"), alt.Tooltip("text:N", title=value_title)],
     ).properties(width=size, height=size)
@@ -88,17 +90,17 @@ def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: i
     layers = [rect]
     if highlight_row is not None:
         layers.append(alt.Chart().mark_rect(fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=1.5)
-                      .encode(**_axes(None, None, labels=every_label))
+                      .encode(**token_axes(None, None, labels=every_label))
                       .transform_filter(f"datum.query == {int(highlight_row)}"))
     # Shared x and y scales: token labels only on the outer panels, so the grid stays narrow.
-    grid = alt.layer(*layers, data=_named()).facet(
+    grid = alt.layer(*layers, data=named_data()).facet(
         facet=alt.Facet("head:N", sort=alt.EncodingSortField("head_index", op="min"), title=None),
         columns=columns,
     )
-    return _spec(grid if axis_labels else grid.configure_axis(labels=False, ticks=False))
+    return vega_spec(grid if axis_labels else grid.configure_axis(labels=False, ticks=False))
 
 
-@functools.lru_cache(maxsize=_TEMPLATES)
+@functools.lru_cache(maxsize=TEMPLATES)
 def _raster_grid_template(H: int, L: int, S: int, scheme: str, domain: tuple[float, float],
                           columns: int, size: int, axis_labels: bool, hit: bool,
                           select: str | None, value_title: str, open_top: bool = False,
@@ -109,7 +111,7 @@ def _raster_grid_template(H: int, L: int, S: int, scheme: str, domain: tuple[flo
         hit=hit, smooth=S > size or L > size, facet=True, select=select,
         labels=axis_labels, open_top=open_top, highlight_row=highlight_row,
     )).properties(width=size, height=size)
-    return _spec(alt.FacetChart(
+    return vega_spec(alt.FacetChart(
         data=alt.Data(name=TABLE), spec=inner, columns=columns,
         facet=alt.Facet("head_title:N", title=None, sort=alt.EncodingSortField("head", op="min"),
                         header=alt.Header(labelFontSize=12, labelPadding=4)),

@@ -8,7 +8,8 @@ import functools
 import altair as alt
 import pandas as pd
 
-from .charts import Chart, _named, _reference, _spec
+from .chart_base import Chart, named_data, vega_spec
+from .plots import reference_rule
 
 
 def head_scatter(frame: pd.DataFrame, *, title: str, y_max: float, y_max_label: str,
@@ -27,7 +28,7 @@ def head_scatter(frame: pd.DataFrame, *, title: str, y_max: float, y_max_label: 
 
 @functools.lru_cache(maxsize=64)
 def _scatter_template(title: str, y_max: float, y_max_label: str, x_max: float) -> dict:
-    base = alt.Chart(_named())
+    base = alt.Chart(named_data())
     x = alt.X("distance:Q", title="mean distance |i − j| under the weights (positions)",
               scale=alt.Scale(domain=[0, max(x_max, 1.0)]))
     y = alt.Y("entropy:Q", title="mean entropy (nats)",
@@ -38,8 +39,8 @@ def _scatter_template(title: str, y_max: float, y_max_label: str, x_max: float) 
     points = base.mark_point(filled=True, size=120, color="#4c78a8").encode(x=x, y=y, tooltip=tip)
     names = base.mark_text(align="left", dx=8, dy=-8, fontSize=12).encode(
         x=x, y=y, text="label:N")
-    layers = [points, names, *_reference(base, y_max, y_max_label)]
-    return _spec(alt.layer(*layers).properties(title=title, height=300))
+    layers = [points, names, *reference_rule(base, y_max, y_max_label)]
+    return vega_spec(alt.layer(*layers).properties(title=title, height=300))
 
 
 def with_blocks(chart: Chart, starts: list[str]) -> Chart:

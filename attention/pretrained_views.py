@@ -4,16 +4,14 @@
     run = m.attend("The cat sat on the mat.")
     view = model_view(run)                       # every head, rollout, per-head statistics
     d = head_detail(m, run, layer=2, head=5)     # one head's real q, k, scores, logits, weights
-    stats_heat_table(view.stats, "entropy")      # layers x heads as an Altair heat table
+    frame, top = stats_heat_frame(view.stats, "entropy")  # layers x heads, one statistic
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import torch
@@ -158,23 +156,6 @@ def rollout_without_special(weights: np.ndarray, special: np.ndarray) -> np.ndar
     return attention_rollout(w).numpy()
 
 
-def stats_heat_table(stats: pd.DataFrame, column: str, *, title: str = "",
-                     value_title: str | None = None, cell: int = 56) -> alt.LayerChart:
-    """Layers x heads, coloured by one statistic, each cell showing its value and label.
-
-    Shares (previous token, [CLS], [SEP]) use viridis on [0, 1]; entropy and distance a
-    sequential blue scale from 0.
-
-    Args:
-        stats: a `head_stats_frame` (columns layer, head, ..., label).
-        column: the statistic to colour by.
-    """
-    frame, top = stats_heat_frame(stats, column)
-    n_layers, H = int(stats["layer"].max()) + 1, int(stats["head"].max()) + 1
-    return _stats_heat_chart(alt.Data(values=frame.to_dict(orient="records")), column, n_layers, H,
-                             top, title, value_title or column, cell)
-
-
 def stats_heat_frame(stats: pd.DataFrame, column: str) -> tuple[pd.DataFrame, float]:
     """The heat table's data (a `value` and a short `tag` per head) and its colour-scale top:
     1 for shares, else the largest value rounded up to 1, 2 or 5 x 10^k (so the spec stays
@@ -186,42 +167,6 @@ def stats_heat_frame(stats: pd.DataFrame, column: str) -> tuple[pd.DataFrame, fl
     m = max(float(frame["value"].max()), 1e-6)
     k = 10 ** math.floor(math.log10(m))
     return frame, next(f * k for f in (1, 2, 5, 10) if f * k >= m)
-
-
-@functools.lru_cache(maxsize=64)
-def stats_heat_spec(column: str, n_layers: int, H: int, top: float, title: str,
-                    value_title: str, cell: int = 56) -> dict:
-    """The heat table's Vega-Lite spec with its data named "table" (built once per shape)."""
-    return _stats_heat_chart(alt.Data(name="table"), column, n_layers, H, top, title,
-                             value_title, cell).to_dict()
-
-
-def _stats_heat_chart(data: alt.Data, column: str, n_layers: int, H: int, top: float,
-                      title: str, value_title: str, cell: int) -> alt.LayerChart:
-    if column in SHARE_COLUMNS:
-        scale = alt.Scale(scheme="viridis", domain=[0, 1])
-        dark = "datum.value < 0.5"
-    else:
-        scale = alt.Scale(scheme="blues", domain=[0, top])
-        dark = f"datum.value > {0.55 * top}"
-    base = alt.Chart(data).encode(
-        x=alt.X("head:O", title="head", axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("layer:O", title="layer"))
-    rect = base.mark_rect().encode(
-        color=alt.Color("value:Q", scale=scale, title=value_title),
-        tooltip=[alt.Tooltip("layer:Q"), alt.Tooltip("head:Q"),
-                 alt.Tooltip("value:Q", format=".3f", title=value_title),
-                 alt.Tooltip("label:N"), alt.Tooltip("entropy:Q", format=".3f"),
-                 alt.Tooltip("previous_token:Q", format=".3f", title="previous token"),
-                 alt.Tooltip("cls:Q", format=".3f", title="[CLS]"),
-                 alt.Tooltip("sep:Q", format=".3f", title="[SEP]"),
-                 alt.Tooltip("mean_distance:Q", format=".2f", title="mean distance")])
-    ink = alt.when(dark).then(alt.value("white")).otherwise(alt.value("black"))
-    number = base.mark_text(fontSize=11, dy=-6).encode(
-        text=alt.Text("value:Q", format=".2f"), color=ink)
-    tag = base.mark_text(fontSize=9, dy=8).encode(text="tag:N", color=ink)
-    return alt.layer(rect, number, tag).properties(
-        title=title, width=cell * H + 120, height=int(cell * 0.75) * n_layers + 80)
 
 
 @dataclass(frozen=True)

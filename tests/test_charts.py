@@ -6,6 +6,7 @@ import io
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from attention import charts, export
@@ -129,3 +130,51 @@ def test_arrays_export_as_csv_and_npy_without_pickle():
     np.testing.assert_array_equal(back, v)
     long = export.array_csv(np.stack([v, v])).decode().splitlines()
     assert long[0] == "head,row,col,value" and len(long) == 129
+
+
+# ---------------------------------------------------------------- rect marks or an image
+
+
+def _is_image(chart: charts.Chart) -> bool:
+    return '"image"' in json.dumps(chart.spec)
+
+
+def test_draws_as_image_counts_every_cell_of_every_map():
+    limit = charts.RECT_MAX_CELLS
+    assert not charts.draws_as_image(32, 32) and limit == 1024
+    assert charts.draws_as_image(32, 33) and charts.draws_as_image(33, 32)
+    assert not charts.draws_as_image(8, 8, maps=16) and charts.draws_as_image(8, 8, maps=17)
+    assert not charts.draws_as_image(1, limit) and charts.draws_as_image(1, limit + 1)
+
+
+@pytest.mark.parametrize("L, S, H", [(32, 32, 1), (32, 33, 1), (8, 8, 16), (8, 8, 17),
+                                     (16, 16, 4), (5, 41, 5), (12, 12, 1), (1, 1025, 1)])
+def test_heatmap_and_head_grid_follow_the_one_rule(L, S, H):
+    """The same number of cells is drawn the same way by a heatmap and by a head grid."""
+    image = charts.draws_as_image(L, S, H)
+    cells = L * S * H
+    rows, cols = [str(i) for i in range(L)], [str(j) for j in range(S)]
+    grid = charts.head_grid(_weights(L * H, S).reshape(H, L, S), rows, cols,
+                            [f"h{h}" for h in range(H)])
+    assert _is_image(grid) == image
+    flat = charts.heatmap(_weights(cells // S, S), [str(i) for i in range(cells // S)], cols)
+    assert _is_image(flat) == image
+    mark = grid.spec["spec"]["layer"][0]["mark"]
+    assert (mark["type"] if isinstance(mark, dict) else mark) == ("image" if image else "rect")
+
+
+def test_stats_heat_table_colours_shares_on_unit_viridis_else_blues_to_top():
+    frame = pd.DataFrame({"layer": [0, 0, 1, 1], "head": [0, 1, 0, 1],
+                          "value": [0.1, 0.9, 2.3, 0.4], "tag": ["", "prev-token", "sink", ""],
+                          "label": ["mixed", "previous-token", "sink", "local"]})
+    share = charts.stats_heat_table(frame, 1.0, shares=True, title="Share", value_title="s")
+    other = charts.stats_heat_table(frame, 5.0, shares=False, title="Entropy", value_title="e")
+    scale = share.spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale == {"scheme": "viridis", "domain": [0, 1]}
+    scale = other.spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale == {"scheme": "blues", "domain": [0, 5.0]}
+    assert share.spec["data"] == {"name": charts.TABLE} and share.data is frame
+    assert share.spec["title"] == "Share" and other.spec["title"] == "Entropy"
+    texts = [layer["encoding"]["text"] for layer in other.spec["layer"][1:]]
+    assert texts[0]["field"] == "value" and texts[1]["field"] == "tag"
+    assert share.spec["width"] == 56 * 2 + 120  # one cell a head

@@ -4,8 +4,8 @@
   (attention/ less attention/dashboard/) never imports it, nor the app built on it, and
   imports with Streamlit absent.
 - Data flows one way: the maths imports no presentation (pandas, Altair, charts), the
-  presentation (frames, charts, grids, image_maps, raster, export) takes arrays and
-  imports no torch, and
+  presentation (frames, the chart modules, image_maps, image_charts, raster, export) takes
+  arrays and imports no torch, and
   pages hold no torch code.
 
 Imports are read with `ast`, wherever they stand (a lazy import inside a function
@@ -26,7 +26,8 @@ LIBRARY = ROOT / "attention"
 DASHBOARD = LIBRARY / "dashboard"
 
 MATHS = ["functional", "heads", "modules", "stats", "inputs"]
-PRESENTATION = ["frames", "charts", "grids", "image_maps", "raster", "export"]
+PRESENTATION = ["frames", "charts", "chart_base", "heatmaps", "grids", "plots", "stats_table",
+                "lesson_charts", "image_maps", "image_charts", "raster", "export"]
 PRESENTATION_LIBS = {"altair", "pandas", "vl_convert", "PIL"}
 
 

@@ -1,4 +1,4 @@
-"""The raster (PNG image mark) heatmaps: Vega's colours, masks, orientation, specs."""
+"""Image maps: Vega's colours, masks, PNGs, and the standalone image charts' specs."""
 
 import base64
 import io
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from attention.raster import (MASK_COLOR, color_indices, colorize, palette, png_data_url,
-                              raster_head_grid, raster_heatmap, scheme_stops)
+from attention.image_charts import raster_head_grid, raster_heatmap
+from attention.raster import MASK_COLOR, color_indices, palette, png_data_url, scheme_stops
 
 vlc = pytest.importorskip("vl_convert")
 
@@ -33,54 +33,47 @@ def render(chart) -> np.ndarray:
 
 # ------------------------------------------------------------------------- colours
 
+def colours(values, scheme, domain, masked=None) -> np.ndarray:
+    """What an image map paints: each value's palette entry, as (..., 3) RGB."""
+    return palette(scheme)[color_indices(values, scheme, domain, masked)]
+
+
 def test_scheme_ends_are_vegas():
     # Vega's scheme stops (vega-scale schemes.js): viridis 440154 .. fde725,
     # redblue 8c0d25 (low) .. f2efee (middle) .. 134b85 (high).
-    v = colorize([[0.0, 1.0]], "viridis", (0, 1))
-    assert v[0, 0].tolist() == rgb("440154") + [255]
-    assert v[0, 1].tolist() == rgb("fde725") + [255]
-    d = colorize([[-3.0, 0.0, 3.0]], "redblue", (-3, 3))
-    assert d[0, 0, :3].tolist() == rgb("8c0d25")
-    assert d[0, 1, :3].tolist() == rgb("f2efee")
-    assert d[0, 2, :3].tolist() == rgb("134b85")
+    v = colours([[0.0, 1.0]], "viridis", (0, 1))
+    assert v[0].tolist() == [rgb("440154"), rgb("fde725")]
+    d = colours([[-3.0, 0.0, 3.0]], "redblue", (-3, 3))
+    assert d[0].tolist() == [rgb("8c0d25"), rgb("f2efee"), rgb("134b85")]
+    for scheme in ("viridis", "redblue"):
+        stops = scheme_stops(scheme)
+        assert palette(scheme)[[0, 254]].tolist() == [stops[0].tolist(), stops[-1].tolist()]
 
 
 def test_values_outside_domain_are_clamped():
-    v = colorize([[-5.0, 7.0]], "viridis", (0, 1))
-    assert v[0, 0, :3].tolist() == rgb("440154")
-    assert v[0, 1, :3].tolist() == rgb("fde725")
+    v = colours([[-5.0, 7.0, 0.5]], "viridis", (0, 1))
+    assert v[0, :2].tolist() == [rgb("440154"), rgb("fde725")]
+    assert v[0, 2].tolist() not in (rgb("440154"), rgb("fde725"))
+    assert color_indices([[-5.0, 7.0]], "viridis", (0, 1)).tolist() == [[0, 254]]
 
 
 def test_diverging_centre_is_zero_for_an_asymmetric_domain():
-    d = colorize([[-1.0, 0.0, 4.0]], "redblue", (-1, 4))
-    assert d[0, 0, :3].tolist() == rgb("8c0d25")
-    assert d[0, 1, :3].tolist() == rgb("f2efee")
-    assert d[0, 2, :3].tolist() == rgb("134b85")
+    d = colours([[-1.0, 0.0, 4.0]], "redblue", (-1, 4))
+    assert d[0].tolist() == [rgb("8c0d25"), rgb("f2efee"), rgb("134b85")]
 
 
 def test_masked_and_non_finite_cells_are_grey_never_nan():
     values = np.array([[0.2, np.nan], [-np.inf, 0.7]])
     masked = np.array([[True, False], [False, False]])
-    out = colorize(values, "viridis", (0, 1), masked=masked)
-    assert out.dtype == np.uint8 and out.shape == (2, 2, 4)
+    idx = color_indices(values, "viridis", (0, 1), masked=masked)
+    assert idx.dtype == np.uint8 and idx.shape == (2, 2)
+    out = palette("viridis")[idx]
     grey = rgb(MASK_COLOR)
-    assert out[0, 0, :3].tolist() == grey  # masked
-    assert out[0, 1, :3].tolist() == grey  # NaN
-    assert out[1, 0, :3].tolist() == grey  # -inf (a masked logit)
-    assert out[1, 1, :3].tolist() != grey
-    assert (out[..., 3] == 255).all()
-
-
-def test_palette_path_is_within_two_levels_of_colorize():
-    rng = np.random.default_rng(0)
-    for scheme, domain in [("viridis", (0, 1)), ("redblue", (-2, 2))]:
-        values = rng.uniform(domain[0], domain[1], size=(64, 64))
-        exact = colorize(values, scheme, domain)[..., :3].astype(int)
-        fast = palette(scheme)[color_indices(values, scheme, domain)].astype(int)
-        assert np.abs(exact - fast).max() <= 2
-        ends = palette(scheme)[[0, 254]]
-        stops = scheme_stops(scheme)
-        assert ends.tolist() == [stops[0].tolist(), stops[-1].tolist()]
+    assert out[0, 0].tolist() == grey  # masked
+    assert out[0, 1].tolist() == grey  # NaN
+    assert out[1, 0].tolist() == grey  # -inf (a masked logit)
+    assert out[1, 1].tolist() != grey
+    assert idx[1, 1] == round(0.7 * 254)  # the unmasked cell keeps its own colour
 
 
 @pytest.mark.parametrize("scheme, domain", [("viridis", (0, 1)), ("redblue", (-3, 3)),
@@ -103,27 +96,31 @@ def test_colours_equal_vegas_own_rect_rendering(scheme, domain):
     pad = 5  # Vega's default padding
     centres = pad + cell * np.arange(n) + cell // 2
     drawn = img[centres[:, None], centres[None, :]].astype(int)
-    ours = colorize(values, scheme, domain)[..., :3].astype(int)
-    # colorize reads a 65536-entry table: a channel may round the other way (1 level)
-    assert np.abs(drawn - ours).max() <= 1
-    assert (np.abs(drawn - ours).max(axis=-1) == 0).mean() > 0.9
+    ours = colours(values, scheme, domain).astype(int)
+    # 255 palette colours stand in for Vega's exact interpolation: within 2 levels, and
+    # nearly every cell within 1
+    assert np.abs(drawn - ours).max() <= 2
+    assert (np.abs(drawn - ours).max(axis=-1) <= 1).mean() > 0.95
 
 
-def test_colorize_accepts_lists_and_rejects_bad_input():
-    assert colorize([[0.5]], "VIRIDIS", (0, 1)).shape == (1, 1, 4)
-    with pytest.raises(ValueError):
-        colorize([[0.5]], "jet", (0, 1))
-    with pytest.raises(ValueError):
-        colorize([[0.5]], "viridis", (1, 1))
+def test_colours_accept_lists_and_reject_bad_input():
+    assert color_indices([[0.5]], "VIRIDIS", (0, 1)).shape == (1, 1)
+    with pytest.raises(ValueError, match="unknown scheme"):
+        color_indices([[0.5]], "jet", (0, 1))
+    for domain in [(1, 1), (2, 1), (0, float("inf")), (float("nan"), 1)]:
+        with pytest.raises(ValueError, match="domain"):
+            color_indices([[0.5]], "viridis", domain)
 
 
 # ------------------------------------------------------------------------- PNGs
 
-def test_png_data_url_round_trips_rgba_and_palette_images():
-    rgba = colorize(np.linspace(0, 1, 12).reshape(3, 4), "viridis", (0, 1))
-    assert np.array_equal(decode(png_data_url(rgba)), rgba[..., :3])
+def test_png_data_url_round_trips_rgb_rgba_and_palette_images():
     idx = color_indices(np.linspace(0, 1, 12).reshape(3, 4), "viridis", (0, 1))
-    assert np.array_equal(decode(png_data_url(idx, palette("viridis"))), palette("viridis")[idx])
+    rgb_image = palette("viridis")[idx]
+    assert np.array_equal(decode(png_data_url(idx, palette("viridis"))), rgb_image)
+    assert np.array_equal(decode(png_data_url(rgb_image)), rgb_image)
+    rgba = np.concatenate([rgb_image, np.full((3, 4, 1), 255, np.uint8)], axis=-1)
+    assert np.array_equal(decode(png_data_url(rgba)), rgb_image)
     with pytest.raises(ValueError):
         png_data_url(idx)
 

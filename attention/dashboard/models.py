@@ -85,7 +85,7 @@ def model_view_chart(name: str, text: str, max_tokens: int, hide: bool) -> tuple
     titles = [f"layer {i} · head {j}" for i in range(layers) for j in range(H)]
     per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
     grid = weights.reshape(layers * H, L, L)  # (layers * H, L, L), row-major: layer by layer
-    small = grid.size <= charts.RECT_MAX_CELLS  # rect marks, with an axis title on every panel
+    small = not charts.draws_as_image(L, L, layers * H)  # rect marks: an axis title a panel
     panel = max(50, min(70 if small else 100, 600 // per_row))
     # Token labels travel as data (hover names the pair); the spec depends on shapes alone.
     return packed(charts.head_grid(grid, toks, toks, titles, columns=per_row, size=panel,
@@ -99,9 +99,8 @@ def stats_chart(name: str, text: str, max_tokens: int, stat: str) -> charts.Char
     _, view = run(name, text, max_tokens)
     column, meaning = pv.STATISTICS[stat]
     frame, top = pv.stats_heat_frame(view.stats, column)
-    n_layers, H = int(frame["layer"].max()) + 1, int(frame["head"].max()) + 1
-    return packed(charts.Chart(pv.stats_heat_spec(column, n_layers, H, top, f"{stat}: {meaning}",
-                                                  stat), frame))
+    return packed(charts.stats_heat_table(frame, top, shares=column in pv.SHARE_COLUMNS,
+                                          title=f"{stat}: {meaning}", value_title=stat))
 
 
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)

@@ -14,9 +14,10 @@ WINDOW = 24  # rows and columns shown: small enough for rect marks with tooltips
 
 def zoom_window(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str = "weights",
                 masked: np.ndarray | None = None, title: str = "", key: str = "zoom") -> None:
-    """If the (L, S) map is too big for rect marks, offer a window of it that is not."""
+    """If the (L, S) map is drawn as an image (`charts.draws_as_image`), offer a window of it
+    small enough for rect marks with exact values."""
     L, S = values.shape
-    if L * S <= charts.RECT_MAX_CELLS:
+    if not charts.draws_as_image(L, S):
         return
     with st.expander(f"Zoom in: exact values in a {WINDOW} × {WINDOW} window", expanded=False):
         a, b = st.columns(2)
