@@ -31,16 +31,16 @@ downloads = Downloads("entropy")
 
 top = float(v.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1)
 top_label = f"mean ln(i + 1) = {top:.3f}" if causal else f"ln {L} = {top:.3f}"
-choice = v.max_entropy > 1e-12  # rows with at least two keys
+ln_n = float(v.max_entropy[-1])  # ln L: the last row sees all L keys, masked or not
 m1, m2, m3 = st.columns(3)
 if causal:
     m1.metric("Largest possible mean entropy", f"{top:.3f} nats",
               help=f"Mean over the rows of ln(i + 1): row i sees i + 1 keys (ln {L} = "
-                   f"{np.log(L):.3f} only for the last row).")
+                   f"{ln_n:.3f} only for the last row).")
 else:
-    m1.metric("Maximum entropy ln n", f"{np.log(L):.3f} nats", help=f"n = {L} tokens")
+    m1.metric("Maximum entropy ln n", f"{ln_n:.3f} nats", help=f"n = {L} tokens")
 m2.metric("Mean entropy (single head)", f"{v.entropy.mean():.3f} nats")
-norm = (v.entropy[choice] / v.max_entropy[choice]).mean() if choice.any() else 0.0
+norm = v.normalized_entropy
 m3.metric("Normalised", f"{norm:.0%}",
           help="Mean of entropy / maximum over the rows that have a choice: a row with one key "
                "(row 0 under the mask) has nothing to spread over and is left out.")
@@ -50,7 +50,7 @@ per_query["maximum"] = v.max_entropy
 title = "Entropy per query token" + (" (tick = ln(i + 1), the most row i can reach)" if causal else "")
 show(chart=downloads.chart("entropy per query", charts.bars(
     per_query, y="entropy", title=title, y_title="entropy (nats)",
-    reference=None if causal else float(np.log(L)), reference_label=f"ln {L} = {np.log(L):.3f}",
+    reference=None if causal else ln_n, reference_label=f"ln {L} = {ln_n:.3f}",
     per_row_max="maximum" if causal else None)), width="stretch", key="chart_entropy")
 
 left, right = st.columns(2)

@@ -30,7 +30,7 @@ head_b = ctl.draw("head_b", cols[3])
 mh = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal)
 ran_on(mh.device)
 toks = mh.tokens
-mask = np.tril(np.ones((L, L), bool)) if causal else None
+masked = ~mh.mask if causal else None  # (L, L) True = masked
 downloads = Downloads("multi_head")
 mean_entropy = mh.entropy.mean(axis=1)  # (H,)
 top = float(mh.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln(i + 1) when causal
@@ -43,7 +43,7 @@ st.caption(f"d_model = {c.d_model}, H = {H} heads of d_head = {mh.d_head}. W_Q, 
 query = current_index("query", L)
 relative = ctl.draw("relative")
 show_pickable(downloads.chart("heads", charts.head_grid(
-    mh.weights, toks, toks, titles, masked=~mask if causal else None, select="query",
+    mh.weights, toks, toks, titles, masked=masked, select="query",
     relative=relative, highlight_row=query)), "chart_heads", ("query",),
     set_query("query", L), query)
 st.caption(("Colour: weight × n, n the keys a row may see, on [0, 4]: 1 is what a uniform row "
@@ -65,7 +65,7 @@ show(chart=downloads.chart("query across heads", charts.heatmap(
     mh.weights[:, query, :], [f"head {h} · {mh.kinds[h]}" for h in range(H)], toks,
     title=f"Row {query} (“{toks[query]}”) of every head: where it looks", value_title="weight",
     row_title="head", col_title="key token",
-    masked=~np.broadcast_to(mask[query], (H, L)) if causal else None)),
+    masked=np.broadcast_to(masked[query], (H, L)) if causal else None)),
     width="stretch", key="chart_query_heads")
 
 st.subheader("Focused or spread: entropy and distance per head")
@@ -118,13 +118,13 @@ right.caption("Each head's block of the Concat map is its weights times its own 
 
 st.subheader("Two heads compared, and how alike all heads are")
 a, b = head_a, head_b
-zoom_window(mh.weights[a], toks, toks, masked=~mask if causal else None, title=f"head {a}",
+zoom_window(mh.weights[a], toks, toks, masked=masked, title=f"head {a}",
             key="zoom")
 left, right = st.columns(2)
 diff = mh.weights[a] - mh.weights[b]
 show(container=left, chart=downloads.chart("difference", charts.heatmap(
     diff, toks, toks, kind="scores", title=f"head {a} − head {b} (weights)",
-    value_title="difference", masked=~mask if causal else None)), width="stretch", key="chart_difference")
+    value_title="difference", masked=masked)), width="stretch", key="chart_difference")
 names = [f"head {h}" for h in range(H)]
 show(container=right, chart=downloads.chart("similarity", charts.heatmap(
     mh.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",

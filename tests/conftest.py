@@ -2,7 +2,22 @@
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_client_options():
+    """The hosted profile sets process-wide client options (`hosting.HOSTED_OPTIONS`, e.g.
+    no error details): a test that runs it must not change what later tests see."""
+    from streamlit import config
+
+    from attention.dashboard.hosting import HOSTED_OPTIONS
+
+    saved = {key: config.get_option(key) for key in HOSTED_OPTIONS}
+    yield
+    for key, value in saved.items():
+        config.set_option(key, value)

@@ -8,11 +8,21 @@ A missing Chromium is an error, not a skip (`make chromium` installs it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.harness import (ROOT, SCRIPT_TIMEOUT_MS, launch_chromium,  # noqa: F401
                            new_context, run_mark, serve, wait_for_run)
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives Chromium: `-m "not browser"` leaves them all out."""
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
