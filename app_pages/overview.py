@@ -47,9 +47,9 @@ st.markdown("The bound counts the **m keys the query may see**: all of them with
             "i + 1 for query i under the causal mask, so its maximum there is ln(i + 1).")
 
 st.subheader("Explore")
-links = PAGES[1:]
-for col, p in zip(st.columns(len(links)), links):
-    col.page_link(p.file, label=p.title, icon=p.icon, help=p.summary)
+cols = st.columns(3)  # two rows of three: every title whole on a 1280-pixel projector
+for i, p in enumerate(PAGES[1:]):
+    cols[i % 3].page_link(p.file, label=p.title, icon=p.icon, help=p.summary)
 st.caption("Every control lives in the URL: copy the address bar to share exactly what you see.")
 
 st.subheader("Workshop path")

@@ -58,7 +58,7 @@ if view.truncated:
     st.warning(f"The sentence has {view.n_input_tokens} tokens with [CLS] and [SEP]; the model "
                f"sees the first {len(view.tokens)} (the limit here is {max_tokens}).")
 
-cols = st.columns([2, 2, 1])
+cols = st.columns([2, 2, 1.5])  # "Hide special tokens" whole at 1280 pixels
 layer = ctl.draw("layer", cols[0])
 head = ctl.draw("head", cols[1])
 hide = ctl.draw("hide_special", cols[2])
