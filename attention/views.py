@@ -177,9 +177,6 @@ class ScalingExperiment:
     var_scaled: np.ndarray  # (n,) variance of q . k / sqrt(d_k)
     max_weight_unscaled: np.ndarray  # (n,) mean largest softmax weight over L keys
     max_weight_scaled: np.ndarray
-    entropy_unscaled: np.ndarray  # (n,) mean row entropy, nats
-    entropy_scaled: np.ndarray
-    max_entropy: float  # ln L
 
 
 SCALING_DIMS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)  # d_k tried by the experiment
@@ -199,13 +196,11 @@ def scaling_experiment(seed: int) -> ScalingExperiment:
         out = []
         for logits in (scores, scores / math.sqrt(d)):
             w = torch.softmax(logits, dim=-1)
-            out += [logits.var().item(), w.amax(-1).mean().item(), entropy(w).mean().item()]
+            out += [logits.var().item(), w.amax(-1).mean().item()]
         rows.append(out)
     a = np.array(rows)
-    return ScalingExperiment(d_k=np.array(SCALING_DIMS), var_unscaled=a[:, 0], var_scaled=a[:, 3],
-                             max_weight_unscaled=a[:, 1], max_weight_scaled=a[:, 4],
-                             entropy_unscaled=a[:, 2], entropy_scaled=a[:, 5],
-                             max_entropy=float(max_entropy(L=L)[0]))
+    return ScalingExperiment(d_k=np.array(SCALING_DIMS), var_unscaled=a[:, 0], var_scaled=a[:, 2],
+                             max_weight_unscaled=a[:, 1], max_weight_scaled=a[:, 3])
 
 
 def temperature_sweep(scores: np.ndarray, mask: np.ndarray, scale: float,
