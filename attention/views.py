@@ -157,7 +157,7 @@ def multi_head(seq: TokenInput, num_heads: int, seed: int, preset: str = "random
         k = torch.stack([b for _, b in qk]).to(dev, x.dtype)  # (H, L, d_head)
     if temperature != 1.0:
         q = q / temperature  # (q / T) . k / sqrt(d_head) = logits / T
-    res = mha.attend(q, k, v, mask=mask)
+    res = mha.attend(q, k, v, mask=mask if causal else None)  # None: the unmasked fast path
     stats = head_statistics(res.weights, mask)
     if preset != "designed":
         kinds = stats.labels()
