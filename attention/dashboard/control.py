@@ -75,9 +75,13 @@ class Control:
             top = cap if top is None else min(top, cap)
         if top is None:
             raise ValueError(f"control {self.key!r} needs its upper end at run time")
-        top = max(top, self.lo)
-        default = self.default
-        if self.kind in ("int", "float") and default is not None:
+        return self.within(top)
+
+    def within(self, hi: float, default=None) -> Control:
+        """This control up to `hi` (at least `lo`), its default (or `default`) kept inside."""
+        top = max(hi, self.lo)
+        default = self.default if default is None else default
+        if self.kind in ("int", "float") and not self.options and default is not None:
             default = type(default)(min(max(default, self.lo), top))
         return replace(self, hi=top, default=default)
 
@@ -167,11 +171,7 @@ class PageControls:
         """Draw control `key`; `hi` may narrow its range further for this run, `default`
         move its default (both within the validated range)."""
         control = self[key]
-        if hi is not None:
-            control = replace(control, hi=max(min(hi, control.hi), control.lo))
-        if default is not None:
-            control = replace(control, default=default)
-        if control.kind in ("int", "float") and control.default is not None and not control.options:
-            control = replace(control, default=type(control.default)(
-                min(max(control.default, control.lo), control.hi)))
+        if hi is not None or default is not None:
+            top = control.hi if hi is None else min(hi, control.hi)
+            control = control.within(top, default)
         return control.draw(container, **shown)
