@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench chromium clean workshop load lab-runs
+.PHONY: run test lint bench chromium clean workshop load lab-runs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,15 +37,19 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi; }
 
-test: $(VENV)/.dev chromium
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+# Lint first (ruff, configured in pyproject.toml); the 15 slowest tests close every run.
+test: lint chromium
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest --durations=15
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
 
 bench: $(VENV)/.dev chromium
 	$(BIN)/python bench/core.py
 
-# The learning lab's shipped runs (attention/lab_runs/), trained again on the CPU.
+# The learning lab's shipped runs (attention/lab/runs/), trained again on the CPU.
 lab-runs: $(VENV)/.runtime
-	$(BIN)/python -m attention.lab_runs
+	$(BIN)/python -m attention.lab.runs
 
 # Workshop: one Streamlit process per core behind HAProxy, sticky sessions (deploy/README.md).
 workshop: $(VENV)/.runtime

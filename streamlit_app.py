@@ -3,11 +3,11 @@
 import streamlit as st
 import torch
 
-from attention.dashboard.controls import sidebar
 from attention.dashboard.hosting import apply_profile
 from attention.dashboard.page_parts import CONTROLS_KEY, LIMITS
 from attention.dashboard.page_registry import PAGES
 from attention.dashboard.params import show_notes
+from attention.dashboard.sidebar import sidebar
 
 # First: the hosted profile hides error details and the cache menu, however it was chosen.
 options_changed = apply_profile(LIMITS)

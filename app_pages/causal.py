@@ -5,9 +5,9 @@ import streamlit as st
 
 from attention import charts
 from attention.dashboard import compute
+from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
-from attention.dashboard.display import show
 
 c = shared()
 seq = compute.input_of(c, LIMITS)

@@ -3,13 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts, teaching
+from attention import charts
+from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import compute
-from attention.dashboard.downloads import Downloads
 from attention.dashboard.control_catalog import PRESETS, TEMPERATURE
-from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
-from attention.frames import series_frame, sweep_frame
 from attention.dashboard.display import show
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
+from attention.toy import teaching
 
 SWEEP = tuple(float(t) for t in np.geomspace(TEMPERATURE.lo, TEMPERATURE.hi, 25))  # its whole range
 

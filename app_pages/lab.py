@@ -2,14 +2,19 @@
 
 import streamlit as st
 
-from attention import lab_views as lv
 from attention.dashboard import lab_data
 from attention.dashboard.display import show
-from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, shared
 from attention.dashboard.lab_live import LiveView
-from attention.dashboard.lab_runner import (await_previous_training, lab_config, run_training,
-                                            shared_gate, training_in_this_session)
+from attention.dashboard.lab_runner import (
+    await_previous_training,
+    lab_config,
+    run_training,
+    shared_gate,
+    training_in_this_session,
+)
 from attention.dashboard.lab_sections import MAX_NEW_TOKENS, generate_section, scaling_section
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, shared
+from attention.lab import views as lv
 
 LIVE_KEY, LIVE_ID = "lab_live_run", "_lab_live_id"
 

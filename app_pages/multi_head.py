@@ -3,15 +3,17 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts, lesson_charts, teaching
+from attention import charts
+from attention.charts import lessons as lesson_charts
+from attention.charts.frames import series_frame
 from attention.dashboard import compute
-from attention.dashboard.downloads import Downloads
 from attention.dashboard.control_catalog import PRESETS
-from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
-from attention.dashboard.zoom import zoom_window
-from attention.frames import series_frame
 from attention.dashboard.display import show
+from attention.dashboard.downloads import Downloads
+from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.dashboard.selection import current_index, set_query, show_pickable
+from attention.dashboard.zoom import zoom_window
+from attention.toy import teaching
 
 c = shared()
 H = c.heads

@@ -3,16 +3,15 @@
 import streamlit as st
 
 from attention import charts
-from attention import pretrained_views as pv
-from attention.frames import series_frame
+from attention.charts.frames import series_frame
 from attention.dashboard import models
+from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
-from attention.pretrained import DEFAULT_NAME
-from attention.views import DEFAULT_TEXT
-from attention.dashboard.display import show
 from attention.dashboard.selection import current_index, set_query, show_pickable
-
+from attention.pretrained import views as pv
+from attention.pretrained.encoder import DEFAULT_NAME
+from attention.toy.views import DEFAULT_TEXT
 
 
 def _open(layer: int, head: int) -> None:
@@ -171,7 +170,7 @@ st.subheader("Attention rollout across layers")
 no_sink = ctl.draw("rollout_plain", disabled=bool(view.special.all()))
 if no_sink and not view.special.all():
     rollout = models.rollout_without_special(name, text, max_tokens)
-    rtoks = [t for t, s_ in zip(view.tokens, view.special) if not s_]
+    rtoks = [t for t, s_ in zip(view.tokens, view.special, strict=True) if not s_]
 else:
     rtoks = toks
 left, right = st.columns(2)

@@ -5,14 +5,15 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from attention import charts, teaching
+from attention import charts
+from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import compute
+from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
-from attention.dashboard.zoom import zoom_window
-from attention.frames import series_frame, sweep_frame
-from attention.dashboard.display import show
 from attention.dashboard.selection import set_query, show_pickable
+from attention.dashboard.zoom import zoom_window
+from attention.toy import teaching
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -115,7 +116,7 @@ with right:
         lines_ = [f"- “{toks[a.first]}” ({a.first}) and “{toks[a.second]}” ({a.second}): rows "
                   f"differ by up to "
                   f"**{a.gap:.4f}** with positions, **{b.gap:.4f}** without"
-                  for a, b in zip(on, off)]
+                  for a, b in zip(on, off, strict=True)]
         st.markdown("Repeated words in this input (the same embedding, case-folded):\n"
                     + "\n".join(lines_))
         if max(b.gap for b in off) == 0:

@@ -1,25 +1,31 @@
 """Attention Explorer's library: attention maths in torch, importable without Streamlit.
 
-Names are imported on first use, so a process that only needs `attention.export_worker`
-(a download being drawn in a worker process) never imports torch.
+    core/        tensor maths: SDPA, masks, MultiHeadAttention, entropy, head statistics
+    charts/      numpy arrays and frames -> Altair specs and image maps (no torch)
+    export/      PNG, SVG, CSV, NPY off the server's lock (no torch)
+    toy/         the toy pages' views: random or designed heads
+    pretrained/  real models and their analyses
+    lab/         training: config, model, tasks, loop, storage, shipped runs
+    dashboard/   the Streamlit side (the only part that imports streamlit)
+
+The core's main names are offered here and imported on first use, so a process that
+only needs `attention.export.worker` (a download drawn in a worker process) never
+imports torch.
 """
 
 from importlib import import_module
 
-_WHERE = {
-    "available_devices": "device", "resolve_device": "device",
-    "AttentionResult": "functional", "causal_mask": "functional", "combine_masks": "functional",
-    "padding_mask": "functional", "scaled_dot_product_attention": "functional",
-    "MultiHeadAttention": "modules", "MultiHeadResult": "modules",
-    "entropy": "stats", "head_similarity": "stats", "head_statistics": "stats",
-    "max_entropy": "stats",
-}
-__all__ = sorted(_WHERE)
+_CORE = (
+    "AttentionResult", "MultiHeadAttention", "MultiHeadResult", "available_devices",
+    "causal_mask", "combine_masks", "entropy", "head_similarity", "head_statistics",
+    "max_entropy", "padding_mask", "resolve_device", "scaled_dot_product_attention",
+)
+__all__ = sorted(_CORE)
 
 
 def __getattr__(name: str):
-    if name in _WHERE:
-        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    if name in _CORE:
+        value = getattr(import_module(".core", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

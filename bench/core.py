@@ -134,7 +134,7 @@ def main() -> None:
             (o1, w1), (o2, w2) = call_ours(ours, x), call_torch(ref, x)
             diff = max((o1 - o2).abs().max().item(), (w1 - w2).abs().max().item())
             t_ours, t_torch = time_pairs(ours, ref, x, args.seconds)
-        ratio = statistics.median(a / b for a, b in zip(t_ours, t_torch))
+        ratio = statistics.median(a / b for a, b in zip(t_ours, t_torch, strict=True))
         m_ours, m_torch = peak_rss_mib("ours", L, d_model, H), peak_rss_mib("torch", L, d_model, H)
         print(f"{L:>6} {d_model:>7} {H:>5} | {statistics.median(t_ours) * 1e3:>8.3f} "
               f"{statistics.median(t_torch) * 1e3:>8.3f} {ratio:>6.2f} | {m_ours:>8.1f} "

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 secs = time.monotonic() - t0
                 after = [progress_step(pg) for pg in pages]
                 browser.close()
-            rates = ", ".join("-" if a is None else f"{(a - b) / secs:.1f}" for a, b in zip(after, before))
+            rates = ", ".join("-" if a is None else f"{(a - b) / secs:.1f}" for a, b in zip(after, before, strict=True))
             print(f"{args.trainers} training:          p50 {busy['p50_s'] * 1000:.0f} ms, p95 "
                   f"{busy['p95_s'] * 1000:.0f} ms, {busy['reruns']} reruns, {busy['errors']} errors; "
                   f"load average {load_average()}")

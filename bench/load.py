@@ -43,8 +43,13 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.load_client import Results  # noqa: E402
 from bench.load_student import Student  # noqa: E402
-from bench.server_procs import (cpu_seconds, find_server_pids, machine_busy_seconds,  # noqa: E402
-                                peak_rss_mib, reset_peak_rss)
+from bench.server_procs import (  # noqa: E402
+    cpu_seconds,
+    find_server_pids,
+    machine_busy_seconds,
+    peak_rss_mib,
+    reset_peak_rss,
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -89,7 +94,7 @@ async def run_load(opts: argparse.Namespace) -> dict:
     hard_limit = opts.duration + opts.rerun_timeout + 4 * opts.connect_timeout + 10
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), hard_limit)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         results.error("hard_limit", f"run exceeded {hard_limit:.0f}s; stopped")
     wall = time.monotonic() - t0
     cpu = {p: cpu_seconds(p) - cpu0[p] for p in pids}

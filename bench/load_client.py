@@ -189,10 +189,10 @@ class Client:
                 raise RunError("timeout", f"no script_finished in {self.opts.rerun_timeout}s")
             try:
                 data = await asyncio.wait_for(self.ws.recv(), left)
-            except asyncio.TimeoutError:
-                raise RunError("timeout", f"no script_finished in {self.opts.rerun_timeout}s")
+            except TimeoutError:
+                raise RunError("timeout", f"no script_finished in {self.opts.rerun_timeout}s") from None
             except ConnectionClosed as exc:
-                raise RunError("closed", str(exc))
+                raise RunError("closed", str(exc)) from exc
             fm = ForwardMsg()
             fm.ParseFromString(data)
             kind = fm.WhichOneof("type")

@@ -121,7 +121,7 @@ class Student(Client):
                 return
             except RunError as exc:
                 res.error(exc.kind, exc.detail)
-            except (OSError, asyncio.TimeoutError, ConnectionClosed) as exc:
+            except (TimeoutError, OSError, ConnectionClosed) as exc:
                 res.error("connect", f"{type(exc).__name__}: {exc}")
             except Exception as exc:  # noqa: BLE001 - counted and shown, never hidden
                 res.error("other", f"{type(exc).__name__}: {exc}")

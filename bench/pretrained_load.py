@@ -37,8 +37,9 @@ def main() -> None:
 
     t0 = time.perf_counter()
     import transformers  # noqa: F401  (import cost, separate from the load)
-    from attention.model_stats import attention_rollout
-    from attention.pretrained import load_model
+
+    from attention.pretrained.analysis import attention_rollout
+    from attention.pretrained.encoder import load_model
     t_import = time.perf_counter() - t0
     t0 = time.perf_counter()
     m = load_model()
@@ -57,9 +58,9 @@ def main() -> None:
         run = m.attend("the " * (n - 2))  # "the" is one token: n positions with [CLS], [SEP]
         assert len(run.tokens) == n, len(run.tokens)
         text = run.text
-        print(f"{n:>6} {best_and_median_ms(lambda: m.attend(text), args.repeats):>14} "
-              f"{best_and_median_ms(lambda: m.head_qkv(run, 3, 5), args.repeats):>12} "
-              f"{best_and_median_ms(lambda: attention_rollout(run.weights), args.repeats):>12} "
+        print(f"{n:>6} {best_and_median_ms(lambda t=text: m.attend(t), args.repeats):>14} "
+              f"{best_and_median_ms(lambda r=run: m.head_qkv(r, 3, 5), args.repeats):>12} "
+              f"{best_and_median_ms(lambda r=run: attention_rollout(r.weights), args.repeats):>12} "
               f"{best_and_median_ms(run.head_stats, args.repeats):>12}")
 
 

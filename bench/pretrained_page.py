@@ -87,7 +87,7 @@ def main() -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    from attention.pretrained import load_model
+    from attention.pretrained.encoder import load_model
 
     tok = load_model().tokenizer
     with nullcontext(args.url) if args.url else serve("streamlit_app.py") as url:

@@ -27,8 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from attention.lab_tasks import make_batch  # noqa: E402
-from attention.training import TrainConfig, build_model, task_loss, train  # noqa: E402
+from attention.lab.tasks import make_batch  # noqa: E402
+from attention.lab.training import TrainConfig, build_model, task_loss, train  # noqa: E402
 
 
 class _Out:
@@ -126,7 +126,7 @@ def speed(config: TrainConfig, device: torch.device, seconds: float) -> dict:
     for n in names:
         res[n] = 1.0 / statistics.median(times[n])  # steps/s
     for n in ("mha", "sdpa"):
-        res[f"vs_{n}"] = statistics.median(a / b for a, b in zip(times[n], times["ours"]))
+        res[f"vs_{n}"] = statistics.median(a / b for a, b in zip(times[n], times["ours"], strict=True))
     return res
 
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attention import charts, export
-from attention.frames import ZWSP, axis_labels, matrix_frame
+from attention import charts
+from attention.charts.frames import ZWSP, axis_labels, matrix_frame
+from attention.export import convert as export
 
 TOKS = ["The", "cat", "sat", "on", "the", "mat", ".", "the"]
 rng = np.random.default_rng(0)

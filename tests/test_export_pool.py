@@ -9,8 +9,9 @@ from concurrent.futures import Future
 import numpy as np
 import pytest
 
-from attention import charts, export
-from attention.export_pool import ExportRefused, ExportService, Job
+from attention import charts
+from attention.export import convert as export
+from attention.export.pool import ExportRefused, ExportService, Job
 
 TOKS = ["the", "cat", "sat"]
 
@@ -86,7 +87,7 @@ def test_cache_and_queue_are_bounded():
         s.submit(f"v{i}", Job("NPY", (np.full(3, i),)))
     with pytest.raises(ExportRefused, match="many downloads"):
         s.submit("v9", Job("NPY", (np.full(3, 9),)))
-    for i, fut in enumerate(pool.futures):
+    for fut in pool.futures:
         fut.set_result(bytes(600 * 1024))  # two of 0.6 MB cannot both stay in 1 MB
     st = s.stats()
     assert st["cached"] == 1 and st["cached_bytes"] <= 2**20 and st["running"] == 0
@@ -107,7 +108,7 @@ def test_a_failed_job_is_reported_not_cached():
 
 
 def test_worker_module_imports_no_torch():
-    code = "import sys, attention.export_worker; assert 'torch' not in sys.modules, 'torch'"
+    code = "import sys, attention.export.worker; assert 'torch' not in sys.modules, 'torch'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -8,9 +8,13 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attention import (causal_mask, combine_masks, entropy, padding_mask,
-                       scaled_dot_product_attention)
-
+from attention import (
+    causal_mask,
+    combine_masks,
+    entropy,
+    padding_mask,
+    scaled_dot_product_attention,
+)
 from tests.tensors import D64, qkv, randn, random_mask
 
 # ---------------------------------------------------------------- parity with torch
@@ -92,7 +96,7 @@ def test_inputs_are_left_unchanged():
     q, k, v = qkv()
     copies = [t.clone() for t in (q, k, v)]
     scaled_dot_product_attention(q, k, v, mask=random_mask(5, 7))
-    for t, c in zip((q, k, v), copies):
+    for t, c in zip((q, k, v), copies, strict=True):
         assert torch.equal(t, c)
 
 

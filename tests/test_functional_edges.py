@@ -7,9 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from attention import causal_mask, padding_mask, scaled_dot_product_attention
-
 from tests.tensors import D64, qkv, randn
-
 
 # ---------------------------------------------------------------- no NaN, ever
 

@@ -83,7 +83,7 @@ FORGED = [
 ]
 
 
-@pytest.mark.parametrize("label,value", FORGED, ids=[f"{l}-{list(v)[0]}" for l, v in FORGED])
+@pytest.mark.parametrize("label,value", FORGED, ids=[f"{lab}-{list(v)[0]}" for lab, v in FORGED])
 def test_forged_values_never_show_error_details(hosted_url, label, value):
     exceptions, config = _forge(f"{hosted_url}/single_head", label, lambda w: _state(w, **value))
     assert config.toolbar_mode == Config.ToolbarMode.MINIMAL  # no "Clear cache" in the menu

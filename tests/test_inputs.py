@@ -5,8 +5,13 @@ import math
 import pytest
 import torch
 
-from attention.inputs import (positional_qk, random_sequence, sinusoidal_positions,
-                              token_embeddings, tokenize)
+from attention.core.inputs import (
+    positional_qk,
+    random_sequence,
+    sinusoidal_positions,
+    token_embeddings,
+    tokenize,
+)
 
 
 @pytest.mark.parametrize("text,tokens", [

@@ -8,9 +8,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from attention.lab_io import FORMAT, VERSION
-from attention.lab_runs import DIRECTORY, SHIPPED, load_shipped
-from attention.training import log_steps, run_training
+from attention.lab.runs import DIRECTORY, SHIPPED, load_shipped
+from attention.lab.store import FORMAT, VERSION
+from attention.lab.training import log_steps, run_training
 
 NAMES = sorted(SHIPPED)
 
@@ -58,7 +58,7 @@ def test_loads_and_matches_its_first_steps(name):
     config, _ = SHIPPED[name]
     assert run.config == config and not run.stopped_early
     again = run_training(config.__class__(**{**vars(config), "steps": 2}))
-    for a, b in zip(again.history, run.history[:3]):
+    for a, b in zip(again.history, run.history[:3], strict=False):
         assert a.step == b.step
         assert a.loss == pytest.approx(b.loss, rel=1e-4)
         assert a.grad_norm == pytest.approx(b.grad_norm, rel=1e-3)

@@ -3,8 +3,15 @@
 import pytest
 import torch
 
-from attention.lab_tasks import (MAX_SEGMENT, MIN_SEGMENT, induction_score, induction_targets,
-                                 make_batch, make_probe, previous_token_score)
+from attention.lab.tasks import (
+    MAX_SEGMENT,
+    MIN_SEGMENT,
+    induction_score,
+    induction_targets,
+    make_batch,
+    make_probe,
+    previous_token_score,
+)
 
 
 def gen(seed=0):
@@ -18,7 +25,7 @@ def test_induction_batch_repeats_a_segment_at_a_random_offset():
     counts = predictable.sum(1)  # a segment of n tokens makes n - 1 predictable positions
     assert int(counts.min()) == MIN_SEGMENT - 1 and int(counts.max()) == MAX_SEGMENT - 1
     offsets = set()
-    for row, pred in zip(tokens, predictable):
+    for row, pred in zip(tokens, predictable, strict=True):
         t = pred.nonzero().flatten()
         assert torch.equal(t, torch.arange(int(t[0]), int(t[-1]) + 1))  # one contiguous run
         # the repeat: some offset d makes row[t - d .. t + 1 - d] == row[t .. t + 1]

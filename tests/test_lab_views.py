@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from attention import charts
-from attention import lab_views as lv
+from attention.lab import views as lv
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Rec:
 
 def history(accs, steps=None):
     steps = steps or list(range(0, 100 * len(accs), 100))
-    return [Rec(s, a, [[0.1, 0.8]], [[0.1, 0.2], [0.9, 0.05]]) for s, a in zip(steps, accs)]
+    return [Rec(s, a, [[0.1, 0.8]], [[0.1, 0.2], [0.9, 0.05]]) for s, a in zip(steps, accs, strict=True)]
 
 
 def test_phase_change_is_the_first_step_past_halfway():

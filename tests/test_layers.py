@@ -1,12 +1,14 @@
 """The layer rules of CONTRIBUTING.md, checked on the source: what may import what.
 
-- Streamlit only in attention/dashboard/, app_pages/ and streamlit_app.py: the library
-  (attention/ less attention/dashboard/) never imports it, nor the app built on it, and
-  imports with Streamlit absent.
-- Data flows one way: the maths imports no presentation (pandas, Altair, charts), the
-  presentation (frames, the chart modules, image_maps, image_charts, raster, export) takes
-  arrays and imports no torch, and
-  pages hold no torch code.
+The library is a set of subpackages of `attention/`, each with a face (`__init__.py`) and
+one rule below: the packages of ours it may import and the libraries it must not. A new
+module is covered the day it is written: a module outside every package, or a package with
+no rule, fails here.
+
+- Streamlit only in attention/dashboard/, app_pages/ and streamlit_app.py: the rest of the
+  library never imports it, nor the app built on it, and imports with Streamlit absent.
+- Data flows one way: core (tensors) -> toy, pretrained, lab (views of models) -> charts
+  (arrays to specs, never torch) -> dashboard -> pages, which hold no torch code.
 
 Imports are read with `ast`, wherever they stand (a lazy import inside a function
 counts), so a rule broken anywhere in a file fails here with the file and the name.
@@ -21,14 +23,27 @@ import sys
 import textwrap
 from pathlib import Path
 
+import attention
+
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "attention"
 DASHBOARD = LIBRARY / "dashboard"
 
-MATHS = ["functional", "heads", "modules", "stats", "inputs"]
-PRESENTATION = ["frames", "charts", "chart_base", "heatmaps", "grids", "plots", "stats_table",
-                "lesson_charts", "image_maps", "image_charts", "raster", "export"]
 PRESENTATION_LIBS = {"altair", "pandas", "vl_convert", "PIL"}
+NO_APP = {"streamlit", "app_pages", "streamlit_app", "attention.dashboard"}
+# package -> (our packages it may import, libraries it must not import)
+RULES: dict[str, tuple[set[str], set[str]]] = {
+    "core": ({"core"}, NO_APP | PRESENTATION_LIBS),
+    "charts": ({"charts"}, NO_APP | {"torch"}),
+    "export": ({"export", "charts"}, NO_APP | {"torch"}),
+    "toy": ({"toy", "core"}, NO_APP | {"altair", "vl_convert", "PIL"}),
+    "pretrained": ({"pretrained", "core"}, NO_APP | {"altair", "vl_convert", "PIL"}),
+    "lab": ({"lab", "core", "charts", "settings"}, NO_APP),
+    "dashboard": ({"core", "charts", "export", "toy", "pretrained", "lab", "settings",
+                   "dashboard"}, {"app_pages", "streamlit_app"}),
+}
+# the modules at the top of the package: the lazy face and the caps
+TOP = {"__init__": ({"core"}, NO_APP), "settings": (set(), NO_APP | {"torch"})}
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
@@ -58,6 +73,7 @@ def imported_names(path: Path, root: Path = ROOT) -> set[str]:
 
 
 def library_files() -> list[Path]:
+    """The library less the dashboard: what a notebook imports."""
     files = sorted(p for p in LIBRARY.rglob("*.py") if DASHBOARD not in p.parents)
     assert files, "no library modules found"
     return files
@@ -71,6 +87,25 @@ def offenders(files: list[Path], forbidden) -> list[str]:
 
 def _under(name: str, *roots: str) -> bool:
     return any(name == r or name.startswith(r + ".") for r in roots)
+
+
+def ours(name: str) -> str | None:
+    """The package of ours an imported name belongs to (None: not ours, or the bare face)."""
+    parts = name.split(".")
+    if parts[0] != "attention" or len(parts) == 1:
+        return None
+    if parts[1] in attention.__all__:  # a name of the top face: the core's
+        return "core"
+    return parts[1]
+
+
+def rule_of(path: Path) -> tuple[set[str], set[str]]:
+    parts = path.relative_to(LIBRARY).parts
+    return RULES[parts[0]] if len(parts) > 1 else TOP[path.stem]
+
+
+def all_library_files() -> list[Path]:
+    return sorted(LIBRARY.rglob("*.py"))
 
 
 # ---------------------------------------------------------------- the checker itself
@@ -94,32 +129,60 @@ def test_the_checker_sees_every_form_of_import(tmp_path):
             "attention.dashboard.compute", "attention.frames", "torch.nn"} <= names
 
 
+def test_the_checker_names_the_package_of_an_import():
+    assert ours("attention.core.functional") == "core"
+    assert ours("attention.MultiHeadAttention") == "core"
+    assert ours("attention.charts") == "charts"
+    assert ours("attention") is None and ours("torch.nn") is None
+
+
+# ---------------------------------------------------------------- every module under a rule
+
+
+def test_every_library_module_falls_under_a_rule():
+    loose = [str(f.relative_to(ROOT)) for f in all_library_files()
+             if (len(f.relative_to(LIBRARY).parts) == 1 and f.stem not in TOP)]
+    assert not loose, ("a module at the top of attention/ belongs in a subpackage "
+                       "(or in TOP, with a reason):\n" + "\n".join(loose))
+    packages = {p.parent.relative_to(LIBRARY).parts[0] for p in LIBRARY.glob("*/__init__.py")}
+    folders = {p.parent.relative_to(LIBRARY).parts[0] for p in all_library_files()
+               if len(p.relative_to(LIBRARY).parts) > 1}
+    assert folders <= packages, f"a folder of modules with no __init__.py: {folders - packages}"
+    assert packages == set(RULES), f"packages without a rule: {packages - set(RULES)}; " \
+                                   f"rules without a package: {set(RULES) - packages}"
+
+
+def test_every_package_has_a_face():
+    for name in RULES:
+        face = LIBRARY / name / "__init__.py"
+        tree = ast.parse(face.read_text())
+        assert ast.get_docstring(tree), f"{face.relative_to(ROOT)} says what the package offers"
+    for name in set(RULES) - {"dashboard"}:  # the dashboard is the app's, not a notebook's
+        module = __import__(f"attention.{name}", fromlist=["__all__"])
+        assert module.__all__, f"attention.{name} names what it offers in __all__"
+        for exported in module.__all__:
+            assert hasattr(module, exported), f"attention.{name} offers {exported!r} but has none"
+
+
 # ---------------------------------------------------------------- the rules
 
 
-def test_the_library_does_not_import_streamlit():
-    bad = offenders(library_files(), lambda n: _under(n, "streamlit"))
-    assert not bad, "Streamlit belongs in attention/dashboard/ and app_pages/ only:\n" + "\n".join(bad)
+def test_each_package_imports_only_the_packages_its_rule_allows():
+    bad = []
+    for f in all_library_files():
+        allowed, _ = rule_of(f)
+        bad += [f"{f.relative_to(ROOT)}: {n}" for n in sorted(imported_names(f))
+                if ours(n) is not None and ours(n) not in allowed]
+    assert not bad, "an import against the layer rules (see RULES):\n" + "\n".join(bad)
 
 
-def test_the_library_does_not_import_the_app():
-    bad = offenders(library_files(),
-                    lambda n: _under(n, "attention.dashboard", "app_pages", "streamlit_app"))
-    assert not bad, "the library must not depend on the app built on it:\n" + "\n".join(bad)
-
-
-def test_the_maths_does_not_import_presentation():
-    files = [LIBRARY / f"{m}.py" for m in MATHS]
-    later = [f"attention.{m}" for m in PRESENTATION + ["views", "pretrained_views"]]
-    bad = offenders(files, lambda n: _under(n, *PRESENTATION_LIBS, *later))
-    assert not bad, "maths returns tensors; frames and charts come after it:\n" + "\n".join(bad)
-
-
-def test_the_presentation_takes_arrays_not_torch():
-    files = [LIBRARY / f"{m}.py" for m in PRESENTATION]
-    earlier = [f"attention.{m}" for m in MATHS + ["views", "pretrained", "pretrained_views"]]
-    bad = offenders(files, lambda n: _under(n, "torch", *earlier))
-    assert not bad, "the presentation modules work on numpy arrays:\n" + "\n".join(bad)
+def test_each_package_avoids_the_libraries_its_rule_forbids():
+    bad = []
+    for f in all_library_files():
+        _, forbidden = rule_of(f)
+        bad += [f"{f.relative_to(ROOT)}: {n}" for n in sorted(imported_names(f))
+                if _under(n, *forbidden)]
+    assert not bad, "an import the package's rule forbids (see RULES):\n" + "\n".join(bad)
 
 
 def test_pages_hold_no_torch_code():
@@ -155,7 +218,7 @@ def test_streamlit_is_really_blocked():
 
 def test_every_library_module_imports_without_streamlit():
     modules = [module_name(p) for p in library_files() if p.stem != "__main__"]
-    assert "attention.functional" in modules and "attention.charts" in modules
+    assert "attention.core.functional" in modules and "attention.charts" in modules
     r = _python(BLOCK_STREAMLIT + textwrap.dedent(f"""
         import importlib
         for name in {modules!r}:

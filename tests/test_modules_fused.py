@@ -166,7 +166,7 @@ def test_fused_path_matches_torch_sdpa_float32():
 
 def test_fused_kernel_nan_falls_back_to_weights_path(monkeypatch):
     """A backend whose fused kernel overflows to NaN: the answer still comes back finite."""
-    import attention.modules as modules
+    import attention.core.modules as modules
 
     mha = layer(d_model=8, H=2)
     x = randn(1, 5, 8)

@@ -6,8 +6,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from attention import (MultiHeadAttention, MultiHeadResult, causal_mask, combine_masks, padding_mask,
-                       scaled_dot_product_attention)
+from attention import (
+    MultiHeadAttention,
+    MultiHeadResult,
+    causal_mask,
+    combine_masks,
+    padding_mask,
+    scaled_dot_product_attention,
+)
 
 D64 = torch.float64
 B, L, D, H = 2, 6, 16, 4

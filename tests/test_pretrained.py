@@ -8,9 +8,14 @@ import socket
 import pytest
 import torch
 
-from attention.functional import scaled_dot_product_attention
-from attention.model_stats import STATS_COLUMNS, attention_rollout, head_stats_frame, hide_special
-from attention.pretrained import load_model
+from attention.core.functional import scaled_dot_product_attention
+from attention.pretrained.analysis import (
+    STATS_COLUMNS,
+    attention_rollout,
+    head_stats_frame,
+    hide_special,
+)
+from attention.pretrained.encoder import load_model
 
 pytestmark = pytest.mark.slow
 

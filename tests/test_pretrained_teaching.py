@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention import pretrained_views as pv
-from attention.pretrained import load_model
+from attention.pretrained import views as pv
+from attention.pretrained.encoder import load_model
 
 ANIMAL = "The animal didn't cross the street because it was too tired"
 
@@ -18,9 +18,9 @@ def test_link_heads_and_strongest_links_on_a_known_map():
     w[0, 1, 2] = [0.5, 0.0, 0.1, 0.4]  # layer 0 head 1: token 2 -> token 3
     special = np.array([True, False, False, False])
     pair = pv.link_heads(w, query=2, key=1, top=2)
-    assert list(zip(pair["layer"], pair["head"])) == [(1, 0), (0, 0)]
+    assert list(zip(pair["layer"], pair["head"], strict=True)) == [(1, 0), (0, 0)]
     links = pv.strongest_links(w, ["[CLS]", "a", "it", "b"], special, query=2, top=2)
-    assert list(zip(links["layer"], links["head"], links["key"])) == [(1, 0, "a"), (0, 1, "b")]
+    assert list(zip(links["layer"], links["head"], links["key"], strict=True)) == [(1, 0, "a"), (0, 1, "b")]
     np.testing.assert_allclose(links["weight"], [0.7, 0.4])
 
 
@@ -50,7 +50,7 @@ def test_real_model_pronoun_sinks_and_rollout():
     it, animal = view.tokens.index("it"), view.tokens.index("animal")
     assert pv.default_query(view.tokens, view.special) == it
     pair = pv.link_heads(view.weights, it, animal, top=3)
-    heads = set(zip(pair["layer"], pair["head"]))
+    heads = set(zip(pair["layer"], pair["head"], strict=True))
     assert {(3, 1), (5, 11)} <= heads and (pair["weight"].iloc[:2] > 0.6).all()
     # The full rollout of "it" is mostly [CLS]; without special tokens it spreads over words.
     assert view.rollout[it].argmax() == 0
@@ -71,7 +71,7 @@ def test_real_model_pronoun_sinks_and_rollout():
 def test_lesson_claims_about_the_model_view():
     """The "What to try" text: layer 0 has one sharp previous-token head (head 2); in layers
     1-4 most heads put over half their weight on [CLS]."""
-    from attention.views import DEFAULT_TEXT
+    from attention.toy.views import DEFAULT_TEXT
     stats = load_model().attend(DEFAULT_TEXT).head_stats()
     layer0 = stats[stats.layer == 0]
     assert list(layer0[layer0.previous_token >= 0.5]["head"]) == [2]

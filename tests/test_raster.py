@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from attention.image_charts import raster_head_grid, raster_heatmap
-from attention.raster import MASK_COLOR, color_indices, palette, png_data_url, scheme_stops
+from attention.charts.image_charts import raster_head_grid, raster_heatmap
+from attention.charts.raster import MASK_COLOR, color_indices, palette, png_data_url, scheme_stops
 
 vlc = pytest.importorskip("vl_convert")
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from attention.views import scaling_experiment
+from attention.toy.views import scaling_experiment
 
 
 def test_variance_grows_like_d_k_unscaled_and_stays_one_scaled():

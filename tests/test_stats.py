@@ -7,9 +7,15 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attention import (causal_mask, entropy, head_similarity, head_statistics, max_entropy,
-                       scaled_dot_product_attention)
-from attention.inputs import positional_qk, sinusoidal_positions
+from attention import (
+    causal_mask,
+    entropy,
+    head_similarity,
+    head_statistics,
+    max_entropy,
+    scaled_dot_product_attention,
+)
+from attention.core.inputs import positional_qk, sinusoidal_positions
 
 D64 = torch.float64
 

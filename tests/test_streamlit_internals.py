@@ -74,8 +74,10 @@ def test_a_rewritten_initial_value_seeds_the_bound_widget():
 
 def test_script_requests_state_tells_a_pending_rerun_or_stop():
     """The lab's session_wants_stop reads ScriptRequests._state without consuming it."""
-    from streamlit.runtime.scriptrunner_utils.script_requests import (ScriptRequests,
-                                                                     ScriptRequestType)
+    from streamlit.runtime.scriptrunner_utils.script_requests import (
+        ScriptRequests,
+        ScriptRequestType,
+    )
 
     requests = ScriptRequests()
     assert requests._state == ScriptRequestType.CONTINUE

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from attention import teaching, views
-from attention.functional import causal_mask
-from attention.inputs import HEAD_KINDS, positional_qk, sinusoidal_positions
-from attention.stats import entropy, head_statistics, max_entropy, normalized_entropy
+from attention.core.functional import causal_mask
+from attention.core.inputs import HEAD_KINDS, positional_qk, sinusoidal_positions
+from attention.core.stats import entropy, head_statistics, max_entropy, normalized_entropy
+from attention.toy import teaching, views
 
 MEAN_LN = float(np.mean(np.log(np.arange(1, 9))))  # 1.326: mean ln(i + 1) over 8 rows
 
@@ -57,7 +57,7 @@ def test_designed_preset_depends_on_the_positional_toggle():
     on = views.multi_head(seq(True), 4, 0, preset="designed")
     off = views.multi_head(seq(False), 4, 0, preset="designed")
     np.testing.assert_allclose(off.entropy, math.log(8), atol=1e-5)  # every head uniform
-    e = dict(zip(on.kinds, on.entropy.mean(1)))
+    e = dict(zip(on.kinds, on.entropy.mean(1), strict=True))
     # The lesson's numbers: previous-token and first near 0, local near 1.25, global ln 8.
     assert e["previous"] < 0.05 and e["first"] < 0.05
     assert 1.15 < e["local"] < 1.35
@@ -128,7 +128,7 @@ def test_repeated_words_get_identical_rows_only_without_positions():
 def test_uniform_head_outputs_the_mean_of_its_values(causal):
     m = views.multi_head(seq(), 4, 0, preset="designed", causal=causal)
     table = teaching.head_table(m)
-    gaps = dict(zip(m.kinds, table["output − mean of v"]))
+    gaps = dict(zip(m.kinds, table["output − mean of v"], strict=True))
     assert gaps["global"] < 1e-5
     assert min(gaps["local"], gaps["previous"], gaps["first"]) > 0.1
 
@@ -177,7 +177,7 @@ def test_random_heads_are_mostly_diffuse():
 
 def test_reveal_answers_hold():
     """The answers behind "Predict, then reveal" that are plain arithmetic."""
-    from attention.functional import scaled_dot_product_attention
+    from attention.core.functional import scaled_dot_product_attention
     q, k, v = torch.zeros(1, 4), torch.randn(6, 4), torch.randn(6, 3)  # equal scores in the row
     for t in (0.1, 1.0, 10.0):
         r = scaled_dot_product_attention(q, k, v, temperature=t)

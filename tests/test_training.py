@@ -12,9 +12,18 @@ import numpy as np
 import pytest
 import torch
 
+from attention.lab.training import (
+    TASKS,
+    LogRecord,
+    TrainConfig,
+    check_caps,
+    generate,
+    load_run,
+    log_steps,
+    save_run,
+    train,
+)
 from attention.settings import PROFILES
-from attention.training import (TASKS, LogRecord, TrainConfig, check_caps, generate, load_run,
-                                log_steps, save_run, train)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -163,7 +172,7 @@ def test_same_seed_same_numbers_and_global_rng_untouched():
     a, b, c = small(), small(), small(seed=1)
     assert torch.equal(torch.random.get_rng_state(), state)
     assert strip_time(a.history) == strip_time(b.history)
-    assert all(np.array_equal(x.weights, y.weights) for x, y in zip(a.snapshots, b.snapshots))
+    assert all(np.array_equal(x.weights, y.weights) for x, y in zip(a.snapshots, b.snapshots, strict=True))
     assert strip_time(a.history) != strip_time(c.history)
 
 
@@ -203,7 +212,7 @@ def test_save_load_round_trip(default_run, tmp_path):
     assert back.accuracy == default_run.accuracy
     assert torch.equal(back.probe, default_run.probe)
     assert all(np.array_equal(a.weights, b.weights)
-               for a, b in zip(back.snapshots, default_run.snapshots))
+               for a, b in zip(back.snapshots, default_run.snapshots, strict=True))
     assert torch.equal(back.attention(back.probe), default_run.attention(default_run.probe))
     prefix = default_run.probe[:20]
     assert torch.equal(generate(back, prefix, 4).tokens, generate(default_run, prefix, 4).tokens)

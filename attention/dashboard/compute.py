@@ -1,4 +1,4 @@
-"""Cached wrappers over `attention.views`, keyed on plain numbers and strings only.
+"""Cached wrappers over `attention.toy.views`, keyed on plain numbers and strings only.
 
 Every cached function takes one `InputKey` (the shared inputs, hashable) and keyword
 arguments; pages call the `*_of(c, LIMITS, ...)` entry points.
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from .. import views
-from ..settings import Limits
-from .controls import Controls
+from attention.dashboard.sidebar import Controls
+from attention.settings import Limits
+from attention.toy import views
 
 MAX_ENTRIES = 64
 

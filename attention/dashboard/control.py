@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from ..settings import Limits
-from .params import Param, bounded, clamp_state, clean_link
+from attention.dashboard.params import Param, bounded, clamp_state, clean_link
+from attention.settings import Limits
 
 WIDGETS = {"number", "slider", "toggle", "select", "radio", "segmented", "text_input", "text_area"}
 KIND_OF_WIDGET = {"number": {"int", "float"}, "slider": {"int", "float"}, "toggle": {"bool"},

@@ -7,11 +7,11 @@ means different things on two pages gets two declarations of the same kind (`STE
 
 from __future__ import annotations
 
-from ..device import available_devices
-from ..lab_tasks import TASKS
-from ..pretrained_views import STATISTICS
-from ..views import DEFAULT_TEXT
-from .control import Control
+from attention.core.device import available_devices
+from attention.dashboard.control import Control
+from attention.lab.tasks import TASKS
+from attention.pretrained.views import STATISTICS
+from attention.toy.views import DEFAULT_TEXT
 
 MAX_SEED = 2**31 - 1  # the seed's domain (torch takes any 64-bit value), not a cap on work
 

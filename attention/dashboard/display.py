@@ -9,7 +9,7 @@ import altair as alt
 import streamlit as st
 from streamlit import dataframe_util
 
-from ..charts import Chart
+from attention.charts import Chart
 
 
 @dataclass(frozen=True)

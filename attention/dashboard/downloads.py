@@ -1,6 +1,6 @@
 """Download panel for what a page shows: the bytes are made on request, off the server's lock.
 
-"Prepare" sends the chosen chart or tensor to a small process pool (`attention.export_pool`),
+"Prepare" sends the chosen chart or tensor to a small process pool (`attention.export.pool`),
 waits there without holding the interpreter lock, then offers the finished file. Finished
 files are cached for every visitor; each visitor has at most one download in flight.
 """
@@ -15,9 +15,9 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from .. import export
-from ..export_pool import ExportRefused, ExportService, Job
-from .page_parts import LIMITS
+from attention.dashboard.page_parts import LIMITS
+from attention.export import convert as export
+from attention.export.pool import ExportRefused, ExportService, Job
 
 OWNER_KEY = "_download_owner"
 

@@ -26,7 +26,7 @@ import logging
 
 import streamlit as st
 
-from ..settings import Limits
+from attention.settings import Limits
 
 HOSTED_OPTIONS = {"client.showErrorDetails": "none", "client.toolbarMode": "minimal"}
 

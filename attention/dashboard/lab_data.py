@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ..training import generate, load_run
+from attention.lab.training import generate, load_run
 
 RUNS_DIR = Path(__file__).resolve().parents[1] / "lab_runs"
 DEFAULT_RUN, ONE_LAYER_RUN = "induction_2l", "induction_1l"

@@ -16,9 +16,9 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from .. import lab_views as lv
-from .display import show
-from .lab_runner import Ticker, session_wants_stop
+from attention.dashboard.display import show
+from attention.dashboard.lab_runner import Ticker, session_wants_stop
+from attention.lab import views as lv
 
 PROGRESS_EVERY_S = 0.25
 CHARTS_EVERY_S = 0.5

@@ -25,9 +25,9 @@ import torch
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from ..settings import Limits
-from ..training import TASKS, train
-from .control_catalog import MIN_TRAIN_STEPS
+from attention.dashboard.control_catalog import MIN_TRAIN_STEPS
+from attention.lab.training import TASKS, train
+from attention.settings import Limits
 
 
 class Gate:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import charts
-from .. import lab_views as lv
-from ..settings import Limits
-from . import lab_data
-from .display import show
-from .lab_live import LiveView
-from .lab_runner import lab_config, run_training, shared_gate, training_in_this_session
-from .control import PageControls
+from attention import charts
+from attention.dashboard import lab_data
+from attention.dashboard.control import PageControls
+from attention.dashboard.display import show
+from attention.dashboard.lab_live import LiveView
+from attention.dashboard.lab_runner import (
+    lab_config,
+    run_training,
+    shared_gate,
+    training_in_this_session,
+)
+from attention.lab import views as lv
+from attention.settings import Limits
 
 SCALING_KEY = "lab_scaling_live"
 MAX_NEW_TOKENS = 16  # tokens one generation may add
@@ -73,7 +78,7 @@ def scaling_section(limits: Limits, seed: int) -> None:
              ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
              ("logit_grad_median", "Logit gradient, typical row", "median row norm (log scale)",
               None, True)]
-    for col, (field, title, y_title, domain, log_y) in zip(cols, specs):
+    for col, (field, title, y_title, domain, log_y) in zip(cols, specs, strict=True):
         frame = lv.compare_frame(runs, field)
         if log_y:
             frame = frame[frame["value"] > 0]
@@ -98,7 +103,7 @@ def scaling_section(limits: Limits, seed: int) -> None:
 def _strip(tokens: list[int], prefix_len: int, expected: list[int | None]) -> str:
     """The sequence as text: the prefix, then each new token marked against copying."""
     out = [" ".join(map(str, tokens[:prefix_len]))]
-    for tok, want in zip(tokens[prefix_len:], expected):
+    for tok, want in zip(tokens[prefix_len:], expected, strict=False):
         mark = "" if want is None else (" ✓" if tok == want else f" ✗ (copying gives {want})")
         out.append(f"**{tok}**{mark}")
     return " → ".join(out)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from .. import charts
-from .. import pretrained_views as pv
-from .display import packed
-from ..pretrained import DEFAULT_NAME, PretrainedModel, PretrainedRun, load_model
+from attention import charts
+from attention.dashboard.display import packed
+from attention.pretrained import views as pv
+from attention.pretrained.encoder import DEFAULT_NAME, PretrainedModel, PretrainedRun, load_model
 
 RUN_ENTRIES = 16  # a 512-token run holds ~90 MB; 128 tokens ~6 MB
 
@@ -53,7 +53,7 @@ def shown(name: str, text: str, max_tokens: int,
     _, v = run(name, text, max_tokens)
     if not hide or v.special.all():
         return v.weights, v.rollout, v.tokens
-    tokens = [t for t, s in zip(v.tokens, v.special) if not s]
+    tokens = [t for t, s in zip(v.tokens, v.special, strict=True) if not s]
     return (pv.without_special(v.weights, v.special), pv.without_special(v.rollout, v.special),
             tokens)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..settings import load_limits
-from .control import PageControls
-from .controls import Controls
-from .lessons import LESSONS
-from .page_registry import BY_NAME
-from .params import show_notes
-from .workshop import banner, next_step
+from attention.dashboard.control import PageControls
+from attention.dashboard.lessons import LESSONS
+from attention.dashboard.page_registry import BY_NAME
+from attention.dashboard.params import show_notes
+from attention.dashboard.sidebar import Controls
+from attention.dashboard.workshop import banner, next_step
+from attention.settings import load_limits
 
 LIMITS = load_limits()
 CONTROLS_KEY = "_shared_controls"

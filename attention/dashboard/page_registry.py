@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import control_catalog as cc
-from .control import Control
+from attention.dashboard import control_catalog as cc
+from attention.dashboard.control import Control
 
 SHARED_INPUTS = frozenset({"text", "tokens", "pos", "d_model", "heads", "seed", "device"})
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import streamlit as st
+
 # Private Streamlit API (get_session_state().query_params(), _initial_query_params,
 # set_initial_query_params, is_bound, remove_param): pinned by
 # tests/test_streamlit_internals.py; re-check on any Streamlit upgrade.

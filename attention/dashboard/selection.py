@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ..charts import SELECTION, Chart
-from .display import show
-from .params import bounded
+from attention.charts import SELECTION, Chart
+from attention.dashboard.display import show
+from attention.dashboard.params import bounded
 
 
 def picked(key: str, *fields: str) -> int | None:

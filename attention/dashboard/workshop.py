@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .page_registry import PAGES
+from attention.dashboard.page_registry import PAGES
 
 WORKSHOP_KEY = "workshop"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import charts
-from .params import bounded, clamp_state
-from .display import show
+from attention import charts
+from attention.dashboard.display import show
+from attention.dashboard.params import bounded, clamp_state
 
 WINDOW = 24  # rows and columns shown: small enough for rect marks with tooltips
 

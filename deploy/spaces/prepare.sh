@@ -19,7 +19,7 @@ dest="$(cd "$dest" && pwd)"
 find "$dest" -mindepth 1 -maxdepth 1 ! -name .git ! -name .gitattributes -exec rm -rf {} +
 git -C "$ROOT" archive --format=tar HEAD | tar -x -C "$dest" --exclude='docs'
 cp "$ROOT/deploy/spaces/README.md" "$dest/README.md"
-# The lab's shipped runs (attention/lab_runs/*.npz, *.safetensors) are binary: a Space takes
+# The lab's shipped runs (attention/lab/runs/*.npz, *.safetensors) are binary: a Space takes
 # them through Git LFS, as its default .gitattributes already says; make sure it does.
 for pattern in '*.npz' '*.safetensors'; do
   grep -qsF "$pattern filter=lfs" "$dest/.gitattributes" \

@@ -12,8 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import (ROOT, SCRIPT_TIMEOUT_MS, launch_chromium,  # noqa: F401
-                           new_context, run_mark, serve, wait_for_run)
+from tests.harness import (  # noqa: F401
+    ROOT,
+    SCRIPT_TIMEOUT_MS,
+    launch_chromium,
+    new_context,
+    run_mark,
+    serve,
+    wait_for_run,
+)
 
 HERE = Path(__file__).resolve().parent
 

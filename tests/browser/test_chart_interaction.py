@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from attention.inputs import tokenize
-from attention.views import DEFAULT_TEXT
+from attention.core.inputs import tokenize
+from attention.toy.views import DEFAULT_TEXT
 
 from .conftest import run_mark, wait_for_run
 
@@ -85,7 +85,7 @@ def scan(page, chart, fx_values=(0.3, 0.45, 0.6), fy_values=(0.3, 0.45, 0.6)):
 def fields(tip: str) -> dict[str, str]:
     """vega-tooltip's table as {key: value}."""
     lines = [s.strip() for s in tip.splitlines() if s.strip()]
-    return dict(zip(lines[::2], lines[1::2]))
+    return dict(zip(lines[::2], lines[1::2], strict=True))
 
 
 def test_image_map_hover_gives_query_key_and_weight(open_app):

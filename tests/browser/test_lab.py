@@ -7,7 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import SCRIPT_TIMEOUT_MS, new_context, serve, wait_for_run
-from .test_pages import CHART_SIGNATURES_JS, assert_no_exception, chart_signatures, wait_for_a_drawn_chart
+from .test_pages import (
+    CHART_SIGNATURES_JS,
+    assert_no_exception,
+    chart_signatures,
+    wait_for_a_drawn_chart,
+)
 
 pytestmark = pytest.mark.browser
 

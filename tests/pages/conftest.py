@@ -53,9 +53,9 @@ def assert_same_charts(a: AppTest, b: AppTest) -> None:
     """The two runs drew the same charts: equal specs and equal data, chart by chart."""
     x_charts, y_charts = charts(a), charts(b)
     assert len(x_charts) == len(y_charts)
-    for x, y in zip(x_charts, y_charts):
+    for x, y in zip(x_charts, y_charts, strict=True):
         assert spec(x) == spec(y)
-        for fx, fy in zip(chart_data(x), chart_data(y)):
+        for fx, fy in zip(chart_data(x), chart_data(y), strict=True):
             assert fx.equals(fy)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from attention import charts as ch
-from attention.inputs import tokenize
+from attention.core.inputs import tokenize
 
 from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
 
@@ -71,7 +71,7 @@ def test_scaled_and_unscaled_keep_their_colours_and_variance_is_log():
         s = spec(chart_by_title(at, prefix))
         line = s["layer"][0]["encoding"]
         scale = line["color"]["scale"]
-        seen[prefix] = dict(zip(scale["domain"], scale["range"]))
+        seen[prefix] = dict(zip(scale["domain"], scale["range"], strict=True))
         assert ch.REFERENCE_COLOR not in scale["range"]
         if prefix.startswith("Variance"):
             assert line["y"]["scale"]["type"] == "log"

@@ -6,12 +6,20 @@ import numpy as np
 import pytest
 
 from attention.dashboard import page_parts
+from attention.lab.training import load_run
 from attention.settings import load_limits
-from attention.training import load_run
 
-from .conftest import assert_clean, assert_same_charts, chart_by_title, chart_data, charts, open_page, spec
+from .conftest import (
+    assert_clean,
+    assert_same_charts,
+    chart_by_title,
+    chart_data,
+    charts,
+    open_page,
+    spec,
+)
 
-RUNS = "attention/lab_runs"
+RUNS = "attention/lab/runs"
 TINY = {"steps": "30", "d_model": "16", "heads": "2"}
 
 

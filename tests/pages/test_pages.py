@@ -8,10 +8,19 @@ import math
 import numpy as np
 import pytest
 
-from attention import views
-from attention.inputs import tokenize
+from attention.core.inputs import tokenize
+from attention.toy import views
 
-from .conftest import PAGES, assert_clean, assert_same_charts, chart_by_title, chart_data, charts, open_page, spec
+from .conftest import (
+    PAGES,
+    assert_clean,
+    assert_same_charts,
+    chart_by_title,
+    chart_data,
+    charts,
+    open_page,
+    spec,
+)
 
 CHARTS_AT_LEAST = {"overview": 0, "single_head": 7, "multi_head": 8, "causal": 4, "entropy": 3,
                    "pretrained": 8, "lab": 9}

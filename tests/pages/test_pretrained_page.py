@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from attention.dashboard import page_parts
-from attention.pretrained import load_model
+from attention.pretrained.encoder import load_model
 
 from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
 

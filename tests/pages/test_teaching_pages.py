@@ -19,9 +19,9 @@ MEAN_LN = float(np.mean(np.log(np.arange(1, 9))))  # 1.326
 def reference(chart) -> tuple[float, str]:
     """The dashed reference line of a bars/lines chart: its value and its label."""
     layers = spec(chart)["layer"]
-    rule = next(l for l in layers if l["mark"]["type"] == "rule" and "y" in l["encoding"])
-    text = next(l for l in layers if l["mark"]["type"] == "text" and "y" in l["encoding"]
-                and "datum" in l["encoding"]["y"])
+    rule = next(ly for ly in layers if ly["mark"]["type"] == "rule" and "y" in ly["encoding"])
+    text = next(ly for ly in layers if ly["mark"]["type"] == "text" and "y" in ly["encoding"]
+                and "datum" in ly["encoding"]["y"])
     return rule["encoding"]["y"]["datum"], text["mark"]["text"]
 
 
@@ -59,7 +59,7 @@ def test_entropy_sweep_colours_avoid_the_reference_red():
     chart = chart_by_title(at, "Entropy against temperature")
     layers = spec(chart)["layer"]
     colours = layers[0]["encoding"]["color"]["scale"]["range"]
-    rule = next(l for l in layers if l["mark"]["type"] == "rule")
+    rule = next(ly for ly in layers if ly["mark"]["type"] == "rule")
     assert rule["mark"]["color"] not in colours and len(set(colours)) == 3
 
 
@@ -112,7 +112,7 @@ def test_generation_starts_small_with_the_newest_row_outlined():
     assert at.slider(key="step").value == 3
     layers = spec(chart)["layer"]
     assert "datum.query >= 3" in json.dumps(layers[0]["encoding"]["color"])  # pale, not grey
-    outline = [l for l in layers if l.get("transform") and "datum.query == 2" in json.dumps(l)]
+    outline = [ly for ly in layers if ly.get("transform") and "datum.query == 2" in json.dumps(ly)]
     assert outline
 
 
@@ -155,7 +155,7 @@ def test_value_side_and_one_notation_for_w_o():
     rule = spec(chart_by_title(at, "Concat("))["layer"][-1]  # a line before each head's block
     assert [v["block"] for v in rule["data"]["values"]] == ["h1·0", "h2·0", "h3·0"]
     table = next(d.value for d in at.dataframe if "output − mean of v" in d.value.columns)
-    gaps = dict(zip(table["kind"], table["output − mean of v"]))
+    gaps = dict(zip(table["kind"], table["output − mean of v"], strict=True))
     assert gaps["global"] < 1e-5 < gaps["local"]
 
 
@@ -211,7 +211,7 @@ def test_workshop_path_banner_and_next_link():
     tops = [spec(col.get("vega_lite_chart")[0]).get("title", "") for col in at.columns
             if col.get("vega_lite_chart")]
     assert tops[:2] == ["1. Scores QKᵀ", "3. Weights: softmax of each row"]
-    links = [l.proto.page for l in at.get("page_link")]
+    links = [link.proto.page for link in at.get("page_link")]
     assert any("multi_head" in p for p in links)
     at = open_page("overview")
     # the Explore row links every page but itself, the workshop path every page
@@ -226,7 +226,7 @@ def test_pretrained_points_to_the_heads_linking_it_to_animal():
     assert at.selectbox(key="link_query").value == 10  # "it", the first pronoun
     assert at.selectbox(key="link_key").value == 2  # "animal": the strongest earlier link
     pair = next(d.value for d in at.dataframe if list(d.value.columns) == ["layer", "head", "weight"])
-    assert {(3, 1), (5, 11)} <= set(zip(pair["layer"].iloc[:3], pair["head"].iloc[:3]))
+    assert {(3, 1), (5, 11)} <= set(zip(pair["layer"].iloc[:3], pair["head"].iloc[:3], strict=True))
     at.button(key="open_link").click().run()
     assert (at.slider(key="layer").value, at.slider(key="head").value) == tuple(pair.iloc[0, :2])
     at.toggle(key="rollout_plain").set_value(True).run()

@@ -1,0 +1,35 @@
+"""The lab's shipped runs: finished trainings the page opens instantly, offline.
+
+`python -m attention.lab.runs` (or `make lab-runs`) trains them again, deterministically
+on the CPU with one thread, and rewrites the files next to this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attention.lab.config import TrainConfig
+
+DIRECTORY = Path(__file__).resolve().parent
+
+# name -> (config, one line saying what it shows)
+SHIPPED: dict[str, tuple[TrainConfig, str]] = {
+    "induction_2l": (TrainConfig(), "the default: two layers form a previous-token head "
+                                    "and an induction head"),
+    "induction_1l": (TrainConfig(layers=1), "the control: one layer cannot form an "
+                                            "induction head"),
+    "scaling_scaled": (TrainConfig(d_model=256, heads=1, steps=600),
+                       "d_head 256 with the 1/sqrt(d_head) scale: learns"),
+    "scaling_unscaled": (TrainConfig(d_model=256, heads=1, steps=600, scaled=False),
+                         "d_head 256 without the scale: the softmax saturates, it stays "
+                         "far behind"),
+}
+
+
+def load_shipped(name: str, device: str = "cpu"):
+    """The shipped run `name` (a key of SHIPPED) as a TrainingRun."""
+    from attention.lab.store import load_run
+
+    if name not in SHIPPED:
+        raise ValueError(f"unknown shipped run {name!r}; choose from {sorted(SHIPPED)}")
+    return load_run(DIRECTORY, name, device=device)

@@ -1,0 +1,274 @@
+"""Train the lab's small causal transformer and log how its heads form.
+
+    run = train(task="induction", layers=2, heads=4, d_model=64, steps=1500, seed=0)
+    run.accuracy, run.history[-1].induction_score, run.attention(run.probe)
+
+The loss, like every score, covers only the predictable positions (the repeat): the
+random tokens around it cost ln(vocab) whatever the model does.
+Training steps use the fused attention kernel (no maps); at each logged step (log-spaced,
+plus evenly spaced ones so a live chart keeps moving) the run records held-out loss and
+accuracy, per-head scores and a snapshot of every head's map on a fixed probe sequence,
+and gradient norms from one extra backward pass on a fixed held-out batch.
+Same seed, same device, same thread count: the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from attention.core.device import resolve_device
+from attention.core.functional import causal_mask
+from attention.core.heads import head_logits
+from attention.lab.config import LogRecord, Snapshot, TrainConfig
+from attention.lab.model import LabTransformer
+from attention.lab.tasks import induction_score, make_batch, make_probe, previous_token_score
+
+HELD_OUT = 256  # held-out sequences for loss and accuracy
+
+
+def log_steps(steps: int, points: int = 32) -> list[int]:
+    """0, then log-spaced steps up to `steps`, plus every steps/points: dense early (the
+    start moves fast) and never sparse later (a live page redraws at each)."""
+    logs = {0, steps}
+    logs.update(int(round(s)) for s in np.geomspace(1, max(steps, 1), points))
+    logs.update(int(round(s)) for s in np.linspace(0, steps, points + 1))
+    return sorted(s for s in logs if 0 <= s <= steps)
+
+
+@dataclass
+class TrainingRun:
+    """A run, finished or in progress: on_log receives it while it grows."""
+
+    config: TrainConfig
+    probe: Tensor  # (max_len,) long
+    probe_predictable: Tensor  # (max_len,) bool
+    history: list[LogRecord] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    model: nn.Module | None = None
+    stopped_early: bool = False
+    stop_reason: str = ""  # "" (ran every step), "stopped" (should_stop) or "time"
+
+    @property
+    def accuracy(self) -> float:
+        """Held-out accuracy at the last logged step (predictable positions)."""
+        return self.history[-1].accuracy if self.history else 0.0
+
+    @property
+    def vocab_size(self) -> int:
+        return self.config.vocab_size
+
+    @property
+    def max_len(self) -> int:
+        return self.config.max_len
+
+    @property
+    def steps_done(self) -> int:
+        return self.history[-1].step if self.history else 0
+
+    def check_tokens(self, tokens: Tensor, max_len: int | None = None) -> Tensor:
+        """Validated (L,) long tokens on the CPU, or ValueError."""
+        max_len = self.max_len if max_len is None else max_len
+        if not isinstance(tokens, Tensor) or tokens.dim() != 1 or tokens.is_floating_point() \
+                or tokens.dtype == torch.bool:
+            raise ValueError("tokens must be a 1-D integer tensor (L,)")
+        if not 1 <= len(tokens) <= max_len:
+            raise ValueError(f"tokens must hold 1 to {max_len} positions, got {len(tokens)}")
+        if int(tokens.min()) < 0 or int(tokens.max()) >= self.vocab_size:
+            raise ValueError(f"tokens must lie in [0, {self.vocab_size - 1}]")
+        return tokens.long().cpu()
+
+    def attention(self, tokens: Tensor) -> Tensor:
+        """The trained model's maps on `tokens` (L,): (layers, heads, L, L), CPU float32."""
+        if self.model is None:
+            raise ValueError("this run has no model weights (saved without them)")
+        tokens = self.check_tokens(tokens)
+        device = next(self.model.parameters()).device
+        with torch.inference_mode():
+            _, results = self.model(tokens[None].to(device), need_weights=True)
+        return torch.stack([r.weights[0] for r in results]).float().cpu()
+
+
+def train(task: str = "induction", layers: int = 2, heads: int = 4, d_model: int = 64,
+          steps: int = 1500, seed: int = 0, scaled: bool = True, *,
+          on_log: Callable[[TrainingRun], None] | None = None,
+          should_stop: Callable[[], bool] | None = None, max_seconds: float | None = None,
+          log_points: int = 32, **config) -> TrainingRun:
+    """Train on `task`; the other TrainConfig fields as keywords. See run_training."""
+    cfg = TrainConfig(task=task, layers=layers, heads=heads, d_model=d_model, steps=steps,
+                      seed=seed, scaled=scaled, **config)
+    return run_training(cfg, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds,
+                        log_points=log_points)
+
+
+def build_model(config: TrainConfig) -> LabTransformer:
+    """The config's model, initialised from its seed alone, on the CPU."""
+    # The default init's draws are overwritten below; fork_rng leaves torch's global generator
+    # as it was. (Building on the meta device instead imports torch._dynamo: seconds, once.)
+    with torch.random.fork_rng(devices=[]):
+        model = LabTransformer(config.vocab_size, config.max_len, config.d_model, config.heads,
+                               config.layers, config.scaled, config.mlp, config.layernorm)
+    model.reset_parameters(torch.Generator().manual_seed(config.seed + 1_000_003))
+    return model
+
+
+def task_loss(model: nn.Module, tokens: Tensor, predictable: Tensor,
+              need_weights: bool = False) -> tuple[Tensor, Tensor, list]:
+    """Cross-entropy of the next token at predictable positions.
+
+    Args:
+        tokens, predictable: (B, L).
+    Returns:
+        loss (scalar), correct (N,) bool per predictable position, per-layer results.
+    """
+    x, results = model.features(tokens, need_weights=need_weights)  # (B, L, d_model)
+    target = tokens.roll(-1, dims=1)[predictable]  # (N,) the next tokens
+    picked = model.unembed(x[predictable])  # (N, d_model) -> (N, V): scored positions only
+    loss = F.cross_entropy(picked, target)
+    return loss, picked.argmax(dim=-1) == target, results
+
+
+def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None,
+                 max_seconds: float | None = None, log_points: int = 32) -> TrainingRun:
+    """Train `config`'s model, logging at log_steps(config.steps, log_points).
+
+    on_log(run) is called after each record; should_stop() is polled every step and
+    max_seconds bounds the wall time: either ends the run early, with a last record at
+    the step reached (run.stopped_early, run.stop_reason).
+    """
+    if max_seconds is not None and not (isinstance(max_seconds, (int, float))
+                                        and max_seconds > 0):
+        raise ValueError(f"max_seconds must be a number > 0 or None, got {max_seconds!r}")
+    if isinstance(log_points, bool) or not isinstance(log_points, int) or log_points < 1:
+        raise ValueError(f"log_points must be an integer >= 1, got {log_points!r}")
+    device = resolve_device(config.device)
+    c = config
+    model = build_model(c).to(device)
+    data_gen = torch.Generator().manual_seed(c.seed)
+    held_gen = torch.Generator().manual_seed(c.seed + 2_000_003)
+    held = [t.to(device) for t in make_batch(c.task, HELD_OUT, c.max_len, c.vocab_size, held_gen)]
+    probe, probe_pred = make_probe(c.task, c.max_len, c.vocab_size)
+    run = TrainingRun(config=c, probe=probe, probe_predictable=probe_pred, model=model)
+    opt = torch.optim.AdamW(model.parameters(), lr=c.lr)
+    logs = set(log_steps(c.steps, log_points))
+    start = time.perf_counter()
+
+    def record(step: int) -> None:
+        rec, snap = _diagnose(model, step, held, probe.to(device), time.perf_counter() - start,
+                              c.batch_size)
+        run.history.append(rec)
+        run.snapshots.append(snap)
+        if on_log is not None:
+            on_log(run)
+
+    step = 0
+    record(0)
+    while step < c.steps:
+        if should_stop is not None and should_stop():
+            run.stopped_early, run.stop_reason = True, "stopped"
+        elif max_seconds is not None and time.perf_counter() - start > max_seconds:
+            run.stopped_early, run.stop_reason = True, "time"
+        if run.stopped_early:
+            if run.history[-1].step != step:
+                record(step)
+            break
+        tokens, predictable = make_batch(c.task, c.batch_size, c.max_len, c.vocab_size, data_gen)
+        loss, _, _ = task_loss(model, tokens.to(device), predictable.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step in logs:
+            record(step)
+    model.eval()
+    return run
+
+
+def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, seconds: float,
+              batch: int) -> tuple[LogRecord, Snapshot]:
+    """One record: held-out loss/accuracy, gradients on a fixed held-out batch (no update),
+    and the probe's maps and scores."""
+    tokens, predictable = held
+    with torch.no_grad():
+        loss, correct, _ = task_loss(model, tokens, predictable)
+    # Gradients, with the maps kept so the gradient at the logits can be recovered:
+    # for w = softmax(z), dL/dz = w * (dL/dw - sum_j w_j dL/dw_j).
+    grad_loss, _, results = task_loss(model, tokens[:batch], predictable[:batch],
+                                      need_weights=True)
+    maps = [r.weights for r in results]  # per layer (B, H, L, L)
+    for w in maps:
+        w.retain_grad()
+    model.zero_grad(set_to_none=True)
+    grad_loss.backward()
+    with torch.no_grad():  # float32 sums: mps has no float64
+        grad_norm = torch.sqrt(sum((p.grad.float() ** 2).sum() for p in model.parameters()
+                                   if p.grad is not None))
+        logit_sq, rows = 0.0, []
+        for w in maps:  # (B, H, L, L) weights and their gradient
+            gz = (w.grad - (w.grad * w).sum(-1, keepdim=True)) * w  # (B, H, L, L): dL/dlogits
+            logit_sq = logit_sq + (gz.float() ** 2).sum()
+            reached = w.grad[..., 1:, :].abs().sum(-1) > 0  # (B, H, L-1) rows the loss reaches
+            rows.append(gz[..., 1:, :].norm(dim=-1)[reached])  # row 0 has one key: always 0
+        rows = torch.cat(rows)
+        logit_grad_median = rows.median().item() if rows.numel() else 0.0
+        model.zero_grad(set_to_none=True)
+        _, results = model(probe[None], need_weights=True)
+        weights = torch.stack([r.weights[0] for r in results])  # (layers, H, L, L)
+        L = probe.shape[0]
+        allowed = causal_mask(L, device=probe.device)  # (L, L)
+        logits = torch.stack([head_logits(r.q[0], r.k[0], blk.attn.scale)  # (H, L, L)
+                              for r, blk in zip(results, model.blocks, strict=True)])  # (layers, H, L, L)
+        logit_std = logits[..., allowed].std().item()
+        max_weight = weights[..., 1:, :].amax(dim=-1).mean().item()  # rows 1..L-1
+        prev = previous_token_score(weights)  # (layers, H)
+        ind = induction_score(weights, probe)  # (layers, H)
+    rec = LogRecord(step=step, loss=loss.item(), accuracy=correct.float().mean().item(),
+                    prev_token_score=prev.tolist(), induction_score=ind.tolist(),
+                    grad_norm=grad_norm.item(), logit_grad_norm=math.sqrt(float(logit_sq)),
+                    logit_grad_median=logit_grad_median,
+                    logit_std=logit_std, max_weight=max_weight, seconds=seconds)
+    snap = Snapshot(step=step, weights=weights.cpu().numpy().astype(np.float16))
+    return rec, snap
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Greedy continuation: tokens (P + n_new,), and steps[i]: the maps (layers, heads,
+    t, t), t = P + i, computed while producing token P + i."""
+
+    tokens: Tensor
+    steps: list[Tensor]
+
+
+def generate(run: TrainingRun, prefix: Tensor, n_new: int) -> Generation:
+    """Continue `prefix` (P,) greedily by n_new tokens, one new query row per step.
+
+    Each step runs the model on the whole sequence so far; causal masking makes the
+    earlier rows of every map come out the same as in the step before (what a KV cache
+    relies on), and the returned maps let a caller check it.
+    """
+    if not isinstance(n_new, int) or isinstance(n_new, bool) or n_new < 0:
+        raise ValueError(f"n_new must be an integer >= 0, got {n_new!r}")
+    if run.model is None:
+        raise ValueError("this run has no model weights (saved without them)")
+    tokens = run.check_tokens(prefix)
+    if len(tokens) + n_new - 1 > run.max_len:
+        raise ValueError(f"prefix ({len(tokens)}) + n_new ({n_new}) exceeds the context: "
+                         f"at most {run.max_len + 1} tokens in all")
+    device = next(run.model.parameters()).device
+    steps = []
+    with torch.inference_mode():
+        for _ in range(n_new):
+            logits, results = run.model(tokens[None].to(device), need_weights=True)
+            steps.append(torch.stack([r.weights[0] for r in results]).float().cpu())
+            nxt = logits[0, -1].argmax().cpu()
+            tokens = torch.cat([tokens, nxt[None]])
+    return Generation(tokens=tokens, steps=steps)
