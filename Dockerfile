@@ -23,7 +23,9 @@ COPY . .
 USER 1000
 # The hosted profile's caps (attention/settings.py) and the server limits it needs, which
 # Streamlit reads only at start-up (.streamlit/config.toml holds the rest: uploads off,
-# client messages <= 1 MB). One torch thread: one process per core serves best.
+# client messages <= 1 MB). One torch thread: one process per core serves best. No fast
+# reruns: one tab's burst of reruns queues instead of stacking script threads. One live
+# training at once, whatever cores the node has (settings.HOSTED_LIVE_TRAININGS).
 ENV HOME=/home/user \
     PYTHONUNBUFFERED=1 \
     ATTENTION_PROFILE=hosted \
@@ -32,6 +34,8 @@ ENV HOME=/home/user \
     OMP_NUM_THREADS=1 \
     MKL_NUM_THREADS=1 \
     STREAMLIT_SERVER_MAX_MESSAGE_SIZE=2 \
+    STREAMLIT_RUNNER_FAST_RERUNS=false \
+    ATTENTION_MAX_LIVE_TRAININGS=1 \
     STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
     STREAMLIT_SERVER_HEADLESS=true \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false

@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# One retry: an index that cannot be reached (the CPU-torch index on a machine that takes torch
+# from a local wheel) is skipped in seconds rather than after five backed-off retries a package.
+PIP_INSTALL := $(BIN)/pip install --quiet --retries 1
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test lint bench chromium clean workshop load lab-runs
@@ -13,11 +16,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 # PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no error details,
@@ -26,7 +29,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 PROFILE ?= $(or $(ATTENTION_PROFILE),local)
 # Server options are read at start-up only; maxMessageSize is SERVER_MESSAGE_MB["hosted"]
 # in attention/settings.py (tests/deploy/test_recipes.py keeps them equal).
-HOSTED_FLAGS := --client.showErrorDetails none --client.toolbarMode minimal --server.headless true --server.maxMessageSize 2
+# runner.fastReruns false: a new rerun waits for the interrupted one to stop rather than
+# starting another script thread beside it (one tab sending reruns fast no longer stacks
+# threads that all finish their torch work).
+HOSTED_FLAGS := --client.showErrorDetails none --client.toolbarMode minimal --server.headless true --server.maxMessageSize 2 --runner.fastReruns false
 run: $(VENV)/.runtime
 	ATTENTION_PROFILE=$(PROFILE) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/streamlit run streamlit_app.py $(if $(filter hosted,$(PROFILE)),$(HOSTED_FLAGS))

@@ -38,6 +38,11 @@ class Limits:
     export_cache_mb: int = 64  # finished downloads kept for the next visitor who asks
 
 
+# A hosted server's live trainings at once: a constant, never the machine's core count (a
+# 1-CPU pod on an 8-core node sees 8 cores; 8 trainings there starved every visitor and
+# each run reached ~90 of its steps). Each training holds one torch thread.
+HOSTED_LIVE_TRAININGS = 1
+
 PROFILES = {
     "local": Limits("local", max_tokens=1024, max_heads=16, max_d_model=1024, max_d_k=512,
                     max_text_chars=5000, max_pretrained_tokens=512,
@@ -50,7 +55,7 @@ PROFILES = {
                      max_text_chars=1000, max_pretrained_tokens=128,
                      allow_model_choice=False, torch_threads=1,
                      max_train_steps=1500, max_train_d_model=128, max_train_layers=2,
-                     max_train_seconds=30, max_live_trainings=os.cpu_count() or 1,
+                     max_train_seconds=30, max_live_trainings=HOSTED_LIVE_TRAININGS,
                      export_workers=1, export_cache_mb=64),
 }
 

@@ -101,7 +101,7 @@ STREAMLIT="$ROOT/.venv/bin/streamlit"
 hosted=()
 if [[ "${ATTENTION_PROFILE:-local}" == hosted ]]; then
   mb="$(cd "$ROOT" && "$PY" -c 'from attention.settings import SERVER_MESSAGE_MB as m; print(m["hosted"])')"
-  hosted=(--client.showErrorDetails none --server.maxMessageSize "$mb")
+  hosted=(--client.showErrorDetails none --server.maxMessageSize "$mb" --runner.fastReruns false)
 fi
 
 # ---------------------------------------------------------------- HAProxy config
