@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.redraw import Bench, Timing  # noqa: E402
 from bench.server_procs import load_average  # noqa: E402
-from tests.harness import Server, launch_chromium, missing_chromium  # noqa: E402
+from harness.browser import Server, launch_chromium, missing_chromium  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import load  # noqa: E402
-from bench.load_client import Client, Results, RunError, http_request  # noqa: E402
+from harness.protocol import Client, Results, RunError, http_request  # noqa: E402
 
 
 async def _download(s, file_id: str, timeout: float) -> str:

@@ -29,8 +29,8 @@ from urllib.parse import urlencode, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from attention.settings import PROFILES  # noqa: E402
 from bench.load import parse_args  # noqa: E402
-from bench.load_client import Client, Results  # noqa: E402
 from bench.server_procs import cpu_seconds, listening_pids  # noqa: E402
+from harness.protocol import Client, Results  # noqa: E402
 
 SENTENCE = "The quick brown fox jumps over the lazy dog while the cat sleeps on the mat. "
 

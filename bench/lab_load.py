@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.server_procs import load_average  # noqa: E402
-from tests.harness import ROOT, Server, launch_chromium, new_context  # noqa: E402
+from harness.browser import ROOT, Server, launch_chromium, new_context  # noqa: E402
 
 MAIN = "[data-testid=stMainBlockContainer]"
 PROGRESS = "[data-testid=stProgress]"

@@ -1,7 +1,7 @@
 """Simulate N concurrent Streamlit sessions without a browser and time their reruns.
 
 Each session is a simulated student (``bench/load_student.py``): it opens the page over
-Streamlit's own protocol as the browser does (``bench/load_client.py``: HTTP, cookies,
+Streamlit's own protocol as the browser does (``harness/protocol.py``: HTTP, cookies,
 the websocket, widget states, the forward-message cache, media), then changes a control
 (``--control``, default ``Seed``) every ``--interval`` seconds and times the rerun until
 ``script_finished``.
@@ -41,7 +41,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.load_client import Results  # noqa: E402
 from bench.load_student import Student  # noqa: E402
 from bench.server_procs import (  # noqa: E402
     cpu_seconds,
@@ -49,6 +48,12 @@ from bench.server_procs import (  # noqa: E402
     machine_busy_seconds,
     peak_rss_mib,
     reset_peak_rss,
+)
+from harness.protocol import (  # noqa: E402
+    CONNECT_TIMEOUT_S,
+    MAX_MEDIA,
+    RERUN_TIMEOUT_S,
+    Results,
 )
 
 
@@ -187,12 +192,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server-port", action="append", default=[],
                    help="port(s) of the server processes to account, e.g. 8601-8602")
     p.add_argument("--server-pid", action="append", type=int, default=[])
-    p.add_argument("--rerun-timeout", type=float, default=30.0)
-    p.add_argument("--connect-timeout", type=float, default=15.0)
+    p.add_argument("--rerun-timeout", type=float, default=RERUN_TIMEOUT_S)
+    p.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT_S)
     p.add_argument("--max-reruns", type=int, default=10_000, help="per session")
     p.add_argument("--reloads", type=int, default=3,
                    help="times a session reloads the page after an error (0: it gives up)")
-    p.add_argument("--max-media", type=int, default=16, help="media files fetched per run")
+    p.add_argument("--max-media", type=int, default=MAX_MEDIA, help="media files fetched per run")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="also write the results here")
     opts = p.parse_args(argv)

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 
-from bench.load_client import Client, Results, RunError
+from harness.protocol import Client, Results, RunError
 
 NUMERIC_WIDGETS = ("number_input", "slider")
 # Words a simulated student appends to a sentence (so most changes are new sentences).

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.redraw import Bench  # noqa: E402
-from tests.harness import launch_chromium, missing_chromium, serve  # noqa: E402
+from harness.browser import launch_chromium, missing_chromium, serve  # noqa: E402
 
 
 def sentence(tokenizer, n: int, salt: int) -> str:

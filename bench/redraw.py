@@ -4,7 +4,7 @@
 and bench/pretrained_page.py use it. All times are taken inside the page, on its
 performance.now() clock:
 
-- Init scripts record, before any app code runs: tests/harness.py's run counter (the
+- Init scripts record, before any app code runs: harness/browser.py's run counter (the
   browser tests' own: every websocket message, every DOM mutation, and the end of each
   script run read from the server's ForwardMsg frames), and every 2D-canvas draw call
   (drawImage, fill, fillRect, fillText, stroke, putImageData, clearRect: Vega draws its
@@ -28,9 +28,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from tests.harness import new_context
+from harness.browser import new_context
 
-# Added after tests.harness.RUN_COUNTER_JS (which counts run ends and stamps the last
+# Added after harness.browser.RUN_COUNTER_JS (which counts run ends and stamps the last
 # websocket message and DOM change): canvas draws, the frame that paints each event,
 # long tasks, and t0 at the Enter key of a change.
 PROBE_JS = """

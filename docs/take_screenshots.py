@@ -2,9 +2,10 @@
 
     .venv/bin/python docs/take_screenshots.py --out /tmp/shots [--port 8619] [--readme]
 
-Starts the app (on --port, default a free one) with tests/harness.py, opens each page at 1280x720 (what fits above the fold on a
-projector) and at 1400 wide (the whole page), and writes PNGs to --out; with --readme,
-also the 1400-wide images (cut to a README-friendly height) into docs/screenshots/.
+Starts the app (on --port, default a free one) with harness/browser.py, opens each page at
+1280x720 (what fits above the fold on a projector) and at 1400 wide (the whole page), and
+writes PNGs to --out; with --readme, also the 1400-wide images (cut to a README-friendly
+height) into docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.harness import ROOT, launch_chromium, new_context, serve, wait_for_run  # noqa: E402
+from harness.browser import (  # noqa: E402
+    ROOT,
+    launch_chromium,
+    new_context,
+    serve,
+    wait_for_charts_settled,
+    wait_for_run,
+)
 
 TALL = 7000  # px: every page fits
 PAGES = {  # name -> (path and query, README height)
@@ -34,8 +42,9 @@ PAGES = {  # name -> (path and query, README height)
 
 
 def wait_ready(page) -> None:
+    """The run has ended and its charts have finished drawing (after the run ends)."""
     wait_for_run(page)
-    page.wait_for_timeout(2500)  # charts finish drawing after the run ends
+    wait_for_charts_settled(page)
 
 
 def main() -> None:
@@ -62,7 +71,7 @@ def main() -> None:
                 page.screenshot(path=str(out / f"{name}_{w}.png"))
                 if w == 1400 and a.readme and height:
                     page.set_viewport_size({"width": w, "height": height})
-                    page.wait_for_timeout(1500)
+                    wait_for_charts_settled(page)
                     page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
                 ctx.close()
             print(name, "ok", flush=True)

@@ -12,9 +12,8 @@ from streamlit.proto.NewSession_pb2 import Config
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from attention import settings
-from bench.load import parse_args
-from bench.load_client import Client, Results
-from tests.harness import in_own_thread, serve
+from harness.browser import in_own_thread, serve
+from harness.protocol import Client, Results, options
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +27,7 @@ class Probe(Client):
     """A session that sends exactly the widget states it is given and keeps every exception."""
 
     def __init__(self, url: str):
-        super().__init__(parse_args([url, "--rerun-timeout", "120"]), Results())
+        super().__init__(options(url, rerun_timeout=120), Results())
         self.forged: list[WidgetState] = []
         self.exceptions = []
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bench import load
-from tests.harness import Server, in_own_thread
+from harness.browser import Server, in_own_thread
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Browser fixtures: the dashboard on a free loopback port, headless Chromium, a page
-that counts script runs. The machinery lives in tests/harness.py (benches share it);
+that counts script runs. The machinery lives in harness/browser.py (benches share it);
 its helpers are re-exported here for the tests that import them from this file.
 
 A missing Chromium is an error, not a skip (`make chromium` installs it).
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import (  # noqa: F401
+from harness.browser import (  # noqa: F401
     ROOT,
     SCRIPT_TIMEOUT_MS,
     launch_chromium,

@@ -4,18 +4,21 @@ tokens and a weight, a click on a row picks that query, a click on a thumbnail o
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from attention.core.inputs import tokenize
 from attention.toy.views import DEFAULT_TEXT
 
-from .conftest import run_mark, wait_for_run
+from .conftest import SCRIPT_TIMEOUT_MS, run_mark, wait_for_run
 
 ODD = "if constructor toString valueOf __proto__ </script> \" ' \\ 😀"
 ODD_LONG = quote(ODD + " a" * 32)
+PAINTED = 200  # sampled pixels off the background: a chart with fewer is blank
+TOOLTIP_MS = 3000  # how long a point may take to show its tooltip before we call it none
 
 # For each chart element: whether Vega drew it (a canvas with painted pixels that are not
 # all the background, or an SVG with marks) and whether it shows an error.
@@ -41,16 +44,16 @@ def chart_count(page) -> int:
     return page.locator("[data-testid=stVegaLiteChart]").count()
 
 
-def drawn(page, patience_s: float = 20.0) -> list[int]:
+def drawn(page, patience_ms: int = 20_000) -> list[int]:
     """Painted-pixel counts per chart, once all are painted or patience runs out: image
     marks decode their PNGs asynchronously, and a loaded machine draws a long page slowly."""
-    deadline = time.monotonic() + patience_s
-    page.wait_for_timeout(500)
-    counts = page.evaluate(DRAWN_JS)
-    while any(n <= 200 for n in counts) and time.monotonic() < deadline:
-        page.wait_for_timeout(500)
-        counts = page.evaluate(DRAWN_JS)
-    return counts
+    try:
+        page.wait_for_function(f"() => {{ const c = ({DRAWN_JS})();"
+                               f" return c.length > 0 && c.every((n) => n > {PAINTED}); }}",
+                               timeout=patience_ms, polling=250)
+    except PlaywrightTimeout:
+        pass  # the caller's assertion names the blank charts
+    return page.evaluate(DRAWN_JS)
 
 
 @pytest.mark.parametrize("path", [f"/single_head?text={ODD_LONG}", f"/causal?text={ODD_LONG}",
@@ -60,16 +63,22 @@ def test_every_chart_is_drawn_whatever_the_words(open_app, path):
     page = open_app(path)
     counts = drawn(page)
     assert len(counts) >= 3 and len(counts) == chart_count(page)
-    assert all(n > 200 for n in counts), counts  # none blank
+    assert all(n > PAINTED for n in counts), counts  # none blank
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.locator("[data-testid=stVegaLiteChart] .error, .vega-embed .error").count() == 0
 
 
 def tooltip_at(page, x: float, y: float) -> str:
-    page.mouse.move(x, y)
-    page.wait_for_timeout(300)
+    """The tooltip's text with the pointer at (x, y), or "" if none shows in TOOLTIP_MS."""
     tip = page.locator("#vg-tooltip-element.visible")
-    return tip.inner_text() if tip.count() else ""
+    page.mouse.move(0, 0)  # off every chart: the previous point's tooltip hides
+    tip.wait_for(state="hidden", timeout=SCRIPT_TIMEOUT_MS)
+    page.mouse.move(x, y)
+    try:
+        tip.wait_for(state="visible", timeout=TOOLTIP_MS)
+    except PlaywrightTimeout:
+        return ""
+    return tip.inner_text()
 
 
 def scan(page, chart, fx_values=(0.3, 0.45, 0.6), fy_values=(0.3, 0.45, 0.6)):
@@ -121,11 +130,12 @@ def test_click_on_a_row_picks_that_query_everywhere(open_app, path):
     mark = run_mark(page)
     page.mouse.click(x, y)
     wait_for_run(page, mark)
-    page.wait_for_timeout(500)
-    assert parse_qs(urlparse(page.url).query).get("query") == [str(row)]  # in the URL
-    assert page.get_by_role("heading", name=f"Query {row}:").count() == 1  # bars and caption
+    page.wait_for_function("row => new URLSearchParams(location.search).get('query') === row",
+                           arg=str(row), timeout=SCRIPT_TIMEOUT_MS)  # in the URL
+    assert parse_qs(urlparse(page.url).query).get("query") == [str(row)]
+    expect(page.get_by_role("heading", name=f"Query {row}:")).to_have_count(1)  # bars, caption
     slider = page.locator("[data-testid=stSlider]").filter(has_text="Query token")
-    assert slider.locator("[data-testid=stSliderThumbValue]").inner_text() == str(row)
+    expect(slider.locator("[data-testid=stSliderThumbValue]")).to_have_text(str(row))
 
 
 def test_click_on_a_thumbnail_opens_that_head(open_app):

@@ -6,13 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from harness.browser import CHART_SIGNATURES_JS, wait_for_charts_settled
+
 from .conftest import SCRIPT_TIMEOUT_MS, new_context, serve, wait_for_run
-from .test_pages import (
-    CHART_SIGNATURES_JS,
-    assert_no_exception,
-    chart_signatures,
-    wait_for_a_drawn_chart,
-)
+from .test_pages import assert_no_exception
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +25,7 @@ def press(page, name: str) -> None:
 
 def test_train_redraws_the_charts_while_it_runs(open_app):
     page = open_app(f"/lab?steps=400&{TINY}")
-    wait_for_a_drawn_chart(page)
-    page.wait_for_timeout(300)
-    before = chart_signatures(page)
+    before = wait_for_charts_settled(page)
     press(page, "Train")
     expect(page.locator(PROGRESS)).to_contain_text("step", timeout=SCRIPT_TIMEOUT_MS)
     # While the progress bar is up, a chart already differs from the shipped run's.
@@ -47,7 +42,10 @@ def test_stop_keeps_the_run_so_far(open_app):
     page = open_app(f"/lab?steps=5000&{TINY}")
     press(page, "Train")
     expect(page.locator(PROGRESS)).to_contain_text("step", timeout=SCRIPT_TIMEOUT_MS)
-    page.wait_for_timeout(1500)
+    # a few steps in: the progress text names a step past 0
+    page.wait_for_function(
+        "() => /step [1-9]/.test(document.querySelector('[data-testid=stProgress]')?.innerText || '')",
+        timeout=SCRIPT_TIMEOUT_MS)
     press(page, "Stop")
     alert = page.get_by_text("Showing your run (stopped early)")
     expect(alert).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
@@ -78,7 +76,6 @@ def test_second_training_queues_until_the_first_session_leaves(browser, one_slot
         press(second, "Train")
         expect(second.locator(PROGRESS)).to_contain_text("waiting in the queue, you are next",
                                                   timeout=SCRIPT_TIMEOUT_MS)
-        second.wait_for_timeout(1000)
         expect(second.locator(PROGRESS)).to_contain_text("waiting in the queue")
         first_ctx.close()  # the first learner leaves: their training stops, the slot frees
         expect(second.get_by_text("Showing your run")).to_be_visible(timeout=60_000)

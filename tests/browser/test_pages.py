@@ -6,6 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from attention.dashboard.page_registry import PAGES as REGISTERED
+from harness.browser import (
+    CHART_SIGNATURES_JS,
+    wait_for_a_drawn_chart,
+    wait_for_charts_settled,
+)
 
 from .conftest import SCRIPT_TIMEOUT_MS, run_mark, wait_for_run
 
@@ -13,39 +18,6 @@ pytestmark = pytest.mark.browser
 
 PAGES = [f"/{p.url_path}" for p in REGISTERED if p.url_path]
 CORE_PAGES = [f"/{p.url_path}" for p in REGISTERED if p.url_path and not p.unused]  # every input
-
-# One signature per Vega chart: a hash of its canvas pixels (or its SVG's markup), or
-# null while it has nothing drawn.
-CHART_SIGNATURES_JS = """
-() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map((chart) => {
-  const canvas = chart.querySelector('canvas');
-  if (canvas) {
-    if (!canvas.width || !canvas.height) return null;
-    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let h = 2166136261, ink = 0;
-    for (let i = 0; i < px.length; i += 1) { h = Math.imul(h ^ px[i], 16777619); }
-    for (let i = 3; i < px.length; i += 4) { if (px[i] !== 0) { ink += 1; } }
-    return ink ? `${canvas.width}x${canvas.height}:${h >>> 0}` : null;
-  }
-  const svg = chart.querySelector('svg');
-  if (svg && svg.querySelector('.mark-group, path, rect, image')) {
-    const s = svg.outerHTML;
-    let h = 2166136261;
-    for (let i = 0; i < s.length; i += 1) { h = Math.imul(h ^ s.charCodeAt(i), 16777619); }
-    return `svg:${h >>> 0}`;
-  }
-  return null;
-})
-"""
-
-
-def chart_signatures(page) -> list[str | None]:
-    return page.evaluate(CHART_SIGNATURES_JS)
-
-
-def wait_for_a_drawn_chart(page) -> None:
-    page.wait_for_function(f"() => ({CHART_SIGNATURES_JS})().some(s => s !== null)",
-                           timeout=SCRIPT_TIMEOUT_MS)
 
 
 def sidebar_input(page, label: str):
@@ -80,9 +52,7 @@ def test_page_opens_from_a_direct_link(open_app, path):
 @pytest.mark.parametrize("path", CORE_PAGES)
 def test_changing_seed_redraws_a_chart(open_app, path):
     page = open_app(path)
-    wait_for_a_drawn_chart(page)
-    page.wait_for_timeout(300)  # let the last draws land
-    before = chart_signatures(page)
+    before = wait_for_charts_settled(page)
     set_number(page, "Seed", 12345)
     expect(sidebar_input(page, "Seed")).to_have_value("12345")
     assert "seed=12345" in page.url  # Seed is bound to the URL

@@ -1,12 +1,10 @@
-"""The deployment tests' client: open a page and keep what it drew (bench/load_client.py's
+"""The deployment tests' client: open a page and keep what it drew (harness/protocol.py's
 Client, which speaks the browser's protocol).
 """
 
 from __future__ import annotations
 
-import argparse
-
-from bench.load_client import Client, Results
+from harness.protocol import Client, Results, options
 
 
 class Page(Client):
@@ -14,9 +12,8 @@ class Page(Client):
     stays open after open_page (the caller closes it)."""
 
     def __init__(self, port: int, link: str, timeout: float):
-        opts = argparse.Namespace(url=f"http://127.0.0.1:{port}{link}", connect_timeout=30,
-                                  rerun_timeout=timeout, max_media=0)
-        super().__init__(opts, Results())
+        super().__init__(options(f"http://127.0.0.1:{port}{link}", connect_timeout=30,
+                                 rerun_timeout=timeout, max_media=0), Results())
         self.elements: list[tuple[str, object]] = []  # (type, proto)
 
     def _on_delta(self, fm, seen: dict) -> None:

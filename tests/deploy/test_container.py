@@ -23,8 +23,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from websockets.exceptions import ConnectionClosed
 
 from attention.settings import SERVER_MESSAGE_MB
-from bench.load_client import http_request
-from tests.harness import free_port, in_own_thread, stop, wait_healthy
+from harness.browser import free_port, in_own_thread, stop, wait_healthy
+from harness.protocol import http_request
 
 from .client import open_page
 from .dockerfile import ROOT, build_context, read_dockerfile
@@ -94,7 +94,8 @@ def test_build_context_holds_the_app_and_nothing_private():
                    "attention/settings.py", "attention/dashboard/page_parts.py",
                    "app_pages/pretrained.py"):
         assert needed in files
-    assert not any(f.startswith(("tests/", "docs/", ".venv/", ".git/")) for f in files)
+    assert not any(f.startswith(("tests/", "bench/", "harness/", "docs/", ".venv/", ".git/"))
+                   for f in files)
     assert ".streamlit/secrets.toml" not in files
 
 

@@ -1,4 +1,5 @@
-"""A Streamlit client that speaks the browser's own protocol, for load tests without one.
+"""A Streamlit client that speaks the browser's own protocol: load tests and server tests
+without a browser (bench/load.py, tests/test_hosted_server.py, tests/deploy/).
 
 What it does, as the browser does:
 
@@ -45,6 +46,16 @@ from websockets.exceptions import ConnectionClosed
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
 KNOWN_WIDGETS = ("number_input", "slider", "checkbox", "text_input", "text_area")
+CONNECT_TIMEOUT_S = 15.0
+RERUN_TIMEOUT_S = 30.0
+MAX_MEDIA = 16  # images fetched per run
+
+
+def options(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_S,
+            rerun_timeout: float = RERUN_TIMEOUT_S, max_media: int = MAX_MEDIA) -> argparse.Namespace:
+    """What a `Client` reads from its `opts`, for a caller without bench/load.py's flags."""
+    return argparse.Namespace(url=url, connect_timeout=connect_timeout,
+                              rerun_timeout=rerun_timeout, max_media=max_media)
 
 
 def http_request(host: str, port: int, path: str, cookies: dict[str, str], timeout: float,
@@ -96,7 +107,8 @@ class RunError(Exception):
 
 class Client:
     """One browser tab's connection: `opts` gives url, connect_timeout, rerun_timeout and
-    max_media; what goes wrong is counted in `results`."""
+    max_media (`options(url)`, or bench/load.py's flags); what goes wrong is counted in
+    `results`."""
 
     def __init__(self, opts: argparse.Namespace, results: Results):
         self.opts, self.results = opts, results
@@ -264,7 +276,7 @@ class Client:
                 self.values[proto.id] = value
 
     async def fetch_media(self) -> None:
-        """GET the run's images (at most --max-media), as the browser would."""
+        """GET the run's images (at most `max_media`), as the browser would."""
         for url in self.media_urls[: self.opts.max_media]:
             t0 = time.perf_counter()
             try:

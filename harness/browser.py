@@ -1,10 +1,10 @@
-"""Browser harness shared by tests/browser and bench/: a Streamlit script on a free
-loopback port, Debian's headless Chromium, and the end of a script run read from the
-server's own messages.
+"""Browser harness shared by tests/browser, bench/ and docs/: a Streamlit script on a free
+loopback port, Debian's headless Chromium, the end of a script run read from the server's
+own messages, and whether the charts have finished drawing.
 
-Tests reach it through the fixtures in tests/browser/conftest.py; benches import it as
-`tests.harness` (the repository root on sys.path). Playwright cannot download its own
-browser here, so both drive Debian's Chromium (`make chromium` installs it).
+Tests reach it through the fixtures in tests/browser/conftest.py; scripts import it as
+`harness.browser` (the repository root on sys.path). Playwright cannot download its own
+browser here, so all drive Debian's Chromium (`make chromium` installs it).
 """
 
 from __future__ import annotations
@@ -91,6 +91,43 @@ RUN_COUNTER_JS = """
 RUN_DONE_JS = """
 (n) => window.__runs.ended(n) && performance.now() - window.__runs.lastMutation > 250
 """
+
+
+# One signature per Vega chart: a hash of its canvas pixels (or its SVG's markup), or
+# null while it has nothing drawn.
+CHART_SIGNATURES_JS = """
+() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map((chart) => {
+  const canvas = chart.querySelector('canvas');
+  if (canvas) {
+    if (!canvas.width || !canvas.height) return null;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let h = 2166136261, ink = 0;
+    for (let i = 0; i < px.length; i += 1) { h = Math.imul(h ^ px[i], 16777619); }
+    for (let i = 3; i < px.length; i += 4) { if (px[i] !== 0) { ink += 1; } }
+    return ink ? `${canvas.width}x${canvas.height}:${h >>> 0}` : null;
+  }
+  const svg = chart.querySelector('svg');
+  if (svg && svg.querySelector('.mark-group, path, rect, image')) {
+    const s = svg.outerHTML;
+    let h = 2166136261;
+    for (let i = 0; i < s.length; i += 1) { h = Math.imul(h ^ s.charCodeAt(i), 16777619); }
+    return `svg:${h >>> 0}`;
+  }
+  return null;
+})
+"""
+# Settled: some chart is drawn (or the page has none) and no signature changed since the
+# previous poll (Vega decodes image marks, and repaints after a resize, asynchronously).
+CHARTS_SETTLED_JS = f"""
+() => {{
+  const now = JSON.stringify(({CHART_SIGNATURES_JS})());
+  const same = window.__runs.lastSignatures === now;
+  window.__runs.lastSignatures = now;
+  const signatures = JSON.parse(now);
+  return same && (signatures.length === 0 || signatures.some((s) => s !== null));
+}}
+"""
+SETTLED_POLL_MS = 300
 
 
 def free_port() -> int:
@@ -215,6 +252,25 @@ def wait_for_run(page, mark: int | None = None) -> None:
     # Elements of the previous run fade out ("stale") until the new run replaces them.
     page.wait_for_function("() => !document.querySelector('[data-stale=true]')",
                            timeout=SCRIPT_TIMEOUT_MS)
+
+
+def chart_signatures(page) -> list[str | None]:
+    """One signature per chart on the page (CHART_SIGNATURES_JS)."""
+    return page.evaluate(CHART_SIGNATURES_JS)
+
+
+def wait_for_a_drawn_chart(page) -> None:
+    """Wait until some chart on the page has something drawn."""
+    page.wait_for_function(f"() => ({CHART_SIGNATURES_JS})().some(s => s !== null)",
+                           timeout=SCRIPT_TIMEOUT_MS)
+
+
+def wait_for_charts_settled(page) -> list[str | None]:
+    """Wait until some chart is drawn (or there is none) and none changed over one poll;
+    return the signatures."""
+    page.evaluate("window.__runs.lastSignatures = null")
+    page.wait_for_function(CHARTS_SETTLED_JS, timeout=SCRIPT_TIMEOUT_MS, polling=SETTLED_POLL_MS)
+    return chart_signatures(page)
 
 
 def in_own_thread(fn: Callable, *args):
