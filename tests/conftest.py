@@ -1,4 +1,5 @@
-"""Shared test settings: a bounded hypothesis profile, loaded by default."""
+"""Shared test settings: a bounded hypothesis profile, loaded by default; fixtures every
+test file may use."""
 
 import os
 
@@ -21,3 +22,13 @@ def _restore_client_options():
     yield
     for key, value in saved.items():
         config.set_option(key, value)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """torch on one thread for the whole module, module-scoped fixtures included; a module
+    asks for it with `pytestmark = pytest.mark.usefixtures("one_thread")`."""
+    from tests.tensors import one_thread as torch_on_one_thread  # torch only where asked
+
+    with torch_on_one_thread():
+        yield

@@ -1,4 +1,7 @@
-"""Seeded float64 tensors for the attention tests."""
+"""Seeded float64 tensors for the tests, and torch on one thread (the one copy of each)."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -6,8 +9,20 @@ D64 = torch.float64
 
 
 def randn(*shape, seed=0, dtype=D64):
+    """Standard normal values from `seed`, drawn in float64 then cast: equal across dtypes."""
     g = torch.Generator().manual_seed(seed)
     return torch.randn(*shape, generator=g, dtype=torch.float64).to(dtype)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """torch on one thread for the block (as the lab trains, so numbers repeat), then as before."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def random_mask(*shape, seed=0, p=0.5):

@@ -9,13 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from attention import MultiHeadAttention, causal_mask, combine_masks, padding_mask
-
-D64 = torch.float64
-
-
-def randn(*shape, seed=0, dtype=D64):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64).to(dtype)
+from tests.tensors import D64, randn
 
 
 def torch_pair(d_model=16, H=4, bias=True, seed=0, dtype=D64):

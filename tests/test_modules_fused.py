@@ -9,13 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from attention import MultiHeadAttention, causal_mask, padding_mask, scaled_dot_product_attention
-
-D64 = torch.float64
-
-
-def randn(*shape, seed=0, dtype=D64):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64).to(dtype)
+from tests.tensors import D64, randn
 
 
 def layer(d_model=16, H=4, scale=None, dtype=D64, seed=0):

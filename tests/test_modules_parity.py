@@ -14,13 +14,9 @@ from attention import (
     padding_mask,
     scaled_dot_product_attention,
 )
+from tests.tensors import D64, randn
 
-D64 = torch.float64
 B, L, D, H = 2, 6, 16, 4
-
-
-def randn(*shape, seed=0):
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=D64)
 
 
 def layer(scale=None, d_model=D, heads=H, dtype=D64):

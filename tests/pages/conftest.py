@@ -16,6 +16,7 @@ from attention.dashboard.page_registry import PAGES as REGISTERED
 ENTRY = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 PAGES = {p.name: p.file for p in REGISTERED}  # "overview", "single_head", ...
 TIMEOUT = 120  # importing torch and a first compute take more than AppTest's 3 s default
+CHARTLESS = {"overview"}  # it computes nothing: links, the formula, text
 
 
 def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
@@ -25,6 +26,7 @@ def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
         at.query_params[k] = v
     if page != "overview":
         at.switch_page(PAGES[page])
+    at.opened_page = page  # for assert_clean: whether it should have drawn a chart
     at.run()
     return at
 
@@ -52,17 +54,23 @@ def chart_by_title(at: AppTest, prefix: str):
 def assert_same_charts(a: AppTest, b: AppTest) -> None:
     """The two runs drew the same charts: equal specs and equal data, chart by chart."""
     x_charts, y_charts = charts(a), charts(b)
-    assert len(x_charts) == len(y_charts)
+    assert len(x_charts) == len(y_charts), (len(x_charts), len(y_charts))
     for x, y in zip(x_charts, y_charts, strict=True):
-        assert spec(x) == spec(y)
-        for fx, fy in zip(chart_data(x), chart_data(y), strict=True):
-            assert fx.equals(fy)
+        title = spec(x).get("title")
+        assert spec(x) == spec(y), title
+        x_data, y_data = chart_data(x), chart_data(y)
+        assert len(x_data) == len(y_data), (title, len(x_data), len(y_data))
+        for fx, fy in zip(x_data, y_data, strict=True):
+            assert fx.equals(fy), title
 
 
 def assert_clean(at: AppTest) -> None:
-    """No exception element, at least one chart, and no NaN or inf in any chart's data."""
+    """No exception element, at least one chart (none on a CHARTLESS page), and no NaN or
+    inf in any chart's data."""
     assert not at.exception, [e.value for e in at.exception]
-    for ch in charts(at):
+    drawn = charts(at)
+    assert drawn or getattr(at, "opened_page", None) in CHARTLESS, "the page drew no chart"
+    for ch in drawn:
         for frame in chart_data(ch):
             numeric = frame.select_dtypes(include=[np.number])
             assert np.isfinite(numeric.to_numpy(dtype=float)).all(), spec(ch).get("title")
