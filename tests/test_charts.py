@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attention import charts
+from attention import charts, export
 from attention.charts.frames import ZWSP, axis_labels, matrix_frame
-from attention.export import convert as export
 
 TOKS = ["The", "cat", "sat", "on", "the", "mat", ".", "the"]
 rng = np.random.default_rng(0)
@@ -103,8 +102,8 @@ def test_head_grid_has_one_panel_per_head_on_a_shared_scale():
 
 def test_chart_exports_to_png_and_svg():
     c = charts.heatmap(_weights(), TOKS, TOKS, title="w")
-    assert export.chart_png(c, scale=1).startswith(b"\x89PNG")
-    svg = export.chart_svg(c).decode()
+    assert export.png(*export.chart_parts(c), scale=1).startswith(b"\x89PNG")
+    svg = export.svg(*export.chart_parts(c)).decode()
     assert svg.startswith("<svg") and "cat" in svg
 
 
@@ -120,16 +119,16 @@ def test_big_grid_exports_beyond_altairs_row_limit():
     w = np.stack([_weights(40, 40) for _ in range(4)])  # 6400 cells: more than Altair's 5000
     c = charts.head_grid(w, [str(i) for i in range(40)], [str(i) for i in range(40)],
                          [f"h{h}" for h in range(4)])
-    assert export.chart_png(c, scale=1).startswith(b"\x89PNG")
+    assert export.png(*export.chart_parts(c), scale=1).startswith(b"\x89PNG")
 
 
 def test_arrays_export_as_csv_and_npy_without_pickle():
     v = _weights()
-    csv = export.array_csv(v, TOKS, TOKS).decode()
+    csv = export.csv(v, TOKS, TOKS).decode()
     assert csv.splitlines()[0].count(",") == 8 and csv.splitlines()[1].startswith("The,")
-    back = np.load(io.BytesIO(export.array_npy(v)), allow_pickle=False)
+    back = np.load(io.BytesIO(export.npy(v)), allow_pickle=False)
     np.testing.assert_array_equal(back, v)
-    long = export.array_csv(np.stack([v, v])).decode().splitlines()
+    long = export.csv(np.stack([v, v])).decode().splitlines()
     assert long[0] == "head,row,col,value" and len(long) == 129
 
 

@@ -9,8 +9,7 @@ from concurrent.futures import Future
 import numpy as np
 import pytest
 
-from attention import charts
-from attention.export import convert as export
+from attention import charts, export
 from attention.export.pool import ExportRefused, ExportService, Job
 
 TOKS = ["the", "cat", "sat"]
@@ -44,9 +43,9 @@ def test_pool_makes_the_same_files_as_in_process():
     s = ExportService(workers=1)
     try:
         png = s.build("a", Job("PNG", export.chart_parts(chart) + (1.0,)))
-        assert png == export.chart_png(chart, scale=1.0)
+        assert png == export.png(*export.chart_parts(chart), scale=1.0)
         csv = s.build("a", Job("CSV", (v, TOKS, TOKS)))
-        assert csv == export.array_csv(v, TOKS, TOKS)
+        assert csv == export.csv(v, TOKS, TOKS)
         npy = s.build("a", Job("NPY", (v,)))
         assert np.array_equal(np.load(io.BytesIO(npy), allow_pickle=False), v)
         assert s.stats()["cached"] == 3 and s.stats()["running"] == 0
@@ -127,3 +126,11 @@ def test_workers_never_run_the_app_script(tmp_path, monkeypatch):
         s.shutdown()
     assert sys.modules["__main__"] is fake_main
     assert not marker.exists()
+
+
+def test_the_face_names_only_what_exists():
+    """attention.export's lazy face: every name it offers loads, and nothing else does."""
+    for name in export.__all__:
+        assert callable(getattr(export, name)), name
+    with pytest.raises(AttributeError):
+        export.chart_png  # noqa: B018 - not offered: png(*chart_parts(chart)) makes it

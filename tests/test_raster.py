@@ -1,4 +1,5 @@
-"""Image maps: Vega's colours, masks, PNGs, and the standalone image charts' specs."""
+"""Image maps: Vega's colours, masks, PNGs, and the image layers' specs (through the
+standalone charts of tests/image_charts.py)."""
 
 import base64
 import io
@@ -10,8 +11,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from attention.charts.image_charts import raster_head_grid, raster_heatmap
 from attention.charts.raster import MASK_COLOR, color_indices, palette, png_data_url, scheme_stops
+from tests.image_charts import raster_head_grid, raster_heatmap
 
 vlc = pytest.importorskip("vl_convert")
 

@@ -3,7 +3,7 @@
 The fast path for big heatmaps. Vega-Lite draws one rect mark per cell, which is fine
 for an 8x8 map and hopeless for 12 heads x 128 tokens (seconds per redraw); instead a
 map becomes one PNG (one pixel per cell) that an image mark stretches over the plot
-(`attention.charts.image_maps` builds those specs, `attention.charts.image_charts` standalone charts).
+(`attention.charts.image_maps` builds those specs).
 
 The colours reproduce Vega's own continuous schemes: Vega stores each scheme as a list
 of colour stops and interpolates them piecewise-linearly in RGB

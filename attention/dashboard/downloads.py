@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from attention.dashboard.page_parts import LIMITS
-from attention.export import convert as export
+from attention.export.convert import chart_parts
 from attention.export.pool import ExportRefused, ExportService, Job
 
 OWNER_KEY = "_download_owner"
@@ -85,7 +85,7 @@ _MIME = {"PNG": "image/png", "SVG": "image/svg+xml", "CSV": "text/csv",
 def job(kind: str, fmt: str, payload) -> Job:
     """Plain data for the worker: a chart's spec and DataFrame, or an array and its labels."""
     if kind == "chart":
-        spec, data = export.chart_parts(payload)
+        spec, data = chart_parts(payload)
         return Job(fmt, (spec, data))
     values, rows, cols = payload
     return Job(fmt, (np.asarray(values), rows, cols) if fmt == "CSV" else (np.asarray(values),))

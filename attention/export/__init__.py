@@ -1,8 +1,11 @@
 """Downloads: charts and arrays -> PNG, SVG, CSV, NPY, made off the server's lock.
 
-  worker   plain data in, bytes out (no torch, no Altair): what a worker process runs
+  worker   plain data in, bytes out (no torch, no Altair): `png`, `svg`, `csv`, `npy`
+  convert  `chart_parts`: a chart's spec and DataFrame, what `png` and `svg` take
   pool     `ExportService`: a small process pool, a bounded cache, one job per visitor
-  convert  the same conversions run in this process, for a notebook
+
+In a notebook the same conversions run in this process:
+`export.png(*export.chart_parts(chart))`, `export.csv(weights, tokens, tokens)`.
 
 Names load on first use, so a worker process that imports `attention.export.worker`
 loads neither Altair nor the pool.
@@ -12,8 +15,8 @@ from importlib import import_module
 
 _WHERE = {
     "ExportRefused": "pool", "ExportService": "pool", "Job": "pool",
-    "array_csv": "convert", "array_npy": "convert", "chart_parts": "convert",
-    "chart_png": "convert", "chart_svg": "convert",
+    "chart_parts": "convert",
+    "csv": "worker", "npy": "worker", "png": "worker", "svg": "worker",
 }
 __all__ = sorted(_WHERE)
 

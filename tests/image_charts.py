@@ -1,8 +1,9 @@
-"""Standalone image-map charts for notebooks and exports: `raster_heatmap`, `raster_head_grid`.
+"""Standalone image-map charts for tests/test_raster.py: `raster_heatmap`, `raster_head_grid`.
 
 Each returns a self-contained Altair chart (its datasets inlined) built from the same
 layers the dashboard draws (`attention.charts.image_maps`): one PNG per map, token axes and
-tooltips as data, a colour legend. The dashboard itself uses `charts.heatmap` and
+tooltips as data, a colour legend, at any size and with every option, so the tests can
+render and read the image path directly. The dashboard itself uses `charts.heatmap` and
 `charts.head_grid`, which choose rect marks or images (`charts.draws_as_image`).
 """
 
