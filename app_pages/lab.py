@@ -7,13 +7,14 @@ from attention.dashboard.display import show
 from attention.dashboard.lab_live import LiveView
 from attention.dashboard.lab_runner import (
     await_previous_training,
-    lab_config,
-    run_training,
+    fit_size,
     shared_gate,
+    train_live,
     training_in_this_session,
 )
 from attention.dashboard.lab_sections import MAX_NEW_TOKENS, generate_section, scaling_section
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, shared
+from attention.lab import TrainConfig
 from attention.lab import views as lv
 
 LIVE_KEY, LIVE_ID = "lab_live_run", "_lab_live_id"
@@ -35,8 +36,9 @@ task = ctl.draw("task", cols[0])
 layers = ctl.draw("layers", cols[1], horizontal=True)
 steps = ctl.draw("steps", cols[2])
 scaled = ctl.draw("scaled", cols[3])
-cfg, notes = lab_config(LIMITS, task=task, layers=layers, heads=c.heads, d_model=c.d_model,
-                        steps=steps, seed=c.seed, scaled=scaled)
+# The controls bound every value; training caps the sidebar's width more tightly.
+cfg, notes = fit_size(TrainConfig(task=task, layers=layers, heads=c.heads, d_model=c.d_model,
+                                  steps=steps, seed=c.seed, scaled=scaled), LIMITS)
 st.caption(f"Heads ({cfg.heads}), d_model ({cfg.d_model}) and seed ({cfg.seed}) come from the "
            f"sidebar. At most {LIMITS.max_train_seconds} s per training on this server."
            + "".join(f" Note: {n}." for n in notes))
@@ -124,8 +126,8 @@ if train_now:
     st.session_state[LIVE_ID] = st.session_state.get(LIVE_ID, 0) + 1
     view = LiveView(live_slot.container(), cfg.steps, LIVE_KEY)
     with training_in_this_session():
-        run = run_training(shared_gate(LIMITS.max_live_trainings), LIMITS, cfg,
-                           on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
+        run = train_live(shared_gate(LIMITS.max_live_trainings), LIMITS, cfg,
+                         on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
     if run is not None:
         st.session_state[LIVE_KEY] = run
     view.resume()

@@ -27,8 +27,9 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from attention.lab import LabTransformer, TrainConfig, train  # noqa: E402
 from attention.lab.tasks import make_batch  # noqa: E402
-from attention.lab.training import TrainConfig, build_model, task_loss, train  # noqa: E402
+from attention.lab.training import task_loss  # noqa: E402
 
 
 class _Out:
@@ -67,7 +68,7 @@ class HandSDPA(nn.Module):
 
 def twin(model: nn.Module, layer, config: TrainConfig) -> nn.Module:
     """A copy of `model` whose attention layers are `layer(d_model, heads)`, same weights."""
-    other = build_model(config)
+    other = LabTransformer.from_config(config)
     for block in other.blocks:
         block.attn = layer(config.d_model, config.heads)
     other.load_state_dict(model.state_dict())
@@ -75,7 +76,7 @@ def twin(model: nn.Module, layer, config: TrainConfig) -> nn.Module:
 
 
 def contenders(config: TrainConfig, device: torch.device) -> dict:
-    ours = build_model(config)
+    ours = LabTransformer.from_config(config)
     models = {"ours": ours,
               "mha": twin(ours, lambda d, h: TorchMHA(d, h, batch_first=True), config),
               "sdpa": twin(ours, HandSDPA, config)}

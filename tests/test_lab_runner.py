@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import torch
 
-from attention.dashboard.lab_runner import Gate, LabConfig, lab_config, run_training
+from attention.dashboard.lab_runner import Gate, fit_size, train_live
+from attention.lab import TrainConfig, check_caps
 from attention.settings import load_limits
+from tests.tensors import one_thread
 
-TINY = LabConfig(task="induction", layers=2, heads=2, d_model=16, steps=400, seed=0, scaled=True)
+TINY = TrainConfig(task="induction", layers=2, heads=2, d_model=16, steps=400, seed=0)
 WAIT_S = 60  # generous: the machine may be busy
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread():
+    with one_thread():
+        yield
 
 
 def wait_until(predicate, what: str) -> None:
@@ -30,20 +31,38 @@ def wait_until(predicate, what: str) -> None:
         time.sleep(0.01)
 
 
-def test_hosted_caps_clamp_every_size_and_say_so():
+def test_the_sidebar_width_is_fitted_to_the_training_caps_and_said():
     hosted = load_limits({"ATTENTION_PROFILE": "hosted"})
-    cfg, notes = lab_config(hosted, task="nonsense", layers=7, heads=99, d_model=10**6,
-                            steps=10**9, seed=-3, scaled=True)
-    assert cfg.d_model == hosted.max_train_d_model and cfg.steps == hosted.max_train_steps
-    assert cfg.layers == 2 and cfg.task == "induction" and cfg.seed == 0
+    wide = TrainConfig(d_model=504, heads=12, layers=4, steps=hosted.max_train_steps)
+    cfg, notes = fit_size(wide, hosted)
+    assert cfg.d_model <= hosted.max_train_d_model and cfg.layers == hosted.max_train_layers
     assert cfg.d_model % cfg.heads == 0 and cfg.d_model // cfg.heads >= 2
-    assert any("d_model" in n for n in notes) and any("steps" in n for n in notes)
+    assert (cfg.heads, cfg.steps, cfg.task, cfg.seed) == (12, wide.steps, wide.task, wide.seed)
+    check_caps(cfg, hosted)  # the fitted config passes the door
+    said = " ".join(notes)
+    assert f"capped at d_model {hosted.max_train_d_model}" in said
+    assert "not a multiple of 12 heads" in said and "layers" in said
+
+
+def test_a_narrow_cap_leaves_each_head_two_dims():
+    narrow = replace(load_limits({"ATTENTION_PROFILE": "hosted"}), max_train_d_model=6)
+    cfg, notes = fit_size(TrainConfig(d_model=64, heads=4), narrow)
+    assert (cfg.d_model, cfg.heads) == (6, 3) and any("room for 3 heads" in n for n in notes)
 
 
 def test_config_that_fits_is_unchanged():
-    cfg, notes = lab_config(load_limits({"ATTENTION_PROFILE": "local"}), task="induction",
-                            layers=1, heads=4, d_model=64, steps=1500, seed=5, scaled=False)
-    assert cfg == LabConfig("induction", 1, 4, 64, 1500, 5, False) and notes == []
+    config = TrainConfig(layers=1, heads=4, d_model=64, steps=1500, seed=5, scaled=False)
+    cfg, notes = fit_size(config, load_limits({"ATTENTION_PROFILE": "local"}))
+    assert cfg is config and notes == []
+
+
+def test_a_config_above_the_caps_is_refused_before_it_queues():
+    gate, hosted = Gate(1), load_limits({"ATTENTION_PROFILE": "hosted"})
+    waits = []
+    with pytest.raises(ValueError, match=f"steps = 5000 is above this server's cap of "
+                                         f"{hosted.max_train_steps}"):
+        train_live(gate, hosted, replace(TINY, steps=5000), on_wait=waits.append)
+    assert gate.running == 0 and gate.waiting == 0 and waits == []
 
 
 def test_gate_admits_in_arrival_order_and_reports_positions():
@@ -91,12 +110,12 @@ def test_training_waits_for_a_slot_and_stop_ends_it_early():
     first_logs, second_logs, second_waits, results = [], [], [], {}
 
     def first():
-        results["first"] = run_training(gate, limits, TINY, on_log=lambda r: first_logs.append(r.history[-1].step),
-                                        should_stop=stop_first.is_set)
+        results["first"] = train_live(gate, limits, TINY, on_log=lambda r: first_logs.append(r.history[-1].step),
+                                      should_stop=stop_first.is_set)
 
     def second():
-        results["second"] = run_training(
-            gate, limits, LabConfig(**{**TINY.kwargs(), "steps": 20}),
+        results["second"] = train_live(
+            gate, limits, replace(TINY, steps=20),
             on_log=lambda r: second_logs.append(r.history[-1].step),
             on_wait=lambda pos: second_waits.append(pos) or True)
 
@@ -118,15 +137,14 @@ def test_training_waits_for_a_slot_and_stop_ends_it_early():
 
 def test_wall_time_cap_ends_a_training():
     limits = load_limits({"ATTENTION_PROFILE": "hosted", "ATTENTION_MAX_TRAIN_SECONDS": "1"})
-    run = run_training(Gate(1), limits, LabConfig(**{**TINY.kwargs(), "steps": 1500}))
+    run = train_live(Gate(1), limits, replace(TINY, steps=1500))
     assert run.stopped_early and run.history[-1].step < 1500
 
 
 def test_training_runs_on_one_torch_thread_and_restores_the_setting():
     torch.set_num_threads(2)
     seen = []
-    run_training(Gate(1), load_limits({"ATTENTION_PROFILE": "local"}),
-                 LabConfig(**{**TINY.kwargs(), "steps": 5}),
-                 on_log=lambda r: seen.append(torch.get_num_threads()))
+    train_live(Gate(1), load_limits({"ATTENTION_PROFILE": "local"}), replace(TINY, steps=5),
+               on_log=lambda r: seen.append(torch.get_num_threads()))
     assert seen and set(seen) == {1}
     assert torch.get_num_threads() == 2

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from safetensors.torch import load_file
 
 from attention.lab.runs import DIRECTORY, SHIPPED, load_shipped
@@ -15,12 +14,7 @@ from attention.lab.training import log_steps, run_training
 NAMES = sorted(SHIPPED)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # as `make lab-runs` trains them
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # torch on one thread, as the lab trains
 
 
 def test_the_four_runs_and_their_size():

@@ -5,7 +5,9 @@ import torch
 
 from attention.lab.tasks import (
     MAX_SEGMENT,
+    MIN_LEN,
     MIN_SEGMENT,
+    TASKS,
     induction_score,
     induction_targets,
     make_batch,
@@ -35,6 +37,15 @@ def test_induction_batch_repeats_a_segment_at_a_random_offset():
         offsets.add(ds[0])
         assert not pred[-1]  # the last position has no next token
     assert len(offsets) > 10  # the offset varies: no positional shortcut
+
+
+@pytest.mark.parametrize("max_len", [MIN_LEN["induction"], 20, 31])
+def test_a_short_context_bounds_the_segment_by_half_of_it(max_len):
+    _, predictable = make_batch("induction", 256, max_len, 64, gen())
+    longest = int(predictable.sum(1).max()) + 1  # n - 1 predictable positions per segment
+    assert MIN_SEGMENT <= longest <= min(MAX_SEGMENT, max_len // 2)
+    assert f"{MIN_SEGMENT} to {MAX_SEGMENT}" in TASKS["induction"]
+    assert "half the context" in TASKS["induction"]
 
 
 def test_copy_batch_repeats_the_first_half():

@@ -1,7 +1,9 @@
-"""What /lab computes from a run: phase change, heads, snapshots, prefixes, the curves chart."""
+"""What /lab computes from a run: phase change, heads, snapshots, prefixes, generation,
+the curves chart and its colours."""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +12,9 @@ import pytest
 
 from attention import charts
 from attention.lab import views as lv
+from attention.lab.generation import earlier_rows_changes, expected_continuation
+from attention.lab.generation_view import GenerationView, generation_charts, generation_view
+from attention.lab.runs import load_shipped
 
 
 @dataclass
@@ -63,16 +68,69 @@ def test_prefix_parsing_keeps_valid_ids_and_says_what_it_dropped():
 def test_repeat_prefix_repeats_its_start_and_copying_continues_it():
     p = lv.repeat_prefix(seed=3, vocab_size=64)
     assert p[8:] == p[:3] and len(set(p[:8])) == 8
-    assert lv.expected_continuation(p, 4) == p[3:7]
-    assert lv.expected_continuation([1, 2, 3], 1) == [None]
+    assert expected_continuation(p, 4) == p[3:7]
+    assert expected_continuation([1, 2, 3], 1) == [None]
 
 
-def test_earlier_rows_change_measures_rows_already_computed():
+def test_earlier_rows_changes_measure_rows_already_computed_up_to_each_step():
     a = np.tril(np.ones((1, 1, 3, 3)))
     b = np.tril(np.ones((1, 1, 4, 4)))
-    assert lv.earlier_rows_change([a, b]) == 0.0
+    c = np.tril(np.ones((1, 1, 5, 5)))
+    assert earlier_rows_changes([a, b, c]) == [0.0, 0.0, 0.0]
     b[0, 0, 1, 0] = 0.75
-    assert lv.earlier_rows_change([a, b]) == pytest.approx(0.25)
+    assert earlier_rows_changes([a, b, c]) == pytest.approx([0.0, 0.25, 0.25])  # running max
+    assert earlier_rows_changes([a]) == [0.0] and earlier_rows_changes([]) == []
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_shipped("induction_2l")
+
+
+def test_generation_view_holds_what_the_page_shows(shipped):
+    prefix = [10, 11, 12, 13, 14, 15, 10, 11]
+    view = generation_view(shipped, prefix, 6)
+    assert view.tokens[:8] == tuple(prefix) and len(view.tokens) == 14 and view.n_new == 6
+    assert view.expected == (12, 13, 14, 15, 10, 11) and view.labels[3] == "13"
+    assert [m.shape for m in view.maps] == [(2, 4, 8 + i, 8 + i) for i in range(6)]
+    assert view.heads == 4 and view.induction_head[0] == 1  # the last layer's head
+    assert view.strip.startswith("10 11 12 13 14 15 10 11 → **")
+    assert view.strip.count("→") == 6 and view.marks.count("✓") >= 4  # measured: all 6
+    step = view.step(3)
+    assert (step.t, step.query, step.chosen) == (10, view.tokens[9], view.tokens[10])
+    assert step.labels == view.labels[:10] and step.weights is view.maps[2]
+    assert step.change == view.changes[2] and step.rounding_only
+    assert list(view.changes) == sorted(view.changes)
+    with pytest.raises(ValueError, match="1..6"):
+        view.step(7)
+    with pytest.raises(ValueError, match="n_new"):
+        generation_view(shipped, prefix, 0)
+    back = pickle.loads(pickle.dumps(view))  # what st.cache_data stores
+    assert back.tokens == view.tokens and np.array_equal(back.maps[-1], view.maps[-1])
+
+
+def test_marks_say_what_copying_gives_where_the_model_differs():
+    maps = tuple(np.zeros((1, 1, t, t), np.float32) for t in (3, 4))
+    view = GenerationView(tokens=(1, 2, 1, 2, 7), prefix_len=3, expected=(2, 1), maps=maps,
+                          changes=(0.0, 0.0), labels=("1", "2", "1", "2", "7"),
+                          induction_head=(0, 0), heads=1)
+    assert view.marks == ("✓", "✗ (copying gives 1)")
+    assert view.strip == "1 2 1 → **2** ✓ → **7** ✗ (copying gives 1)"
+    no_repeat = GenerationView(tokens=(1, 2, 3), prefix_len=2, expected=(None,), maps=maps[:1],
+                               changes=(0.0,), labels=("1", "2", "3"), induction_head=(0, 0),
+                               heads=1)
+    assert no_repeat.strip == "1 2 → **3**"
+
+
+def test_generation_charts_mark_the_new_row_of_the_induction_head(shipped):
+    view = generation_view(shipped, [5, 6, 7, 8, 5], 3)
+    head, grid = generation_charts(view, 2)  # step 2 computes row 5 of a 6 x 6 map
+    layer, h = view.induction_head
+    assert head.spec["title"] == f"L{layer} H{h} (induction): step 2's new row"
+    np.testing.assert_allclose(head.data["value"].to_numpy().reshape(6, 6),
+                               view.maps[1][layer, h], atol=1e-6)
+    assert len(grid.data) == 2 * 4 * 6 * 6
+    assert sorted(set(grid.data["head"])) == [f"L{la} H{hd}" for la in range(2) for hd in range(4)]
 
 
 def test_curves_chart_keeps_a_fixed_colour_per_series():
@@ -86,3 +144,19 @@ def test_curves_chart_keeps_a_fixed_colour_per_series():
     rules = [layer for layer in ch.spec["layer"] if layer["mark"]["type"] == "rule"]
     assert {r["encoding"]["x"]["datum"] for r in rules} == {10.0, 300.0}
     assert "phase change" in str(ch.spec)
+
+
+def test_lab_series_take_the_palette_and_never_the_reference_red(shipped):
+    """The red marks a reference (the phase change); no series of the lab wears it."""
+    heads = lv.head_colours(16)
+    assert [c for _, c in heads[:len(charts.SERIES_COLORS)]] == list(charts.SERIES_COLORS)
+    lab = {c for _, c in heads} | {lv.LOSS_COLOUR, lv.ACCURACY_COLOUR, lv.SCALED_COLOUR,
+                                   lv.UNSCALED_COLOUR}
+    assert charts.REFERENCE_COLOR not in lab
+    assert lab <= set(charts.SERIES_COLORS) | {charts.SCALED_COLOR, charts.UNSCALED_COLOR}
+    assert (lv.SCALED_COLOUR, lv.UNSCALED_COLOUR) == (charts.SCALED_COLOR, charts.UNSCALED_COLOR)
+    for name, chart in lv.curve_charts(shipped, phase=300).items():
+        layers = chart.spec["layer"]
+        colour = layers[0]["encoding"]["color"]["scale"]["range"]
+        assert charts.REFERENCE_COLOR not in colour, name
+    assert charts.REFERENCE_COLOR in str(lv.curve_charts(shipped, phase=300)["loss"].spec)

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from attention.lab.training import (
+from attention.lab import (
     TASKS,
+    LabTransformer,
     LogRecord,
     TrainConfig,
     check_caps,
@@ -25,13 +26,7 @@ from attention.lab.training import (
 )
 from attention.settings import PROFILES
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # torch on one thread, as the lab trains
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +276,22 @@ def test_copy_task_is_solved_by_one_layer():
     # measured: 0.50 at step 75, 0.99 at 112, 1.00 at 150 (a fixed offset: position suffices)
     assert run.accuracy >= 0.9
     assert run.probe_predictable.sum() == 15  # second half 16..31 predicts 17..31
+
+
+def test_the_model_takes_one_config_and_its_seed_alone_draws_the_weights():
+    config = TrainConfig(layers=3, heads=2, d_model=8, vocab_size=10, max_len=12, seed=4)
+    model = LabTransformer(config)
+    assert model.config is config and len(model.blocks) == 3
+    assert model.embed.weight.shape == (10, 8) and model.pos.weight.shape == (12, 8)
+    state = torch.random.get_rng_state()
+    a, b = LabTransformer.from_config(config), LabTransformer.from_config(config)
+    other = LabTransformer.from_config(TrainConfig(**{**vars(config), "seed": 5}))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(),
+                                                 strict=True))
+    assert not torch.equal(a.embed.weight, other.embed.weight)
+    logits, results = a(torch.arange(5)[None], need_weights=True)
+    assert logits.shape == (1, 5, 10) and results[0].weights.shape == (1, 2, 5, 5)
 
 
 def test_mlp_and_layernorm_options(tmp_path):

@@ -9,7 +9,8 @@ new run at once, while the old one finishes its step: the new run waits for it w
 
 At most `Limits.max_live_trainings` trainings run at once per process (a `Gate` shared
 through st.cache_resource); the others wait with their place in the queue shown, and leave
-the queue the same way. Each trains on one torch thread, within the profile's caps.
+the queue the same way. Each trains on one torch thread, within the profile's caps:
+`train_live` is the one door from the server to the training loop, and checks them there.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import replace
 
 import streamlit as st
 import torch
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from attention.dashboard.control_catalog import MIN_TRAIN_STEPS
-from attention.lab.training import TASKS, train
+from attention.lab.config import TrainConfig, check_caps
+from attention.lab.training import TrainingRun, run_training
 from attention.settings import Limits
 
 
@@ -84,58 +85,55 @@ class Gate:
         return len(self._queue)
 
 
-@dataclass(frozen=True)
-class LabConfig:
-    """What the page asks `train` for, already inside the profile's caps."""
+def fit_size(config: TrainConfig, limits: Limits) -> tuple[TrainConfig, list[str]]:
+    """`config` with its width and depth inside the server's training caps; what changed.
 
-    task: str
-    layers: int
-    heads: int
-    d_model: int
-    steps: int
-    seed: int
-    scaled: bool
+    The page's own controls are bound by their declarations; d_model and heads come from
+    the sidebar, bound by the toy model's caps, which are wider than training's.
 
-    def kwargs(self) -> dict:
-        return dict(task=self.task, layers=self.layers, heads=self.heads, d_model=self.d_model,
-                    steps=self.steps, seed=self.seed, scaled=self.scaled)
-
-
-def lab_config(limits: Limits, *, task: str, layers: int, heads: int, d_model: int, steps: int,
-               seed: int, scaled: bool) -> tuple[LabConfig, list[str]]:
-    """Clamp a request into the caps; say what changed."""
+    Args:
+        config: a valid TrainConfig (d_model a multiple of heads).
+    """
     notes = []
-    task = task if task in TASKS else next(iter(TASKS))
-    layers = 1 if layers == 1 else 2
-    cap_d = max(8, limits.max_train_d_model)
-    if d_model > cap_d:
-        notes.append(f"training here is capped at d_model {cap_d}; using {cap_d}")
-        d_model = cap_d
-    heads = max(1, min(heads, d_model // 2))
-    usable = max(d_model // heads, 2) * heads
+    d_model, layers = config.d_model, config.layers
+    if d_model > limits.max_train_d_model:
+        d_model = limits.max_train_d_model
+        notes.append(f"training here is capped at d_model {d_model}; using {d_model}")
+    heads = max(1, min(config.heads, d_model // 2))  # each head at least 2 wide
+    if heads != config.heads:
+        notes.append(f"d_model {d_model} has room for {heads} heads of at least 2 dims; "
+                     f"training {heads} heads")
+    usable = d_model // heads * heads
     if usable != d_model:
         notes.append(f"d_model {d_model} is not a multiple of {heads} heads; training {usable}")
         d_model = usable
-    cap_steps = max(MIN_TRAIN_STEPS, limits.max_train_steps)
-    if steps > cap_steps:
-        notes.append(f"training here is capped at {cap_steps} steps; using {cap_steps}")
-    steps = max(MIN_TRAIN_STEPS, min(steps, cap_steps))
-    return LabConfig(task, layers, heads, d_model, steps, max(0, seed), bool(scaled)), notes
+    if layers > limits.max_train_layers:
+        layers = limits.max_train_layers
+        notes.append(f"training here is capped at {layers} layers; using {layers}")
+    if (d_model, heads, layers) == (config.d_model, config.heads, config.layers):
+        return config, notes
+    return replace(config, d_model=d_model, heads=heads, layers=layers), notes
 
 
-def run_training(gate: Gate, limits: Limits, config: LabConfig, *,
-                 on_log: Callable | None = None, should_stop: Callable[[], bool] | None = None,
-                 on_wait: Callable[[int], bool] | None = None):
-    """Train `config` once a slot of `gate` is free, capped in wall time by the profile.
+def train_live(gate: Gate, limits: Limits, config: TrainConfig, *,
+               on_log: Callable[[TrainingRun], None] | None = None,
+               should_stop: Callable[[], bool] | None = None,
+               on_wait: Callable[[int], bool] | None = None) -> TrainingRun | None:
+    """Train `config` on this server: once a slot of `gate` is free, on one torch thread,
+    for at most the profile's wall time.
 
     Returns the run (possibly stopped early), or None when it gave up while queued.
+
+    Raises:
+        ValueError: `config` is above the profile's caps (`check_caps`), before it queues.
     """
+    check_caps(config, limits)
     if not gate.acquire(on_wait):
         return None
     try:
         with one_torch_thread():
-            return train(**config.kwargs(), on_log=on_log, should_stop=should_stop,
-                         max_seconds=float(limits.max_train_seconds))
+            return run_training(config, on_log=on_log, should_stop=should_stop,
+                                max_seconds=float(limits.max_train_seconds))
     finally:
         gate.release()
 
@@ -203,7 +201,7 @@ def await_previous_training(timeout: float = AWAIT_S) -> None:
 
 
 class Ticker:
-    """Calls `tick()` at most every `every` seconds: live redraws stay at a steady rate."""
+    """`due()` is True at most once every `every` seconds: live redraws keep a steady rate."""
 
     def __init__(self, every: float):
         self.every, self._last = every, 0.0

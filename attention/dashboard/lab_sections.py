@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -11,12 +13,14 @@ from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
 from attention.dashboard.lab_live import LiveView
 from attention.dashboard.lab_runner import (
-    lab_config,
-    run_training,
+    fit_size,
     shared_gate,
+    train_live,
     training_in_this_session,
 )
 from attention.lab import views as lv
+from attention.lab.config import TrainConfig
+from attention.lab.generation_view import generation_charts
 from attention.settings import Limits
 
 SCALING_KEY = "lab_scaling_live"
@@ -24,18 +28,15 @@ MAX_NEW_TOKENS = 16  # tokens one generation may add
 SCALING_COLOURS = (("scaled", lv.SCALED_COLOUR), ("unscaled", lv.UNSCALED_COLOUR))
 
 
-def _train_scaling(limits: Limits, base, seed: int) -> None:
+def _train_scaling(limits: Limits, configs: dict[str, TrainConfig]) -> None:
     """Both runs of the experiment, live, one after the other (one training slot each)."""
     out = {}
-    for label in ("scaled", "unscaled"):
-        cfg, _ = lab_config(limits, task=base.task, layers=base.layers, heads=base.heads,
-                            d_model=base.d_model, steps=base.steps, seed=seed,
-                            scaled=label == "scaled")
+    for label, cfg in configs.items():
         view = LiveView(st.container(), cfg.steps, f"_lab_scaling_{label}", label=f"Training {label}",
                         charts=False)
         with training_in_this_session():
-            run = run_training(shared_gate(limits.max_live_trainings), limits, cfg,
-                               on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
+            run = train_live(shared_gate(limits.max_live_trainings), limits, cfg,
+                             on_log=view.on_log, should_stop=view.should_stop, on_wait=view.on_wait)
         run = run or st.session_state.get(f"_lab_scaling_{label}")
         if run is not None and run.history:
             out[label] = run
@@ -45,6 +46,14 @@ def _train_scaling(limits: Limits, base, seed: int) -> None:
         st.session_state[SCALING_KEY] = out
     view.resume()
     st.rerun()
+
+
+def scaling_configs(base: TrainConfig, limits: Limits, seed: int) -> dict[str, TrainConfig]:
+    """The shipped experiment's config `base` with the page's seed, scaled and unscaled,
+    inside the server's caps."""
+    base = replace(base, steps=min(base.steps, limits.max_train_steps), seed=seed)
+    return {label: fit_size(replace(base, scaled=label == "scaled"), limits)[0]
+            for label in ("scaled", "unscaled")}
 
 
 def scaling_section(limits: Limits, seed: int) -> None:
@@ -68,11 +77,12 @@ def scaling_section(limits: Limits, seed: int) -> None:
               if live else f"Shipped runs (`make lab-runs`), seed {cfg.seed}.")
     left, right = st.columns([3, 1])
     left.caption(source)
+    configs = scaling_configs(base, limits, seed)
     if right.button("Train both live", key="scaling_train",
                     help=f"Trains the scaled and then the unscaled model here (d_model "
-                         f"{min(base.d_model, limits.max_train_d_model)}, up to "
-                         f"{min(base.steps, limits.max_train_steps)} steps each)."):
-        _train_scaling(limits, base, seed)
+                         f"{configs['scaled'].d_model}, up to {configs['scaled'].steps} steps "
+                         "each)."):
+        _train_scaling(limits, configs)
     cols = st.columns(3)
     specs = [("loss", "Loss", "cross-entropy (nats)", None, False),
              ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
@@ -100,22 +110,13 @@ def scaling_section(limits: Limits, seed: int) -> None:
     st.markdown(table)
 
 
-def _strip(tokens: list[int], prefix_len: int, expected: list[int | None]) -> str:
-    """The sequence as text: the prefix, then each new token marked against copying."""
-    out = [" ".join(map(str, tokens[:prefix_len]))]
-    for tok, want in zip(tokens[prefix_len:], expected, strict=False):
-        mark = "" if want is None else (" ✓" if tok == want else f" ✗ (copying gives {want})")
-        out.append(f"**{tok}**{mark}")
-    return " → ".join(out)
-
-
 def generate_section(ctl: PageControls, run, name: str | None, seed: int) -> None:
     """`run` continues a prefix; `name` (a shipped run) lets the result be cached; `ctl`
     holds the page's validated controls (prefix, gen, gen_step)."""
     if run.model is None:
         st.info("This run was saved without its weights, so it cannot generate.")
         return
-    V, L = run.vocab_size, run.max_len
+    V, L = run.config.vocab_size, run.config.max_len
     st.markdown(
         f"The trained model continues a sequence one token at a time, greedily. Type token ids "
         f"(0–{V - 1}, up to {L}) with a repeat in them: after the repeat starts, an induction "
@@ -139,28 +140,16 @@ def generate_section(ctl: PageControls, run, name: str | None, seed: int) -> Non
         return
     room = max(1, min(MAX_NEW_TOKENS, L + 1 - len(prefix)))
     n_new = ctl.draw("gen", c, hi=room)
-    if name is not None:
-        tokens, maps = lab_data.shipped_generation(name, tuple(prefix), n_new)
-    else:
-        tokens, maps = lab_data.generation(run, prefix, n_new)
-    st.markdown(_strip(tokens, len(prefix), lv.expected_continuation(prefix, n_new)))
-    k = 1
-    if n_new > 1:
-        k = ctl.draw("gen_step", hi=n_new, default=n_new)
-    weights = maps[k - 1]  # (layers, heads, t, t)
-    t = weights.shape[-1]
-    labels = lv.token_labels(tokens[:t])
-    stacked, titles = lv.head_maps(weights)
-    _, ind = lv.best_heads(run.history[-1], run.config.layers)
+    view = lab_data.generation(run, name, prefix, n_new)
+    st.markdown(view.strip)
+    k = ctl.draw("gen_step", hi=n_new, default=n_new) if n_new > 1 else 1
+    step = view.step(k)
+    head, grid = generation_charts(view, k)
     left, right = st.columns([1, 2])
-    show(charts.heatmap(weights[ind.layer, ind.head], labels, labels, masked=lv.causal_masked(t),
-                        highlight_row=t - 1, title=f"L{ind.layer} H{ind.head} (induction): step {k}'s new row"),
-         key="gen_head", container=left, width="stretch")
-    show(charts.head_grid(stacked, labels, labels, titles, masked=lv.causal_masked(t),
-                          columns=run.config.heads, axis_labels=t <= 16),
-         key="gen_maps", container=right, width="content")
-    change = lv.earlier_rows_change(maps[:k])
-    st.caption(f"Step {k} computed row {t - 1} (query = token {tokens[t - 1]}), which chose token "
-               f"{tokens[t]}. Largest change of any row already computed, over steps 1–{k}: "
-               f"**{change:.1e}**" + (" (float rounding: rows already computed do not change, "
-                                      "which is what a KV cache relies on)." if change < 1e-4 else "."))
+    show(head, key="gen_head", container=left, width="stretch")
+    show(grid, key="gen_maps", container=right, width="content")
+    st.caption(f"Step {k} computed row {step.t - 1} (query = token {step.query}), which chose "
+               f"token {step.chosen}. Largest change of any row already computed, over steps "
+               f"1–{k}: **{step.change:.1e}**"
+               + (" (float rounding: rows already computed do not change, which is what a KV "
+                  "cache relies on)." if step.rounding_only else "."))

@@ -2,9 +2,10 @@
 
 Token and learned position embeddings, `layers` residual blocks (attention only by
 default; LayerNorm and an MLP optional), and an unembedding to next-token logits.
-Initialisation keeps the residual stream, and so q and k, at unit-order variance (the
-seed's assumption behind 1/sqrt(d_k)); GPT-2's std-0.02 init is avoided on purpose, as it
-has been reported to keep induction heads from forming.
+Initialisation keeps the residual stream, and so q and k, at unit-order variance: the
+1/sqrt(d_k) scale assumes entries of q and k with unit variance, so that q . k has
+variance d_k. GPT-2's std-0.02 init is avoided on purpose, as it has been reported to
+keep induction heads from forming.
 """
 
 from __future__ import annotations
@@ -15,19 +16,28 @@ import torch
 from torch import Tensor, nn
 
 from attention.core.modules import MultiHeadAttention, MultiHeadResult
+from attention.lab.config import TrainConfig
+
+INIT_SEED_OFFSET = 1_000_003  # the init's generator: config.seed + this (data uses the seed)
 
 
 class Block(nn.Module):
-    """x + attn(norm(x)) [+ mlp(norm(x))], causal self-attention."""
+    """One residual block, sequential: x = x + attn(norm1(x)); then, with an MLP,
+    x = x + mlp(norm2(x)). Causal self-attention.
 
-    def __init__(self, d_model: int, heads: int, scale: float | None, mlp: bool,
-                 layernorm: bool):
+    Args:
+        config: the model's TrainConfig (d_model, heads, scaled, mlp, layernorm).
+    """
+
+    def __init__(self, config: TrainConfig):
         super().__init__()
-        self.norm1 = nn.LayerNorm(d_model) if layernorm else nn.Identity()
-        self.attn = MultiHeadAttention(d_model, heads, scale=scale)
+        d_model = config.d_model
+        self.norm1 = nn.LayerNorm(d_model) if config.layernorm else nn.Identity()
+        self.attn = MultiHeadAttention(d_model, config.heads,
+                                       scale=None if config.scaled else 1.0)
         self.mlp = None
-        if mlp:
-            self.norm2 = nn.LayerNorm(d_model) if layernorm else nn.Identity()
+        if config.mlp:
+            self.norm2 = nn.LayerNorm(d_model) if config.layernorm else nn.Identity()
             self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(),
                                      nn.Linear(4 * d_model, d_model))
 
@@ -36,24 +46,37 @@ class Block(nn.Module):
         res = self.attn(self.norm1(x), need_weights=need_weights, is_causal=True)
         x = x + res.output  # (B, L, d_model)
         if self.mlp is not None:
-            x = x + self.mlp(self.norm2(x))
+            x = x + self.mlp(self.norm2(x))  # (B, L, d_model)
         return x, res
 
 
 class LabTransformer(nn.Module):
-    """Next-token logits of a causal transformer; every head's map on request."""
+    """Next-token logits of a causal transformer; every head's map on request.
 
-    def __init__(self, vocab_size: int, max_len: int, d_model: int, heads: int, layers: int,
-                 scaled: bool = True, mlp: bool = False, layernorm: bool = False):
+    Args:
+        config: the run's frozen TrainConfig (vocab_size, max_len, d_model, heads, layers,
+            scaled, mlp, layernorm); kept as `model.config`.
+    """
+
+    def __init__(self, config: TrainConfig):
         super().__init__()
-        self.vocab_size, self.max_len = vocab_size, max_len
-        self.embed = nn.Embedding(vocab_size, d_model)
-        self.pos = nn.Embedding(max_len, d_model)
-        scale = None if scaled else 1.0
-        self.blocks = nn.ModuleList(Block(d_model, heads, scale, mlp, layernorm)
-                                    for _ in range(layers))
-        self.norm = nn.LayerNorm(d_model) if layernorm else nn.Identity()
-        self.unembed = nn.Linear(d_model, vocab_size, bias=False)
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.d_model)
+        self.pos = nn.Embedding(config.max_len, config.d_model)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.layers))
+        self.norm = nn.LayerNorm(config.d_model) if config.layernorm else nn.Identity()
+        self.unembed = nn.Linear(config.d_model, config.vocab_size, bias=False)
+
+    @classmethod
+    def from_config(cls, config: TrainConfig) -> LabTransformer:
+        """The config's model on the CPU, initialised from its seed alone (torch's global
+        generator is left as it was)."""
+        # The default init's draws are overwritten below; fork_rng restores the global
+        # generator. (Building on the meta device instead imports torch._dynamo: seconds.)
+        with torch.random.fork_rng(devices=[]):
+            model = cls(config)
+        model.reset_parameters(torch.Generator().manual_seed(config.seed + INIT_SEED_OFFSET))
+        return model
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Draw every parameter from `generator` alone (torch's global RNG is untouched).
@@ -85,11 +108,11 @@ class LabTransformer(nn.Module):
         x = self.embed(tokens) + self.pos.weight[:L]  # (B, L, d_model)
         results = []
         for block in self.blocks:
-            x, res = block(x, need_weights)
+            x, res = block(x, need_weights)  # (B, L, d_model)
             results.append(res)
         return self.norm(x), results
 
     def forward(self, tokens: Tensor, need_weights: bool = False) -> tuple[Tensor, list]:
         """tokens (B, L) -> next-token logits (B, L, vocab) and the per-layer results."""
-        x, results = self.features(tokens, need_weights)
+        x, results = self.features(tokens, need_weights)  # (B, L, d_model)
         return self.unembed(x), results

@@ -8,15 +8,13 @@ import re
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from attention.lab.config import LogRecord, Snapshot, TrainConfig
-
-if TYPE_CHECKING:
-    from attention.lab.training import TrainingRun
+from attention.lab.model import LabTransformer
+from attention.lab.training import TrainingRun
 
 FORMAT, VERSION = "attention-explorer/lab-run", 1
 WEIGHTS_MAX_PARAMS = 250_000  # "auto" saves the weights of models up to this size
@@ -79,8 +77,6 @@ def load_run(directory: str | Path, name: str, device: str = "cpu") -> TrainingR
     """
     from safetensors.torch import load_file
 
-    from attention.lab.training import TrainingRun, build_model
-
     json_path, npz_path, st_path = _paths(directory, name)
     try:
         doc = json.loads(json_path.read_text())
@@ -107,7 +103,7 @@ def load_run(directory: str | Path, name: str, device: str = "cpu") -> TrainingR
     if doc.get("has_weights"):
         if not st_path.exists():
             raise ValueError(f"{st_path} is missing")
-        model = build_model(config)
+        model = LabTransformer.from_config(config)
         try:
             model.load_state_dict(load_file(str(st_path)))
         except (RuntimeError, OSError) as e:  # wrong shapes or names, or a damaged file

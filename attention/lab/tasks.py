@@ -9,13 +9,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+MIN_SEGMENT, MAX_SEGMENT = 6, 16  # an induction segment: at most half the context too
 TASKS: dict[str, str] = {
-    "induction": "a segment of 6-16 random tokens repeats at a random offset: "
-                 "continue the repeat (needs an induction head, so two layers)",
+    "induction": f"a segment of {MIN_SEGMENT} to {MAX_SEGMENT} random tokens (at most half "
+                 "the context) repeats at a random offset: continue the repeat (needs an "
+                 "induction head, so two layers)",
     "copy": "the second half repeats the first half: continue the repeat "
             "(a fixed offset, solved by position alone, one layer suffices)",
 }
-MIN_SEGMENT, MAX_SEGMENT = 6, 16
 MIN_LEN = {"induction": 2 * MIN_SEGMENT, "copy": 4}
 
 
@@ -62,7 +63,7 @@ def make_batch(task: str, batch: int, max_len: int, vocab_size: int,
         return _repeat(tokens, torch.zeros(B, dtype=torch.long), full, full)
     u = torch.rand(3, B, generator=generator)  # (3, B) uniforms
     hi = min(MAX_SEGMENT, L // 2)
-    n = MIN_SEGMENT + (u[0] * (hi - MIN_SEGMENT + 1)).long()  # (B,) in [6, hi]
+    n = MIN_SEGMENT + (u[0] * (hi - MIN_SEGMENT + 1)).long()  # (B,) in [MIN_SEGMENT, hi]
     src = (u[1] * (L - 2 * n + 1)).long()  # (B,) first copy in [0, L - 2n]
     dst = src + n + (u[2] * (L - src - 2 * n + 1)).long()  # (B,) in [src + n, L - n]
     return _repeat(tokens, src, dst, n)

@@ -52,7 +52,7 @@ class TrainingRun:
     probe_predictable: Tensor  # (max_len,) bool
     history: list[LogRecord] = field(default_factory=list)
     snapshots: list[Snapshot] = field(default_factory=list)
-    model: nn.Module | None = None
+    model: LabTransformer | None = None
     stopped_early: bool = False
     stop_reason: str = ""  # "" (ran every step), "stopped" (should_stop) or "time"
 
@@ -73,9 +73,9 @@ class TrainingRun:
     def steps_done(self) -> int:
         return self.history[-1].step if self.history else 0
 
-    def check_tokens(self, tokens: Tensor, max_len: int | None = None) -> Tensor:
-        """Validated (L,) long tokens on the CPU, or ValueError."""
-        max_len = self.max_len if max_len is None else max_len
+    def check_tokens(self, tokens: Tensor) -> Tensor:
+        """Validated (L,) long tokens on the CPU, 1 <= L <= max_len, or ValueError."""
+        max_len = self.max_len
         if not isinstance(tokens, Tensor) or tokens.dim() != 1 or tokens.is_floating_point() \
                 or tokens.dtype == torch.bool:
             raise ValueError("tokens must be a 1-D integer tensor (L,)")
@@ -106,17 +106,6 @@ def train(task: str = "induction", layers: int = 2, heads: int = 4, d_model: int
                       seed=seed, scaled=scaled, **config)
     return run_training(cfg, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds,
                         log_points=log_points)
-
-
-def build_model(config: TrainConfig) -> LabTransformer:
-    """The config's model, initialised from its seed alone, on the CPU."""
-    # The default init's draws are overwritten below; fork_rng leaves torch's global generator
-    # as it was. (Building on the meta device instead imports torch._dynamo: seconds, once.)
-    with torch.random.fork_rng(devices=[]):
-        model = LabTransformer(config.vocab_size, config.max_len, config.d_model, config.heads,
-                               config.layers, config.scaled, config.mlp, config.layernorm)
-    model.reset_parameters(torch.Generator().manual_seed(config.seed + 1_000_003))
-    return model
 
 
 def task_loss(model: nn.Module, tokens: Tensor, predictable: Tensor,
@@ -151,7 +140,7 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
         raise ValueError(f"log_points must be an integer >= 1, got {log_points!r}")
     device = resolve_device(config.device)
     c = config
-    model = build_model(c).to(device)
+    model = LabTransformer.from_config(c).to(device)
     data_gen = torch.Generator().manual_seed(c.seed)
     held_gen = torch.Generator().manual_seed(c.seed + 2_000_003)
     held = [t.to(device) for t in make_batch(c.task, HELD_OUT, c.max_len, c.vocab_size, held_gen)]
@@ -162,8 +151,8 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
     start = time.perf_counter()
 
     def record(step: int) -> None:
-        rec, snap = _diagnose(model, step, held, probe.to(device), time.perf_counter() - start,
-                              c.batch_size)
+        rec, snap = _measure(model, step, held, probe.to(device), time.perf_counter() - start,
+                             c.batch_size)
         run.history.append(rec)
         run.snapshots.append(snap)
         if on_log is not None:
@@ -192,22 +181,58 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
     return run
 
 
-def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, seconds: float,
-              batch: int) -> tuple[LogRecord, Snapshot]:
-    """One record: held-out loss/accuracy, gradients on a fixed held-out batch (no update),
-    and the probe's maps and scores."""
+def _measure(model: LabTransformer, step: int, held: list[Tensor], probe: Tensor,
+             seconds: float, batch: int) -> tuple[LogRecord, Snapshot]:
+    """What the run logs after `step` updates.
+
+    Args:
+        held: the fixed held-out tokens and predictable positions, (N, L) each; the
+            gradients use its first `batch` rows.
+        probe: (L,) long, the sequence the maps and scores are taken on.
+    """
     tokens, predictable = held
+    loss, accuracy = _held_out(model, tokens, predictable)
+    grad_norm, logit_grad_norm, logit_grad_median = _gradients(model, tokens[:batch],
+                                                               predictable[:batch])
+    weights, logit_std, max_weight = _probe_maps(model, probe)  # (layers, H, L, L)
+    prev, ind = _scores(weights, probe)
+    rec = LogRecord(step=step, loss=loss, accuracy=accuracy, prev_token_score=prev,
+                    induction_score=ind, grad_norm=grad_norm, logit_grad_norm=logit_grad_norm,
+                    logit_grad_median=logit_grad_median, logit_std=logit_std,
+                    max_weight=max_weight, seconds=seconds)
+    snap = Snapshot(step=step, weights=weights.cpu().numpy().astype(np.float16))
+    return rec, snap
+
+
+def _held_out(model: LabTransformer, tokens: Tensor, predictable: Tensor) -> tuple[float, float]:
+    """Loss and accuracy at the predictable positions, without a gradient.
+
+    Args:
+        tokens, predictable: (N, L) the held-out batch.
+    """
     with torch.no_grad():
-        loss, correct, _ = task_loss(model, tokens, predictable)
-    # Gradients, with the maps kept so the gradient at the logits can be recovered:
+        loss, correct, _ = task_loss(model, tokens, predictable)  # scalar, (P,) bool
+    return loss.item(), correct.float().mean().item()
+
+
+def _gradients(model: LabTransformer, tokens: Tensor,
+               predictable: Tensor) -> tuple[float, float, float]:
+    """Gradient norms of one backward pass that updates nothing.
+
+    Args:
+        tokens, predictable: (B, L) a fixed batch.
+    Returns:
+        the global norm over the parameters; the norm at the attention logits of every
+        head; the median, over the attention rows the loss reaches, of a row's norm there.
+    """
+    # The maps are kept so the gradient at the logits can be recovered:
     # for w = softmax(z), dL/dz = w * (dL/dw - sum_j w_j dL/dw_j).
-    grad_loss, _, results = task_loss(model, tokens[:batch], predictable[:batch],
-                                      need_weights=True)
+    loss, _, results = task_loss(model, tokens, predictable, need_weights=True)
     maps = [r.weights for r in results]  # per layer (B, H, L, L)
     for w in maps:
         w.retain_grad()
     model.zero_grad(set_to_none=True)
-    grad_loss.backward()
+    loss.backward()
     with torch.no_grad():  # float32 sums: mps has no float64
         grad_norm = torch.sqrt(sum((p.grad.float() ** 2).sum() for p in model.parameters()
                                    if p.grad is not None))
@@ -216,10 +241,23 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
             gz = (w.grad - (w.grad * w).sum(-1, keepdim=True)) * w  # (B, H, L, L): dL/dlogits
             logit_sq = logit_sq + (gz.float() ** 2).sum()
             reached = w.grad[..., 1:, :].abs().sum(-1) > 0  # (B, H, L-1) rows the loss reaches
-            rows.append(gz[..., 1:, :].norm(dim=-1)[reached])  # row 0 has one key: always 0
-        rows = torch.cat(rows)
-        logit_grad_median = rows.median().item() if rows.numel() else 0.0
-        model.zero_grad(set_to_none=True)
+            rows.append(gz[..., 1:, :].norm(dim=-1)[reached])  # (R,); row 0 has one key: always 0
+        rows = torch.cat(rows)  # (R,) over every layer
+        median = rows.median().item() if rows.numel() else 0.0
+    model.zero_grad(set_to_none=True)
+    return grad_norm.item(), math.sqrt(float(logit_sq)), median
+
+
+def _probe_maps(model: LabTransformer, probe: Tensor) -> tuple[Tensor, float, float]:
+    """Every head's map on the probe, and how peaked its softmax is.
+
+    Args:
+        probe: (L,) long.
+    Returns:
+        weights (layers, H, L, L); the std of the pre-softmax logits at the entries a
+        causal query sees; the mean over rows 1..L-1 (all heads) of a row's largest weight.
+    """
+    with torch.no_grad():
         _, results = model(probe[None], need_weights=True)
         weights = torch.stack([r.weights[0] for r in results])  # (layers, H, L, L)
         L = probe.shape[0]
@@ -228,47 +266,13 @@ def _diagnose(model: nn.Module, step: int, held: list[Tensor], probe: Tensor, se
                               for r, blk in zip(results, model.blocks, strict=True)])  # (layers, H, L, L)
         logit_std = logits[..., allowed].std().item()
         max_weight = weights[..., 1:, :].amax(dim=-1).mean().item()  # rows 1..L-1
-        prev = previous_token_score(weights)  # (layers, H)
-        ind = induction_score(weights, probe)  # (layers, H)
-    rec = LogRecord(step=step, loss=loss.item(), accuracy=correct.float().mean().item(),
-                    prev_token_score=prev.tolist(), induction_score=ind.tolist(),
-                    grad_norm=grad_norm.item(), logit_grad_norm=math.sqrt(float(logit_sq)),
-                    logit_grad_median=logit_grad_median,
-                    logit_std=logit_std, max_weight=max_weight, seconds=seconds)
-    snap = Snapshot(step=step, weights=weights.cpu().numpy().astype(np.float16))
-    return rec, snap
+    return weights, logit_std, max_weight
 
 
-@dataclass(frozen=True)
-class Generation:
-    """Greedy continuation: tokens (P + n_new,), and steps[i]: the maps (layers, heads,
-    t, t), t = P + i, computed while producing token P + i."""
+def _scores(weights: Tensor, probe: Tensor) -> tuple[list[list[float]], list[list[float]]]:
+    """Previous-token and induction score of every head, each (layers, H) as lists.
 
-    tokens: Tensor
-    steps: list[Tensor]
-
-
-def generate(run: TrainingRun, prefix: Tensor, n_new: int) -> Generation:
-    """Continue `prefix` (P,) greedily by n_new tokens, one new query row per step.
-
-    Each step runs the model on the whole sequence so far; causal masking makes the
-    earlier rows of every map come out the same as in the step before (what a KV cache
-    relies on), and the returned maps let a caller check it.
+    Args:
+        weights: (layers, H, L, L) the maps on `probe` (L,).
     """
-    if not isinstance(n_new, int) or isinstance(n_new, bool) or n_new < 0:
-        raise ValueError(f"n_new must be an integer >= 0, got {n_new!r}")
-    if run.model is None:
-        raise ValueError("this run has no model weights (saved without them)")
-    tokens = run.check_tokens(prefix)
-    if len(tokens) + n_new - 1 > run.max_len:
-        raise ValueError(f"prefix ({len(tokens)}) + n_new ({n_new}) exceeds the context: "
-                         f"at most {run.max_len + 1} tokens in all")
-    device = next(run.model.parameters()).device
-    steps = []
-    with torch.inference_mode():
-        for _ in range(n_new):
-            logits, results = run.model(tokens[None].to(device), need_weights=True)
-            steps.append(torch.stack([r.weights[0] for r in results]).float().cpu())
-            nxt = logits[0, -1].argmax().cpu()
-            tokens = torch.cat([tokens, nxt[None]])
-    return Generation(tokens=tokens, steps=steps)
+    return previous_token_score(weights).tolist(), induction_score(weights, probe).tolist()

@@ -4,7 +4,6 @@ phase change, snapshots, prefixes for generation, as arrays and frames. No Strea
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -15,12 +14,11 @@ import pandas as pd
 from attention import charts
 from attention.core.functional import causal_mask
 
-# A fixed colour per meaning, on every chart of the lab.
-LOSS_COLOUR, ACCURACY_COLOUR = "#4c78a8", "#54a24b"
-SCALED_COLOUR, UNSCALED_COLOUR = "#4c78a8", "#e45756"
-HEAD_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b",
-                "#9d755d", "#bab0ac", "#ff9da6", "#79706e", "#d67195", "#439894", "#83bcb6",
-                "#b6992d", "#8cd17d")
+# A fixed colour per meaning on every chart of the lab, from the app's palette
+# (attention/charts/base.py): the reference red marks a phase change, never a series.
+LOSS_COLOUR, ACCURACY_COLOUR = charts.SERIES_COLORS[0], charts.SERIES_COLORS[2]
+SCALED_COLOUR, UNSCALED_COLOUR = charts.SCALED_COLOR, charts.UNSCALED_COLOR
+HEAD_COLOURS = charts.SERIES_COLORS  # head h: HEAD_COLOURS[h % len], cycling past the last
 PHASE_MIN_GAIN = 0.25  # accuracy must rise at least this much for a phase change to be named
 FORMED = 0.3  # a head "has formed" once its score passes this (a uniform causal head scores ~0.1)
 PREDICT_CHOICES = ("before step 150", "step 150–500", "step 500–1000", "after step 1000",
@@ -33,6 +31,7 @@ def head_label(h: int) -> str:
 
 
 def head_colours(heads: int) -> tuple[tuple[str, str], ...]:
+    """(("head 0", colour), ...) for `heads` heads, the series colours in turn."""
     return tuple((head_label(h), HEAD_COLOURS[h % len(HEAD_COLOURS)]) for h in range(heads))
 
 
@@ -150,32 +149,6 @@ def repeat_prefix(seed: int, vocab_size: int) -> list[int]:
     rng = np.random.default_rng(seed)
     seg = rng.choice(vocab_size, size=min(8, vocab_size), replace=False).tolist()
     return seg + seg[:3]
-
-
-def expected_continuation(prefix: list[int], n_new: int) -> list[int | None]:
-    """What copying the earlier occurrence would produce, token by token (None: no repeat)."""
-    seq, out = list(prefix), []
-    for _ in range(n_new):
-        last = seq[-1]
-        earlier = [i for i in range(len(seq) - 1) if seq[i] == last]
-        nxt = seq[earlier[-1] + 1] if earlier else None
-        out.append(nxt)
-        seq.append(nxt if nxt is not None else -1)
-    return out
-
-
-def earlier_rows_change(steps: list[np.ndarray]) -> float:
-    """Largest |change| of an already computed row between consecutive generation steps.
-
-    Args:
-        steps: maps (layers, heads, t, t), t growing by one per step.
-    """
-    worst = 0.0
-    for before, after in itertools.pairwise(steps):
-        t = before.shape[-1]
-        diff = np.abs(np.asarray(after)[..., :t, :t].astype(np.float64) - np.asarray(before, np.float64))
-        worst = max(worst, float(diff.max()) if diff.size else 0.0)
-    return worst
 
 
 # ---------------------------------------------------------------- charts of one run

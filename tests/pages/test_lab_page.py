@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from attention import charts as ch
 from attention.dashboard import page_parts
-from attention.lab.training import load_run
+from attention.lab.runs import load_shipped
 from attention.settings import load_limits
 
 from .conftest import (
@@ -19,7 +20,6 @@ from .conftest import (
     spec,
 )
 
-RUNS = "attention/lab/runs"
 TINY = {"steps": "30", "d_model": "16", "heads": "2"}
 
 
@@ -31,7 +31,7 @@ def test_shipped_run_renders_with_every_chart():
     at = open_page("lab")
     assert_clean(at)
     assert "induction_2l" in infos(at)
-    shipped = load_run(RUNS, "induction_2l")
+    shipped = load_shipped("induction_2l")
     loss = chart_data(chart_by_title(at, "Loss"))[0]
     np.testing.assert_allclose(loss["value"], [r.loss for r in shipped.history], rtol=1e-6)
     assert list(loss["step"]) == [r.step for r in shipped.history]
@@ -126,3 +126,31 @@ def test_train_button_trains_and_keeps_the_run_for_scrubbing():
     assert "step 0" in " ".join(s.value for s in at.subheader)
     at.button(key="forget_button").click().run()
     assert "induction_2l" in infos(at)
+
+
+def colour_ranges(node) -> list[list[str]]:
+    """Every colour scale's range in a Vega-Lite spec."""
+    found = []
+    if isinstance(node, dict):
+        scale = node.get("color", {}).get("scale") if isinstance(node.get("color"), dict) else None
+        if isinstance(scale, dict) and isinstance(scale.get("range"), list):
+            found.append(scale["range"])
+        for value in node.values():
+            found += colour_ranges(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += colour_ranges(value)
+    return found
+
+
+def test_every_series_takes_the_palette_never_the_reference_red():
+    at = open_page("lab")
+    at.radio(key="predict").set_value("step 150–500").run()  # the phase-change rule is drawn
+    assert_clean(at)
+    ranges = [r for c in charts(at) for r in colour_ranges(spec(c))
+              if all(isinstance(v, str) and v.startswith("#") for v in r)]
+    assert len(ranges) >= 7  # loss, accuracy, two head scores, three scaling curves
+    for colours in ranges:
+        assert ch.REFERENCE_COLOR not in colours
+        assert set(colours) <= set(ch.SERIES_COLORS) | {ch.SCALED_COLOR, ch.UNSCALED_COLOR}
+    assert ch.REFERENCE_COLOR in str(spec(chart_by_title(at, "Loss")))  # the rule keeps its red

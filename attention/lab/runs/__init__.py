@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from attention.lab.config import TrainConfig
+from attention.lab.store import load_run
+from attention.lab.training import TrainingRun
 
 DIRECTORY = Path(__file__).resolve().parent
 
@@ -26,10 +28,12 @@ SHIPPED: dict[str, tuple[TrainConfig, str]] = {
 }
 
 
-def load_shipped(name: str, device: str = "cpu"):
-    """The shipped run `name` (a key of SHIPPED) as a TrainingRun."""
-    from attention.lab.store import load_run
+def load_shipped(name: str, device: str = "cpu") -> TrainingRun:
+    """The shipped run `name` (a key of SHIPPED) as a TrainingRun.
 
+    Raises:
+        ValueError: `name` is not a shipped run.
+    """
     if name not in SHIPPED:
         raise ValueError(f"unknown shipped run {name!r}; choose from {sorted(SHIPPED)}")
     return load_run(DIRECTORY, name, device=device)
