@@ -63,6 +63,9 @@ def test_prefix_parsing_keeps_valid_ids_and_says_what_it_dropped():
     assert ids == [3, 17, 5] and "ignored x, 64, -2" in notes[0]
     ids, notes = lv.parse_prefix(" ".join(["1"] * 40), 64, 32)
     assert len(ids) == 32 and "first 32" in notes[0]
+    # Digits that are not ASCII: str.isdigit() is true for each, int() refuses them.
+    ids, notes = lv.parse_prefix("5 ² ① ¹²³ ٣ 7", 64, 32)
+    assert ids == [5, 7] and "ignored ², ①, ¹²³, ٣" in notes[0]
 
 
 def test_repeat_prefix_repeats_its_start_and_copying_continues_it():

@@ -11,6 +11,7 @@ from attention import charts
 from attention.dashboard import lab_data
 from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
+from attention.dashboard.markdown import escape
 from attention.dashboard.lab_live import LiveView
 from attention.dashboard.lab_runner import (
     fit_size,
@@ -133,8 +134,8 @@ def generate_section(ctl: PageControls, run, name: str | None, seed: int) -> Non
     b.button("New prefix", key="prefix_draw", on_click=redraw, icon=":material/casino:",
              help="A random prefix with a repeat in it.")
     prefix, notes = lv.parse_prefix(text or default, V, L)
-    for note in notes:
-        st.caption(f"Prefix: {note}.")
+    for note in notes:  # a note quotes what the link or the learner typed: plain text
+        st.caption(f"Prefix: {escape(note)}.")
     if not prefix:
         st.info("Type at least one token id to generate from.")
         return

@@ -122,6 +122,7 @@ def token_labels(tokens) -> list[str]:
 
 
 _SEP = re.compile(r"[\s,;]+")
+_TOKEN_ID = re.compile(r"[0-9]{1,6}")  # ASCII digits: "²".isdigit() is true, int("²") raises
 
 
 def parse_prefix(text: str, vocab_size: int, max_tokens: int) -> tuple[list[int], list[str]]:
@@ -130,7 +131,7 @@ def parse_prefix(text: str, vocab_size: int, max_tokens: int) -> tuple[list[int]
     for part in _SEP.split(text.strip()):
         if not part:
             continue
-        if part.isdigit() and int(part) < vocab_size:
+        if _TOKEN_ID.fullmatch(part) and int(part) < vocab_size:
             ids.append(int(part))
         else:
             bad.append(part[:12])

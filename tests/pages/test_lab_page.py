@@ -7,6 +7,7 @@ import pytest
 
 from attention import charts as ch
 from attention.dashboard import page_parts
+from attention.dashboard.markdown import escape
 from attention.lab.runs import load_shipped
 from attention.settings import load_limits
 
@@ -79,8 +80,19 @@ def test_nonsense_prefix_is_reported_and_the_rest_generates():
     at = open_page("lab", {"prefix": "3 x 999 4 -1 3"})
     assert_clean(at)
     captions = " ".join(c.value for c in at.caption)
-    assert "ignored x, 999, -1" in captions
+    assert escape("ignored x, 999, -1") in captions
     assert len(charts(at)) >= 9
+
+
+@pytest.mark.parametrize("prefix", ["5 6 ² 7", "5 6 ① 7", "5 6 ¹²³ 7", "5 6 ![](//ab.cd) 7",
+                                    "5 6 :red[x] <b>x</b> 7"])
+def test_a_prefix_from_a_link_neither_raises_nor_renders(prefix):
+    at = open_page("lab", {"prefix": prefix})
+    assert_clean(at)
+    captions = [c.value for c in at.caption if c.value.startswith("Prefix:")]
+    assert len(captions) == 1 and "ignored" in captions[0]
+    assert "![" not in captions[0] and ":red[" not in captions[0] and "<b>" not in captions[0]
+    assert "**5** " not in at.markdown[0].value  # the prefix 5 6 7 generated from, as plain ids
 
 
 def test_hosted_caps_clamp_a_link(monkeypatch):
