@@ -11,7 +11,6 @@ from attention import charts
 from attention.dashboard import lab_data
 from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
-from attention.dashboard.markdown import escape
 from attention.dashboard.lab_live import LiveView
 from attention.dashboard.lab_runner import (
     fit_size,
@@ -19,6 +18,7 @@ from attention.dashboard.lab_runner import (
     train_live,
     training_in_this_session,
 )
+from attention.dashboard.markdown import escape
 from attention.lab import views as lv
 from attention.lab.config import TrainConfig
 from attention.lab.generation_view import generation_charts
