@@ -12,13 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from attention.dashboard import control_catalog as cc
 from attention.dashboard.control import Control
-from attention.dashboard.page_registry import PAGES
+from attention.dashboard.page_registry import PAGES, SHARED, SHARED_INPUTS, Page
 from attention.settings import PROFILES, Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 # Integer controls whose upper end is a property of the value, not a cap on work.
 DOMAINS = {"seed": "torch seeds are integers; 2**31 - 1 keeps them portable"}
-ALL = [*cc.SHARED, *(c for p in PAGES for c in p.controls)]
+ALL = [*SHARED, *(c for p in PAGES for c in p.controls)]
 
 
 def test_every_integer_range_is_capped_given_at_run_time_or_a_domain():
@@ -45,7 +45,7 @@ def test_a_key_means_one_kind_of_value_on_every_page():
     for p in PAGES:
         keys = [c.key for c in p.controls]
         assert len(keys) == len(set(keys)), p.name
-        assert not set(keys) & {c.key for c in cc.SHARED}, p.name
+        assert not set(keys) & {c.key for c in SHARED}, p.name
 
 
 def test_no_widget_is_bound_to_the_link_but_through_a_declaration():
@@ -145,3 +145,43 @@ def test_a_declared_control_is_validated_from_the_link_before_its_widget():
     assert at.slider(key="query").value == 0
     assert at.text[0].value == ("`dk=100000` is outside [1, 512]; using 512 | "
                                 "`query=-3` is outside [0, 5]; using 0")
+
+
+def test_a_sidebar_control_is_one_declaration_and_its_place_in_the_registry():
+    from attention.dashboard.compute import InputKey
+    from attention.dashboard.sidebar import Controls
+
+    assert [f.name for f in fields(Controls)] == [c.key for c in SHARED] + ["note"]
+    assert {f.name for f in fields(InputKey)} == SHARED_INPUTS | {"max_tokens"}
+    assert "workshop" not in SHARED_INPUTS  # a mode, never disabled
+    lab = next(p for p in PAGES if p.name == "lab")
+    assert lab.unused == SHARED_INPUTS - {"d_model", "heads", "seed"}
+    with pytest.raises(ValueError, match="not sidebar inputs"):
+        Page("x", "X", "", "", 1, "", reads=(cc.D_K,))
+
+
+def _picks_a_row_within_a_narrowed_range():
+    import streamlit as st
+
+    from attention.dashboard.control import PageControls
+    from attention.dashboard.control_catalog import QUERY
+    from attention.settings import PROFILES
+
+    ctl = PageControls((QUERY,), PROFILES["local"], hi={"query": 9})
+    ctl.narrow("query", 4)  # e.g. special tokens hidden: fewer rows than the link allowed
+    st.text(str(ctl.current("query")))
+    st.button("two", key="two", on_click=ctl.setter("query"), args=(2,))
+    st.button("minus", key="minus", on_click=ctl.setter("query"), args=(-3,))
+    ctl.draw("query")
+
+
+def test_current_set_and_narrow_keep_a_control_in_its_range():
+    at = AppTest.from_function(_picks_a_row_within_a_narrowed_range)
+    at.query_params["query"] = "8"
+    at.run()
+    assert not at.exception
+    assert at.text[0].value == "4" and at.slider(key="query").value == 4
+    at.button(key="two").click().run()
+    assert at.text[0].value == "2" and at.slider(key="query").value == 2
+    at.button(key="minus").click().run()
+    assert at.text[0].value == "0" and at.slider(key="query").value == 0

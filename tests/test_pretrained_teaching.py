@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import torch
 
+from attention.pretrained import attention_rollout, hide_special
 from attention.pretrained import views as pv
 from attention.pretrained.encoder import load_model
 
@@ -42,6 +46,21 @@ def test_sink_summary_weighs_the_value_lengths():
     assert s.contribution == pytest.approx(0.09 / (0.09 + 0.1 + 0.1))  # 31 %, not 90 %
 
 
+def test_without_special_hides_the_maps_and_rolls_out_without_the_sink():
+    w = torch.full((2, 1, 4, 4), 0.1)
+    w[..., 0] = 0.7  # every row parks on position 0, [CLS]
+    run = SimpleNamespace(weights=w, special=torch.tensor([True, False, False, True]),
+                          tokens=["[CLS]", "a", "b", "[SEP]"])
+    h = pv.without_special(run)
+    assert h.tokens == ["a", "b"]
+    np.testing.assert_allclose(h.weights, 0.5)  # rows of 0.1 and 0.1, renormalised
+    # Two layers of A = ½·uniform + ½·I = [[.75, .25], [.25, .75]]: A·A.
+    np.testing.assert_allclose(h.plain_rollout, [[0.625, 0.375], [0.375, 0.625]], atol=1e-6)
+    # The other rollout runs through the full maps first, [CLS] included, then hides it.
+    np.testing.assert_allclose(h.rollout, hide_special(attention_rollout(w), run.special))
+    np.testing.assert_allclose(h.rollout.sum(-1), 1.0, atol=1e-6)
+
+
 @pytest.mark.slow
 def test_real_model_pronoun_sinks_and_rollout():
     m = load_model()
@@ -54,9 +73,10 @@ def test_real_model_pronoun_sinks_and_rollout():
     assert {(3, 1), (5, 11)} <= heads and (pair["weight"].iloc[:2] > 0.6).all()
     # The full rollout of "it" is mostly [CLS]; without special tokens it spreads over words.
     assert view.rollout[it].argmax() == 0
-    plain = pv.rollout_without_special(view.weights, view.special)
+    hidden = pv.without_special(r)
     L2 = int((~view.special).sum())
-    assert plain.shape == (L2, L2)
+    plain = hidden.plain_rollout
+    assert plain.shape == (L2, L2) and hidden.tokens == [t for t in view.tokens if t not in ("[CLS]", "[SEP]")]
     np.testing.assert_allclose(plain.sum(-1), 1.0, atol=1e-5)
     assert plain[it - 1].max() < 0.5
     # A [CLS]-sink head: most of its weight on [CLS], little of what flows from it.

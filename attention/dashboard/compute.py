@@ -1,50 +1,44 @@
 """Cached wrappers over `attention.toy.views`, keyed on plain numbers and strings only.
 
-Every cached function takes one `InputKey` (the shared inputs, hashable) and keyword
+Every cached function takes one `InputKey` (the sidebar's inputs, hashable) and keyword
 arguments; pages call the `*_of(c, LIMITS, ...)` entry points.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import make_dataclass
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
+from attention.dashboard.page_registry import INPUTS
 from attention.dashboard.sidebar import Controls
 from attention.settings import Limits
 from attention.toy import views
 
 MAX_ENTRIES = 64
 
+# The inputs every cached view depends on: a field per sidebar input, named by its key
+# (key.text, key.pos, ...), and the token cap (st.cache_data hashes the fields).
+InputKey = make_dataclass("InputKey", [*((c.key, Any) for c in INPUTS), ("max_tokens", int)],
+                          frozen=True)
+InputKey.__module__ = __name__
 
-@dataclass(frozen=True)
-class InputKey:
-    """The shared inputs every cached view depends on (st.cache_data hashes its fields)."""
 
-    text: str
-    tokens: int | None
-    d_model: int
-    seed: int
-    positional: bool
-    device: str
-    max_tokens: int
-
-    @classmethod
-    def of(cls, c: Controls, limits: Limits) -> InputKey:
-        return cls(text=c.text, tokens=c.tokens, d_model=c.d_model, seed=c.seed,
-                   positional=c.positional, device=c.device, max_tokens=limits.max_tokens)
+def key_of(c: Controls, limits: Limits) -> InputKey:
+    """The cache key of this run's sidebar values under `limits`."""
+    return InputKey(**{c_.key: getattr(c, c_.key) for c_ in INPUTS}, max_tokens=limits.max_tokens)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def sequence(key: InputKey) -> views.TokenInput:
     return views.build_input(text=key.text, tokens=key.tokens, d_model=key.d_model,
-                             seed=key.seed, positional=key.positional,
-                             max_tokens=key.max_tokens)
+                             seed=key.seed, positional=key.pos, max_tokens=key.max_tokens)
 
 
 def input_of(c: Controls, limits: Limits) -> views.TokenInput:
-    return sequence(InputKey.of(c, limits))
+    return sequence(key_of(c, limits))
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -56,20 +50,20 @@ def single_head(key: InputKey, *, d_k: int, temperature: float, scaled: bool, ca
 
 def single_head_of(c: Controls, limits: Limits, *, d_k: int, temperature: float = 1.0,
                    scaled: bool = True, causal: bool = False, pad: int = 0) -> views.SingleHeadView:
-    return single_head(InputKey.of(c, limits), d_k=int(d_k), temperature=float(temperature),
+    return single_head(key_of(c, limits), d_k=int(d_k), temperature=float(temperature),
                        scaled=bool(scaled), causal=bool(causal), pad=int(pad))
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def multi_head(key: InputKey, *, heads: int, preset: str, causal: bool,
+def multi_head(key: InputKey, *, preset: str, causal: bool,
                temperature: float) -> views.MultiHeadView:
-    return views.multi_head(sequence(key), num_heads=heads, seed=key.seed, preset=preset,
+    return views.multi_head(sequence(key), num_heads=key.heads, seed=key.seed, preset=preset,
                             causal=causal, device=key.device, temperature=temperature)
 
 
 def multi_head_of(c: Controls, limits: Limits, *, preset: str = "random", causal: bool = False,
                   temperature: float = 1.0) -> views.MultiHeadView:
-    return multi_head(InputKey.of(c, limits), heads=c.heads, preset=preset, causal=bool(causal),
+    return multi_head(key_of(c, limits), preset=preset, causal=bool(causal),
                       temperature=float(temperature))
 
 
@@ -89,5 +83,5 @@ def temperature_sweep(key: InputKey, *, d_k: int, causal: bool,
 
 def temperature_sweep_of(c: Controls, limits: Limits, *, d_k: int, causal: bool,
                          temperatures: tuple[float, ...]) -> np.ndarray:
-    return temperature_sweep(InputKey.of(c, limits), d_k=int(d_k), causal=bool(causal),
+    return temperature_sweep(key_of(c, limits), d_k=int(d_k), causal=bool(causal),
                              temperatures=tuple(temperatures))

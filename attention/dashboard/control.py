@@ -5,12 +5,14 @@ and which cap in `settings.Limits` bounds it. From it come the three things that
 agree: the `Param` that cleans a link's value before the widget exists, the keyed widget
 bound to the URL, and the bound applied to the value read back (a forged widget message
 skips the browser's checks). Pages get their controls through `PageControls`, which
-validates them all first and refuses to draw one it did not validate.
+validates them all first and refuses to draw (or read, or set) one it did not validate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -95,6 +97,18 @@ class Control:
             return Param(self.key, self.kind, lo=min(self.options), hi=max(self.options))
         return Param(self.key, self.kind, lo=self.lo, hi=self.hi, allow_empty=self.allow_empty)
 
+    def from_link(self, raw: str | None):
+        """A (validated) link's value as this control holds it; the default if absent."""
+        if raw is None:
+            return self.default
+        if self.kind in ("int", "float"):
+            try:
+                number = float(raw)
+                return int(number) if self.kind == "int" else number
+            except (ValueError, OverflowError):
+                return self.default
+        return raw == "true" if self.kind == "bool" else raw
+
     def bound(self, value):
         """The widget's value kept to the declaration (on a resolved control)."""
         if self.kind == "bool":
@@ -165,6 +179,34 @@ class PageControls:
         except KeyError:
             raise KeyError(f"control {key!r} is not declared for this page, so its link value "
                            "was never validated") from None
+
+    def narrow(self, key: str, hi: float) -> None:
+        """Lower control `key`'s upper end to `hi` for the rest of this run (a range known
+        only once other controls are read, such as the rows of a map with tokens hidden).
+        Call before its widget: a link's value above `hi` then seeds it as `hi`, without a
+        note (the value was valid for the page)."""
+        control = self[key]
+        self.controls[key] = control.within(min(hi, control.hi))
+        clean_link([self.controls[key].param()])
+
+    def current(self, key: str) -> Any:
+        """The value control `key` shows this run, read before its widget is drawn (for a
+        chart above it): its state, else the link's validated value, else its default."""
+        control = self[key]
+        value = st.session_state.get(key)
+        if value is None:
+            value = control.from_link(st.query_params.get(key))
+        return control.bound(value)
+
+    def set(self, key: str, value) -> None:
+        """Put `value`, kept to the control's range, into its widget; call from a callback,
+        so the widget, every chart and the URL follow on the run it starts."""
+        st.session_state[key] = self[key].bound(value)
+
+    def setter(self, key: str) -> Callable[[Any], None]:
+        """`set` for control `key` as a one-argument callback (a click that picks a row)."""
+        self[key]  # refuse an undeclared control now, not in a later run's callback
+        return partial(self.set, key)
 
     def draw(self, key: str, container=None, *, hi: float | None = None, default=None,
              **shown) -> Any:

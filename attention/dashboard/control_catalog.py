@@ -1,7 +1,8 @@
 """Every control of the app, declared once: the sidebar's, then each page's.
 
-A control's URL name is its key. Two pages may share a declaration (`QUERY`); a key that
-means different things on two pages gets two declarations of the same kind (`STEP`,
+A control's URL name is its key. Where it is drawn (the shared sidebar, or which pages) is
+said in `page_registry`. Two pages may share a declaration (`QUERY`); a key that means
+different things on two pages gets two declarations of the same kind (`STEP`,
 `TRAINING_STEP`). Ranges that bound work name their cap in `settings.Limits`.
 """
 
@@ -15,7 +16,7 @@ from attention.toy.views import DEFAULT_TEXT
 
 MAX_SEED = 2**31 - 1  # the seed's domain (torch takes any 64-bit value), not a cap on work
 
-# The shared sidebar, on every page.
+# The shared sidebar, on every page (`page_registry.SIDEBAR` orders it).
 WORKSHOP = Control("workshop", "Workshop mode", "toggle", default=False,
                    help="A guided ~90-minute path: each page says its step and links to the next.")
 TEXT = Control("text", "Sentence", "text_area", default=DEFAULT_TEXT, cap="max_text_chars",
@@ -33,7 +34,6 @@ SEED = Control("seed", "Seed", "number", default=0, lo=0, hi=MAX_SEED, step=1,
                help="Seeds the random projections and sequences.")
 DEVICE = Control("device", "Device", "select", default="auto",
                  options=("auto", *available_devices()))
-SHARED = (WORKSHOP, TEXT, TOKENS, POSITIONAL, D_MODEL, HEADS, SEED, DEVICE)
 
 # The toy pages.
 D_K = Control("dk", "d_k", "number", default=16, lo=1, cap="max_d_k", step=1,

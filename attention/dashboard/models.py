@@ -46,22 +46,19 @@ def run(name: str, text: str, max_tokens: int) -> tuple[PretrainedRun, pv.ModelV
 
 
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
+def hidden(name: str, text: str, max_tokens: int) -> pv.WithoutSpecial:
+    """The maps and both rollouts with special tokens hidden: one torch call per sentence,
+    made the first time a session hides them."""
+    r, _ = run(name, text, max_tokens)
+    return pv.without_special(r)
+
+
 def shown(name: str, text: str, max_tokens: int,
-          hide: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The maps as drawn: (layers, H, L, L) weights and (L, L) rollout, with their tokens;
-    with `hide`, special tokens dropped and rows renormalised."""
+          hide: bool) -> pv.ModelView | pv.WithoutSpecial:
+    """The maps as drawn (`.tokens`, `.weights` (layers, H, L, L), `.rollout` (L, L)); with
+    `hide`, special tokens dropped and rows renormalised (unless nothing would be left)."""
     _, v = run(name, text, max_tokens)
-    if not hide or v.special.all():
-        return v.weights, v.rollout, v.tokens
-    tokens = [t for t, s in zip(v.tokens, v.special, strict=True) if not s]
-    return (pv.without_special(v.weights, v.special), pv.without_special(v.rollout, v.special),
-            tokens)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def rollout_without_special(name: str, text: str, max_tokens: int) -> np.ndarray:
-    _, v = run(name, text, max_tokens)
-    return pv.rollout_without_special(v.weights, v.special)
+    return hidden(name, text, max_tokens) if hide and not v.special.all() else v
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -80,7 +77,8 @@ def head_detail(name: str, text: str, max_tokens: int, layer: int, head: int,
 def model_view_chart(name: str, text: str, max_tokens: int, hide: bool) -> tuple[charts.Chart, int]:
     """Every layer and head as small multiples (the same chart whatever head is selected);
     and how many heads a row."""
-    weights, _, toks = shown(name, text, max_tokens, hide)
+    maps = shown(name, text, max_tokens, hide)
+    weights, toks = maps.weights, maps.tokens
     layers, H, L, _ = weights.shape
     titles = [f"layer {i} · head {j}" for i in range(layers) for j in range(H)]
     per_row = H // 2 if H % 2 == 0 and H > 6 else H  # 12 heads: two rows of 6 per layer
@@ -103,9 +101,22 @@ def stats_chart(name: str, text: str, max_tokens: int, stat: str) -> charts.Char
                                           title=f"{stat}: {meaning}", value_title=stat))
 
 
+def rollout(name: str, text: str, max_tokens: int, hide: bool,
+            plain: bool = False) -> tuple[np.ndarray, list[str]]:
+    """The (L, L) rollout as shown (`hide`) and its tokens; with `plain`, the rollout of the
+    maps with special tokens hidden in every layer."""
+    if plain:
+        h = hidden(name, text, max_tokens)
+        return h.plain_rollout, h.tokens
+    maps = shown(name, text, max_tokens, hide)
+    return maps.rollout, maps.tokens
+
+
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
-def rollout_chart(name: str, text: str, max_tokens: int, hide: bool) -> charts.Chart:
-    weights, rollout, toks = shown(name, text, max_tokens, hide)
-    return packed(charts.heatmap(rollout, toks, toks, kind="weights",
-                                 title=f"Rollout through all {weights.shape[0]} layers",
+def rollout_chart(name: str, text: str, max_tokens: int, hide: bool,
+                  plain: bool = False) -> charts.Chart:
+    values, toks = rollout(name, text, max_tokens, hide, plain)
+    layers = run(name, text, max_tokens)[1].weights.shape[0]
+    return packed(charts.heatmap(values, toks, toks, kind="weights",
+                                 title=f"Rollout through all {layers} layers",
                                  value_title="share", row_title="position", col_title="input token"))

@@ -1,5 +1,9 @@
-"""Every page, registered once: navigation, the overview's links, the workshop path, the
-sidebar controls a page leaves unused, and the page's own controls all read this list."""
+"""Every control placed once: the shared sidebar (`SIDEBAR`) and every page (`PAGES`).
+
+Navigation, the overview's links, the workshop path, the sidebar, the link validation and
+the tests all read these lists: a control declared in `control_catalog` appears in the
+app once it is named here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,17 @@ from dataclasses import dataclass
 from attention.dashboard import control_catalog as cc
 from attention.dashboard.control import Control
 
-SHARED_INPUTS = frozenset({"text", "tokens", "pos", "d_model", "heads", "seed", "device"})
+# The shared sidebar, drawn on every page in this order, under each header ("" for none).
+# The workshop toggle says how the app runs; the controls under a header are inputs, which
+# a page that ignores them leaves out of its `reads` (they show disabled there).
+SIDEBAR: dict[str, tuple[Control, ...]] = {
+    "": (cc.WORKSHOP,),
+    "Input": (cc.TEXT, cc.TOKENS, cc.POSITIONAL),
+    "Toy model": (cc.D_MODEL, cc.HEADS, cc.SEED, cc.DEVICE),
+}
+SHARED = tuple(c for group in SIDEBAR.values() for c in group)
+INPUTS = tuple(c for header, group in SIDEBAR.items() if header for c in group)
+SHARED_INPUTS = frozenset(c.key for c in INPUTS)
 
 
 @dataclass(frozen=True)
@@ -20,8 +34,17 @@ class Page:
     minutes: int  # its step of the workshop path
     goal: str  # what the workshop step is for
     controls: tuple[Control, ...] = ()  # its own controls, validated from the link first
-    unused: frozenset[str] = frozenset()  # sidebar controls it ignores: disabled there
-    unused_why: str | None = None
+    reads: tuple[Control, ...] | None = None  # the sidebar inputs it reads; None: all of them
+    unused_why: str | None = None  # why the others are disabled on it
+
+    def __post_init__(self):
+        if self.reads is not None and not {c.key for c in self.reads} <= SHARED_INPUTS:
+            raise ValueError(f"page {self.name!r} reads controls that are not sidebar inputs")
+
+    @property
+    def unused(self) -> frozenset[str]:
+        """The sidebar inputs it ignores: disabled while it runs."""
+        return frozenset() if self.reads is None else SHARED_INPUTS - {c.key for c in self.reads}
 
     @property
     def name(self) -> str:
@@ -37,7 +60,7 @@ class Page:
 PAGES = (
     Page("", "Overview", ":material/home:", "What attention computes, and where to look next.",
          10, "Queries, keys and values; the formula, read once together.",
-         unused=SHARED_INPUTS,
+         reads=(),
          unused_why="The overview computes nothing: these controls act on the other pages."),
     Page("single_head", "Single head", ":material/center_focus_strong:",
          "QKᵀ, scaling, masking, softmax and output, step by step.",
@@ -59,7 +82,7 @@ PAGES = (
          "A real BERT: every layer and head, its q and k, rollout.",
          15, "A real BERT: sinks, previous-token heads, what a pronoun looks at.",
          controls=(cc.LAYER, cc.HEAD, cc.HIDE_SPECIAL, cc.STATISTIC, cc.QUERY, cc.ROLLOUT_PLAIN),
-         unused=SHARED_INPUTS - {"text"},
+         reads=(cc.TEXT,),
          unused_why="The real model has its own width, heads and weights: only the Sentence is "
                     "used here."),
     Page("lab", "Learning lab", ":material/school:",
@@ -67,7 +90,7 @@ PAGES = (
          15, "Train a tiny model and watch an induction head form.",
          controls=(cc.TASK, cc.LAYERS, cc.TRAIN_STEPS, cc.SCALED, cc.TRAINING_STEP, cc.PREFIX,
                    cc.GENERATE, cc.GENERATION_STEP),
-         unused=frozenset({"text", "tokens", "pos", "device"}),
+         reads=(cc.D_MODEL, cc.HEADS, cc.SEED),
          unused_why="The lab trains on random token sequences with learned positions, on the "
                     "CPU: it takes Heads, d_model and Seed from here."),
 )

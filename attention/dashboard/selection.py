@@ -2,9 +2,10 @@
 
 A chart built with `select=` carries the point selection "query_row". Drawn through
 `show_pickable`, a click reruns the page with a callback that writes the picked value
-into the page's own widgets (so the slider, the outlined row, every other chart and the
-URL follow) before the script runs. The chart's key includes the current value, so
-after any change the chart is a fresh widget and the next click always counts.
+into the page's own widgets (`PageControls.setter`), so the slider, the outlined row,
+every other chart and the URL follow, before the script runs. The chart's key includes
+the current value, so after any change the chart is a fresh widget and the next click
+always counts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import streamlit as st
 
 from attention.charts import SELECTION, Chart
 from attention.dashboard.display import show
-from attention.dashboard.params import bounded
 
 
 def picked(key: str, *fields: str) -> int | None:
@@ -34,29 +34,10 @@ def picked(key: str, *fields: str) -> int | None:
     return None
 
 
-def current_index(widget: str, n: int) -> int:
-    """The value a query widget will show this run, read before the widget is drawn: its
-    state, else the (already validated) link's value, else 0; within 0..n-1."""
-    value = st.session_state.get(widget)
-    if value is None:
-        try:
-            value = int(float(st.query_params.get(widget, "0")))
-        except (TypeError, ValueError, OverflowError):
-            value = 0
-    return bounded(value, 0, max(n - 1, 0), 0)
-
-
 def _apply(key: str, fields: tuple[str, ...], write: Callable[[int], None]) -> None:
     value = picked(key, *fields)
     if value is not None:
         write(value)
-
-
-def set_query(widget: str, n: int) -> Callable[[int], None]:
-    """A writer that puts a picked query index (clamped to 0..n-1) into widget `widget`."""
-    def write(value: int) -> None:
-        st.session_state[widget] = min(max(int(value), 0), max(n - 1, 0))
-    return write
 
 
 def show_pickable(chart: Chart, key: str, fields: tuple[str, ...],

@@ -3,6 +3,7 @@
     m = load_model()
     run = m.attend("The cat sat on the mat.")
     view = model_view(run)                       # every head, rollout, per-head statistics
+    plain = without_special(run)                 # the same maps with [CLS] and [SEP] hidden
     d = head_detail(m, run, layer=2, head=5)     # one head's real q, k, scores, logits, weights
     frame, top = stats_heat_frame(view.stats, "entropy")  # layers x heads, one statistic
 """
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 
 from attention.core.functional import scaled_dot_product_attention
 from attention.pretrained.analysis import attention_rollout, hide_special
@@ -53,9 +53,28 @@ def model_view(run: PretrainedRun) -> ModelView:
                      n_input_tokens=run.n_input_tokens)
 
 
-def without_special(values: np.ndarray, special: np.ndarray) -> np.ndarray:
-    """(..., L, L) maps with special-token rows and columns dropped and rows renormalised."""
-    return hide_special(torch.from_numpy(values), torch.from_numpy(special)).numpy()
+@dataclass(frozen=True)
+class WithoutSpecial:
+    """A run's maps with special tokens hidden: their rows and columns dropped, every row
+    renormalised over the L' ordinary tokens left."""
+
+    tokens: list[str]  # the ordinary tokens
+    weights: np.ndarray  # (layers, H, L', L')
+    rollout: np.ndarray  # (L', L') rollout of the full maps, then hidden
+    plain_rollout: np.ndarray  # (L', L') rollout of the hidden maps: no [CLS] sink in the flow
+
+
+def without_special(run: PretrainedRun) -> WithoutSpecial:
+    """The maps and both rollouts with special tokens hidden, computed once in torch.
+
+    Args:
+        run: a result of `model.attend` with at least one ordinary token.
+    """
+    hidden = hide_special(run.weights, run.special)  # (layers, H, L', L')
+    rollout = hide_special(attention_rollout(run.weights), run.special)  # (L, L) -> (L', L')
+    tokens = [t for t, s in zip(run.tokens, run.special.tolist(), strict=True) if not s]
+    return WithoutSpecial(tokens=tokens, weights=hidden.numpy(), rollout=rollout.numpy(),
+                          plain_rollout=attention_rollout(hidden).numpy())
 
 
 @dataclass(frozen=True)
@@ -147,13 +166,6 @@ def strongest_links(weights: np.ndarray, tokens: list[str], special: np.ndarray,
     keys = best.reshape(-1)[order]
     return pd.DataFrame({"layer": order // H, "head": order % H,
                          "key": [tokens[j] for j in keys], "position": keys, "weight": w[order]})
-
-
-def rollout_without_special(weights: np.ndarray, special: np.ndarray) -> np.ndarray:
-    """Rollout of the maps with special tokens dropped in every layer before multiplying,
-    so the [CLS] sink cannot soak up the flow: (L', L') over the ordinary tokens."""
-    w = hide_special(torch.from_numpy(weights), torch.from_numpy(special))  # (layers, H, L', L')
-    return attention_rollout(w).numpy()
 
 
 def stats_heat_frame(stats: pd.DataFrame, column: str) -> tuple[pd.DataFrame, float]:

@@ -7,8 +7,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attention.dashboard.control_catalog import SHARED
 from attention.dashboard.page_registry import PAGES as REGISTERED
+from attention.dashboard.page_registry import SHARED
 
 from .conftest import PAGES, assert_clean, open_page
 

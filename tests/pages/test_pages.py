@@ -33,7 +33,7 @@ def test_page_renders_with_its_charts(page):
     assert len(charts(at)) >= CHARTS_AT_LEAST[page]
 
 
-def test_default_input_is_the_seed_example_of_eight_positions():
+def test_default_input_is_a_sentence_of_eight_positions():
     at = open_page("entropy")
     assert_clean(at)
     assert len(tokenize(at.sidebar.text_area(key="text").value)) == 8

@@ -156,3 +156,11 @@ def test_hosted_profile_hides_model_choice_and_caps_tokens(monkeypatch):
     grid, keys, queries = chart_data(charts(at)[0])
     assert len(grid) == 72 and not grid["cell"].any()  # 72 x 128 x 128 cells: no hover grid
     assert len(keys) == len(queries) == 128
+
+
+def test_a_linked_query_past_the_sentence_is_its_last_row_in_slider_and_map():
+    at = open_page("pretrained", {"query": "50", "hide_special": "true"})
+    assert_clean(at)
+    last = len(load_model().attend(at.sidebar.text_area(key="text").value).tokens) - 3  # no [CLS], [SEP]
+    assert at.slider(key="query").value == last
+    assert f"datum.query == {last}" in json.dumps(spec(chart_by_title(at, "3. Weights")))
