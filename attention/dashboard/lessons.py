@@ -46,8 +46,8 @@ LESSONS = {
             "first-token heads spread uniformly. They found their keys by position alone.\n"
             "- With **random projections**, change the **seed**: untrained heads are mostly diffuse "
             "(near the top of the entropy–distance plot).\n"
-            "- In the **values** table, find the global head: its output equals the mean of its "
-            "values (the gap column reads 0).\n"
+            "- In the **values** table, find the global head and compare its output with the "
+            "mean of its values (the gap column).\n"
             "- Compare two heads: the difference map shows where one looks and the other doesn't.\n"
             "- Raise **Heads** in the sidebar and watch d_head shrink."
         ),
@@ -70,7 +70,7 @@ LESSONS = {
         "try": (
             "- Compare the two maps: the allowed weights are renormalised, not just cut.\n"
             "- Move the **generation step**: rows appear one at a time, as a model computes them "
-            "while it generates; earlier rows never change when a token is added.\n"
+            "while it generates. Watch the rows already drawn each time a token is added.\n"
             "- Add **padding**: padded keys are masked for every query, a column mask rather than a triangle."
         ),
         "question": "When the model generates token 5, do the attention weights of rows 0–4 change?",

@@ -8,6 +8,7 @@ from attention.dashboard.control import PageControls
 from attention.dashboard.lessons import LESSONS
 from attention.dashboard.page_registry import BY_NAME
 from attention.dashboard.params import show_notes
+from attention.dashboard.predict import first_answer, predict
 from attention.dashboard.sidebar import Controls
 from attention.dashboard.workshop import banner, next_step
 from attention.settings import load_limits
@@ -42,27 +43,33 @@ def lesson(page: str) -> None:
         st.markdown(text["try"])
 
 
-def question(page: str) -> None:
-    """Predict, then reveal: the answer shows only once a prediction is chosen."""
+def question(page: str) -> bool:
+    """Predict, then reveal: the answer shows only once a prediction is chosen, and the
+    first choice stays. True once answered (a page may fold its evidence until then)."""
     text = LESSONS[page]
     if "choices" not in text:  # a question without choices: think, then open the answer
         st.markdown(f"**Think first:** {text['question']}")
         with st.expander("Reveal the answer"):
             st.markdown(text["answer"])
         next_step(page)
-        return
+        return True
     st.subheader("Predict, then reveal")
-    choice = st.radio(f"**{text['question']}**", text["choices"], index=None,
-                      key=f"predict_{page}")
+    choice = predict(page, f"**{text['question']}**", text["choices"], f"predict_{page}")
     right = text["choices"][text["correct"]]
     if choice is None:
-        st.caption("Pick your prediction to see the answer.")
+        st.caption("Pick your prediction to see the answer. Your first choice is the one kept.")
     elif choice == right:
         st.success(f"Yes. {text['answer']}", icon=":material/check_circle:")
     else:
-        st.warning(f"Not quite: the answer is “{right}”. {text['answer']}",
+        st.warning(f"You predicted “{choice}”; the answer is “{right}”. {text['answer']}",
                    icon=":material/lightbulb:")
     next_step(page)
+    return choice is not None
+
+
+def answered(page: str) -> bool:
+    """Whether this learner has made the page's prediction (its evidence may show)."""
+    return first_answer(page) is not None
 
 
 def ran_on(device: str) -> None:

@@ -189,14 +189,19 @@ def test_every_lesson_asks_for_a_prediction():
         assert len(text["choices"]) >= 3 and 0 <= text["correct"] < len(text["choices"]), page
 
 
-def test_predict_then_reveal_waits_for_a_choice():
+def test_predict_then_reveal_waits_for_a_choice_and_keeps_the_first():
     at = open_page("causal")
     radio = at.radio(key="predict_causal")
     assert radio.value is None and not at.success and not at.warning
     radio.set_value(LESSONS["causal"]["choices"][1]).run()
     assert at.warning and "KV cache" in at.warning[0].value
-    at.radio(key="predict_causal").set_value(LESSONS["causal"]["choices"][0]).run()
-    assert at.success and not at.warning
+    assert at.radio(key="predict_causal").disabled
+    # the browser cannot click a disabled radio; a forged value does not turn a wrong
+    # prediction into a right one either
+    at.session_state["predict_causal"] = LESSONS["causal"]["choices"][0]
+    at.run()
+    assert at.warning and not at.success
+    assert LESSONS["causal"]["choices"][1] in at.warning[0].value
 
 
 def test_workshop_path_banner_and_next_link():
