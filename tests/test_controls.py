@@ -185,3 +185,16 @@ def test_current_set_and_narrow_keep_a_control_in_its_range():
     assert at.text[0].value == "2" and at.slider(key="query").value == 2
     at.button(key="minus").click().run()
     assert at.text[0].value == "0" and at.slider(key="query").value == 0
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "１２", "1_000", "¹²³", "nan", "0x10", "1e", "--1"])
+def test_a_number_in_a_link_is_ascii_digits_or_it_is_ignored(raw):
+    query = cc.QUERY.resolved(PROFILES["local"], hi=4)
+    assert query.param().clean(raw) == (None, "`query` is not a number; ignored")
+
+
+@pytest.mark.parametrize("raw,kept", [("3", "3"), (" 2 ", "2"), ("+1", "1"), ("2.6", "3"),
+                                      ("1e0", "1"), ("-inf", "0"), ("Infinity", "4")])
+def test_an_ascii_number_in_a_link_is_read_and_clamped(raw, kept):
+    query = cc.QUERY.resolved(PROFILES["local"], hi=4)
+    assert query.param().clean(raw)[0] == kept

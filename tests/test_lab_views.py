@@ -73,6 +73,8 @@ def test_repeat_prefix_repeats_its_start_and_copying_continues_it():
     assert p[8:] == p[:3] and len(set(p[:8])) == 8
     assert expected_continuation(p, 4) == p[3:7]
     assert expected_continuation([1, 2, 3], 1) == [None]
+    # no repeat: nothing to copy at any later step either (never a placeholder id such as -1)
+    assert expected_continuation([1, 2, 3], 5) == [None] * 5
 
 
 def test_earlier_rows_changes_measure_rows_already_computed_up_to_each_step():

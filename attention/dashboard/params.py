@@ -10,7 +10,7 @@ and the page lists what changed in a small notice.
 
 from __future__ import annotations
 
-import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -23,6 +23,8 @@ import streamlit as st
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
 _TRUE = {"true", "1", "yes", "on"}
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?inf(?:inity)?",
+                     re.IGNORECASE)
 _FALSE = {"false", "0", "no", "off"}
 
 
@@ -60,12 +62,10 @@ class Param:
         return self._clean_number(raw)
 
     def _clean_number(self, raw: str) -> tuple[str | None, str | None]:
-        try:
-            value = float(raw[:64])
-        except ValueError:
+        # ASCII only: float() also reads "١٢", "１２" and "1_000", which a link should not mean
+        if not _NUMBER.fullmatch(raw[:64]):
             return None, f"`{self.key}` is not a number; ignored"
-        if math.isnan(value):
-            return None, f"`{self.key}` is not a number; ignored"
+        value = float(raw[:64])
         clamped = min(max(value, self.lo), self.hi)  # inf lands on a bound
         if self.kind == "int":
             clamped = int(round(clamped))

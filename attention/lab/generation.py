@@ -55,13 +55,14 @@ def generate(run: TrainingRun, prefix: Tensor, n_new: int) -> Generation:
 
 def expected_continuation(prefix: Sequence[int], n_new: int) -> list[int | None]:
     """What copying the earlier occurrence would produce, token by token (None: no repeat)."""
-    seq, out = list(prefix), []
+    seq: list[int | None] = list(prefix)
+    out: list[int | None] = []
     for _ in range(n_new):
-        last = seq[-1]
-        earlier = [i for i in range(len(seq) - 1) if seq[i] == last]
+        last = seq[-1]  # None: a position copying cannot predict, which matches nothing
+        earlier = [i for i in range(len(seq) - 1) if last is not None and seq[i] == last]
         nxt = seq[earlier[-1] + 1] if earlier else None
         out.append(nxt)
-        seq.append(nxt if nxt is not None else -1)
+        seq.append(nxt)
     return out
 
 

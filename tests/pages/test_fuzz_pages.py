@@ -26,7 +26,9 @@ numbers = st.one_of(
     st.integers(min_value=-10**30, max_value=10**30).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["1e400", "-1e400", "nan", "inf", "-inf", "1e-400", "0", "-0", "1", "2",
-                     "1024", "1025", "16", "17", "true", "false", "designed"]),
+                     "1024", "1025", "16", "17", "true", "false", "designed",
+                     # digits Python reads but a link should not mean (str.isdigit() is true)
+                     "²", "①", "¹²³", "١٢", "１２", "1_000", "3 ²"]),
 )
 # Words that are code in a JavaScript expression, and odd tokens: as chart labels they
 # must stay data. Over 32 tokens the maps are images, where they once blanked the chart.
@@ -39,7 +41,8 @@ texts = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
     st.sampled_from(["", " ", "x" * 20000, "\x00\x1b[31m", "<script>alert(1)</script>",
-                     "![img](http://127.0.0.1/x.png)", "a " * 3000, "😀" * 50, "[CLS] [SEP]",
+                     "![img](http://127.0.0.1/x.png)", "![](//ab.cd)", "3 ![](//ab.cd) 4",
+                     ":red[x] :material/bolt: $x$", "a " * 3000, "😀" * 50, "[CLS] [SEP]",
                      *RESERVED, " ".join(RESERVED), "if" + " a" * 32, "constructor" + " a" * 40]),
     reserved_texts,
 )
