@@ -50,3 +50,11 @@ def test_the_kubernetes_pod_fixes_the_slots():
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["ATTENTION_MAX_LIVE_TRAININGS"] == str(HOSTED_LIVE_TRAININGS)
+
+
+def test_the_balancer_and_the_ingress_hide_streamlits_metrics():
+    template = (ROOT / "deploy" / "haproxy.cfg.template").read_text()
+    assert "http-request deny deny_status 404 if { path_beg /_stcore/metrics }" in template
+    ingress = yaml.safe_load((ROOT / "deploy" / "k8s" / "ingress.yaml").read_text())
+    snippet = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/server-snippet"]
+    assert "location /_stcore/metrics { return 404; }" in snippet
