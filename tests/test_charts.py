@@ -178,3 +178,31 @@ def test_stats_heat_table_colours_shares_on_unit_viridis_else_blues_to_top():
     texts = [layer["encoding"]["text"] for layer in other.spec["layer"][1:]]
     assert texts[0]["field"] == "value" and texts[1]["field"] == "tag"
     assert share.spec["width"] == 56 * 2 + 120  # one cell a head
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of an sRGB colour "#rrggbb"."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_on_white(hex_colour: str) -> float:
+    return 1.05 / (_luminance(hex_colour) + 0.05)
+
+
+def test_chart_text_is_readable_on_a_projector():
+    assert contrast_on_white("#ffffff") == pytest.approx(1.0)
+    assert contrast_on_white("#000000") == pytest.approx(21.0)
+    assert contrast_on_white("#808495") < 4.5  # the kind of grey the default theme draws
+    w = np.full((4, 4), 0.25)
+    toks = list("abcd")
+    frame = pd.DataFrame({"token": toks, "position": range(4), "value": np.arange(4.0)})
+    specs = [charts.heatmap(w, toks, toks).spec,
+             charts.head_grid(np.stack([w, w]), toks, toks, ["head 0", "head 1"]).spec,
+             charts.bars(frame, y="value", title="t", y_title="v").spec]
+    for spec in specs:
+        config = spec["config"]
+        for part, key in (("axis", "labelColor"), ("axis", "titleColor"),
+                          ("legend", "labelColor"), ("title", "color")):
+            assert contrast_on_white(config[part][key]) >= 4.5, (part, key, config[part][key])

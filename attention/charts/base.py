@@ -31,6 +31,15 @@ REFERENCE_COLOR = "#e45756"
 SCALED_COLOR, UNSCALED_COLOR = "#4c78a8", "#f58518"  # √d_k scaled / unscaled, in every chart
 SERIES_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#9d755d", "#bab0ac")
 PENDING_COLOR = "#fff3cf"  # rows not computed yet (generation step by step)
+# Chart text (axes, legends, titles) dark enough for a projector: WCAG AA asks 4.5:1 for
+# text this small; the default greys on white are about 3.7:1. #333 is 12.6:1.
+TEXT_COLOR = "#333333"
+READABLE_TEXT = {
+    "axis": {"labelColor": TEXT_COLOR, "titleColor": TEXT_COLOR},
+    "legend": {"labelColor": TEXT_COLOR, "titleColor": TEXT_COLOR},
+    "header": {"labelColor": TEXT_COLOR, "titleColor": TEXT_COLOR},
+    "title": {"color": TEXT_COLOR, "subtitleColor": TEXT_COLOR},
+}
 
 
 def draws_as_image(rows: int, cols: int, maps: int = 1) -> bool:
@@ -96,6 +105,11 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     """An Altair chart as the Vega-Lite dict a `Chart` holds (drawn on canvas)."""
     spec = chart.to_dict()
     spec.pop("$schema", None)
+    # Readable text under whatever the chart configures itself (Streamlit's theme fills in
+    # only what a spec leaves unset).
+    config = spec.setdefault("config", {})
+    for part, colours in READABLE_TEXT.items():
+        config[part] = {**colours, **config.get(part, {})}
     # Canvas draws many marks faster than SVG; tooltips work the same.
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return spec
