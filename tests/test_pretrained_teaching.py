@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -97,3 +99,12 @@ def test_lesson_claims_about_the_model_view():
     assert list(layer0[layer0.previous_token >= 0.5]["head"]) == [2]
     for layer in range(1, 5):
         assert (stats[stats.layer == layer].cls >= 0.5).sum() > 6
+
+
+def test_the_stats_table_colours_entropy_and_distance_up_to_their_maximum():
+    stats = pd.DataFrame({"layer": [0, 0], "head": [0, 1], "entropy": [0.4, 2.2],
+                          "mean_distance": [1.0, 3.5], "cls": [0.1, 0.9], "label": ["", ""]})
+    assert pv.stats_heat_frame(stats, "entropy", n_keys=10)[1] == pytest.approx(math.log(10))
+    assert pv.stats_heat_frame(stats, "mean_distance", n_keys=10)[1] == 9.0
+    assert pv.stats_heat_frame(stats, "entropy")[1] == 5.0  # no n: the largest, rounded up
+    assert pv.stats_heat_frame(stats, "cls", n_keys=10)[1] == 1.0

@@ -12,7 +12,7 @@ import functools
 import altair as alt
 import pandas as pd
 
-from attention.charts.base import Chart, named_data
+from attention.charts.base import Chart, named_data, vega_spec
 
 
 def stats_heat_table(frame: pd.DataFrame, top: float, *, shares: bool, title: str = "",
@@ -55,5 +55,5 @@ def stats_heat_spec(n_layers: int, H: int, top: float, shares: bool, title: str,
     number = base.mark_text(fontSize=11, dy=-6).encode(
         text=alt.Text("value:Q", format=".2f"), color=ink)
     tag = base.mark_text(fontSize=9, dy=8).encode(text="tag:N", color=ink)
-    return alt.layer(rect, number, tag).properties(
-        title=title, width=cell * H + 120, height=int(cell * 0.75) * n_layers + 80).to_dict()
+    return vega_spec(alt.layer(rect, number, tag).properties(
+        title=title, width=cell * H + 120, height=int(cell * 0.75) * n_layers + 80))

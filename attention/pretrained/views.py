@@ -168,14 +168,21 @@ def strongest_links(weights: np.ndarray, tokens: list[str], special: np.ndarray,
                          "key": [tokens[j] for j in keys], "position": keys, "weight": w[order]})
 
 
-def stats_heat_frame(stats: pd.DataFrame, column: str) -> tuple[pd.DataFrame, float]:
-    """The heat table's data (a `value` and a short `tag` per head) and its colour-scale top:
-    1 for shares, else the largest value rounded up to 1, 2 or 5 x 10^k (so the spec stays
-    the same for most sentences)."""
+def stats_heat_frame(stats: pd.DataFrame, column: str,
+                     n_keys: int | None = None) -> tuple[pd.DataFrame, float]:
+    """The heat table's data (a `value` and a short `tag` per head) and its colour-scale top.
+
+    The top is the statistic's largest possible value where it has one: 1 for shares, ln n
+    for entropy and n - 1 for the mean distance over `n_keys` keys (so a full colour means
+    the maximum, not the largest head of this sentence); else the largest value rounded up
+    to 1, 2 or 5 x 10^k (so the spec stays the same for most sentences).
+    """
     frame = stats.assign(value=stats[column].astype(float),
                          tag=stats["label"].map(lambda t: _SHORT.get(t, t)))
     if column in SHARE_COLUMNS:
         return frame, 1.0
+    if n_keys is not None and n_keys > 1 and column in ("entropy", "mean_distance"):
+        return frame, math.log(n_keys) if column == "entropy" else float(n_keys - 1)
     m = max(float(frame["value"].max()), 1e-6)
     k = 10 ** math.floor(math.log10(m))
     return frame, next(f * k for f in (1, 2, 5, 10) if f * k >= m)
