@@ -7,7 +7,10 @@ LESSONS = {
             "query **q = x W_Q**, a key **k = x W_K** and a value **v = x W_V**. The scores "
             "**QKᵀ** say how well each query matches each key; scaling by **1/√d_k** (and "
             "dividing by the temperature) gives the logits; a softmax over each row turns them "
-            "into weights that sum to 1; the output of a query is the weighted average of the values."
+            "into weights that sum to 1; the output of a query is the weighted average of the values. "
+            "Here W_Q, W_K and W_V are **random and untrained** (drawn from the seed): the maths is "
+            "the real one, the patterns are not what a trained model learns (see the pretrained "
+            "model and the lab for those)."
         ),
         "try": (
             "- Turn **√d_k scaling** off and raise **d_k**: the weights collapse onto one key per row.\n"
@@ -36,7 +39,8 @@ LESSONS = {
             "look for a different relationship. The heads' outputs are concatenated and mixed by "
             "$W^O$ back into d_model dimensions: output = **Concat(head_1 … head_H)** $\\cdot W^O$, "
             "each token's row times a d_model × d_model matrix. All maps share one colour scale, "
-            "so they compare."
+            "so they compare. The **random projections** are untrained (drawn from the seed); "
+            "the **designed heads** are set by hand to show what trained heads are known to do."
         ),
         "try": (
             "- Choose the **designed heads** preset: a local window, a previous-token head, a global "
@@ -65,7 +69,9 @@ LESSONS = {
             "An autoregressive model (GPT and its kin) predicts token *i + 1* from tokens 0..i, so "
             "query *i* must not see later keys. A **causal mask** sets those logits to −∞ before the "
             "softmax (drawn grey here), which gives them weight exactly 0. Each row then spreads "
-            "over fewer keys: row 0 can only attend to itself."
+            "over fewer keys: row 0 can only attend to itself. The mask is what lets training "
+            "predict **every position of a sequence in parallel**, in one pass, without a row "
+            "seeing its own answer."
         ),
         "try": (
             "- Compare the two maps: the allowed weights are renormalised, not just cut.\n"
@@ -79,7 +85,9 @@ LESSONS = {
                     "Only row 4 changes"],
         "correct": 0,
         "answer": "No. Under a causal mask row i depends only on tokens 0..i, so earlier rows are "
-                  "fixed once computed; that is why generation can cache their keys and values (the KV cache).",
+                  "fixed once computed; that is why generation can cache their keys and values (the KV cache). "
+                  "It is also why a decoding step with that cache needs no mask at all: the new "
+                  "token's query is the only new row, and there are no later keys yet.",
     },
     "entropy": {
         "intro": (
@@ -136,6 +144,39 @@ LESSONS = {
                   "\"no-op\" or attention sink; Clark et al. 2019). That is why hiding special "
                   "tokens and renormalising can make such a head look busier than it is.",
     },
+    "gpt": {
+        "intro": (
+            "A **real GPT-style language model**, offline: SmolLM2-135M-Instruct, 30 layers of "
+            "9 heads, causal, with rotary positions (RoPE) and grouped-query attention. It "
+            "continues your prompt one token at a time; each new token adds **one query row** "
+            "to every head's map, and the rows already computed are kept (the KV cache). Its "
+            "weights ship 4-bit quantised and are de-quantised to float32 here."
+        ),
+        "try": (
+            "- In **Generate**, drag the **Generation step** slider: one new row per token, and the "
+            "five likeliest next tokens at that step.\n"
+            "- Switch on **Sample** and raise the **Temperature**: the top-5 flattens (the same "
+            "softmax as on the Entropy page); change the **Seed** for another story.\n"
+            "- In **Induction heads**, compare the loss on the first and the second copy of a "
+            "random sequence, then open the best head's map: a stripe one step right of the "
+            "earlier copy's diagonal.\n"
+            "- In **Attention sinks**, count the heads that park most of their weight on the "
+            "first token, whatever it is.\n"
+            "- In **GQA & RoPE**, pick two heads that share a key/value head and compare their keys."
+        ),
+        "question": "On the second copy of a random token sequence the loss falls from about 14 "
+                    "nats to about 3. What lets the model predict tokens it has never seen in "
+                    "that order before?",
+        "choices": ["Heads that find the earlier copy of the current token and read what came "
+                    "next (induction heads)",
+                    "The model memorised these random tokens in training",
+                    "The causal mask lets it see the next token"],
+        "correct": 0,
+        "answer": "Induction heads: a previous-token head writes \"what came before me\" into each "
+                  "position, and a later head matches the current token against it, so it "
+                  "attends to the token after the earlier copy and copies it. The sequence is "
+                  "random, so nothing was memorised, and the causal mask hides every later token.",
+    },
     "lab": {
         "intro": (
             "Every other page shows random, designed or frozen weights. Here a small causal "
@@ -167,5 +208,39 @@ LESSONS = {
                   "each position, and layer 0 gets little reward for doing so until the layer-1 "
                   "head uses it. Once both start to line up, each makes the other more useful, "
                   "and the loss falls fast: a phase change.",
+    },
+    "vision": {
+        "intro": (
+            "Attention is not only for words. A **vision transformer** cuts an image into "
+            "square patches and treats each patch as a token: its pixels become a vector, a "
+            "learned position says where it sits, and a **class token** in front gathers what "
+            "the model needs to name the digit. Here a two-layer model reads scikit-learn's "
+            "8x8 handwritten digits. Below: one test digit, where each head of the class token "
+            "looks, **rollout** (attention followed through both layers) and **occlusion** "
+            "(blank one patch, see how much the answer's probability drops)."
+        ),
+        "try": (
+            "- Step through **Test digit**: do the heads look at the ink, or at the blank "
+            "paper around it?\n"
+            "- Compare rollout with occlusion: the page names the patches where they agree and "
+            "where they do not.\n"
+            "- Draw a digit in the text box (8 rows of 8 numbers, 0 = paper, 16 = ink), or "
+            "change one patch of a test digit to turn a 1 into a 7.\n"
+            "- Press **Train** with **Patch size** 1: 64 tokens, finer maps, slower learning; "
+            "scrub **Training step** to watch the class token's maps sharpen."
+        ),
+        "question": "A head of the class token puts most of its weight on a blank corner "
+                    "patch. Blanking that patch changes nothing. What does that tell you?",
+        "choices": ["Where a head looks is not the same as what the answer depends on",
+                    "The model is broken: it should look at the ink",
+                    "Occlusion is wrong: the patch must matter"],
+        "correct": 0,
+        "answer": "Attention weights say where information is read from, not what the decision "
+                  "needs: a head can read a blank patch as a cheap 'nothing here' signal, or "
+                  "park its weight there when it has nothing to add, while other heads and "
+                  "the residual stream carry the evidence. Occlusion measures dependence "
+                  "directly, at the cost of one forward pass per patch. On the test digits the "
+                  "two often agree on the strokes that tell one digit from another, and "
+                  "disagree on the rest.",
     },
 }
