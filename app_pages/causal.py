@@ -5,9 +5,25 @@ import streamlit as st
 
 from attention import charts
 from attention.dashboard import compute
+from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
+
+
+@st.fragment(key="generation")
+def generation_section(masked, toks: list[str], ctl: PageControls, downloads: Downloads) -> None:
+    """The map as generation reaches step `step` (the Generation step slider reruns only this)."""
+    step = ctl.current("step")
+    show(chart=downloads.chart("generation", charts.heatmap(
+        masked.weights, toks, toks, title=f"Generation step {step}: rows 0..{step - 1} computed",
+        masked=~masked.mask, highlight_row=step - 1, pending_from=step, value_title="weight")),
+        width="stretch", key="chart_generation")
+    st.caption(f"The outlined row {step - 1} (“{toks[step - 1]}”) is the newest: it attends over "
+               f"{int(masked.mask[step - 1].sum())} keys. Pale rows are not computed yet; grey "
+               "cells are masked. Rows above the newest are unchanged by every later step: a "
+               "model can cache their keys and values.")
+
 
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -18,7 +34,7 @@ st.title("Causal attention")
 lesson("causal")
 
 cols = st.columns([2, 1, 1])
-step = ctl.draw("step", cols[0])
+ctl.draw("step", cols[0], reruns=("generation",))
 pad = ctl.draw("pad", cols[1])
 d_k = ctl.draw("dk", cols[2])
 
@@ -42,14 +58,8 @@ left, right = st.columns(2)
 show(container=left, chart=downloads.chart("masked logits", charts.heatmap(
     masked.logits, toks, toks, kind="scores", masked=~masked.mask,
     title="Masked logits: grey = −∞ (weight exactly 0)", value_title="logit")), width="stretch", key="chart_logits")
-show(container=right, chart=downloads.chart("generation", charts.heatmap(
-    masked.weights, toks, toks, title=f"Generation step {step}: rows 0..{step - 1} computed",
-    masked=~masked.mask, highlight_row=step - 1, pending_from=step, value_title="weight")),
-    width="stretch", key="chart_generation")
-st.caption(f"The outlined row {step - 1} (“{toks[step - 1]}”) is the newest: it attends over "
-           f"{int(masked.mask[step - 1].sum())} keys. Pale rows are not computed yet; grey cells "
-           "are masked. Rows above the newest are unchanged by every later step: a model can "
-           "cache their keys and values.")
+with right:
+    generation_section(masked, toks, ctl, downloads)
 
 if pad:
     st.info(f"The last {pad} positions are padding, labelled [PAD]: their keys are masked for "

@@ -6,6 +6,7 @@ import streamlit as st
 from attention import charts
 from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import compute
+from attention.dashboard.control import PageControls
 from attention.dashboard.control_catalog import PRESETS, TEMPERATURE
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
@@ -13,6 +14,29 @@ from attention.dashboard.page_parts import LIMITS, lesson, page_controls, questi
 from attention.toy import teaching
 
 SWEEP = tuple(float(t) for t in np.geomspace(TEMPERATURE.lo, TEMPERATURE.hi, 25))  # its whole range
+
+
+
+@st.fragment(key="heads")
+def heads_section(c, temperature: float, causal: bool, top: float, top_label: str,
+                  ctl: PageControls, downloads: Downloads):
+    """The sidebar's heads at this temperature; their preset reruns only this section.
+    Returns the view (on the page's run, for the downloads)."""
+    preset = ctl.draw("preset", label="Heads in the chart below")
+    mh = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal,
+                              temperature=temperature)
+    per_head = series_frame(mh.entropy.mean(1),
+                            [f"head {h} · {k}" for h, k in enumerate(mh.kinds)], name="entropy")
+    show(chart=downloads.chart("entropy per head", charts.bars(
+        per_head, y="entropy",
+        title=f"Mean entropy per head ({c.heads} heads, temperature {temperature:g})",
+        y_title="entropy (nats)", x_title="head", reference=top, reference_label=f"max {top_label}")),
+        width="stretch", key="chart_heads")
+    st.caption(f"The multi-head layer of the sidebar: {c.heads} heads of d_head = {mh.d_head} "
+               f"(d_model {c.d_model} / {c.heads}), so the d_k control does not apply here; the "
+               "temperature and the mask do.")
+    return mh
+
 
 c = shared()
 ctl = page_controls("entropy")
@@ -69,19 +93,7 @@ left.caption("The dashed line is the largest the mean can reach. Most focused an
              + (": row 0, with one key, is 0 at every temperature." if causal else "."))
 
 with right:
-    preset = ctl.draw("preset", label="Heads in the chart below")
-    mh = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal,
-                              temperature=temperature)
-    per_head = series_frame(mh.entropy.mean(1),
-                            [f"head {h} · {k}" for h, k in enumerate(mh.kinds)], name="entropy")
-    show(chart=downloads.chart("entropy per head", charts.bars(
-        per_head, y="entropy",
-        title=f"Mean entropy per head ({c.heads} heads, temperature {temperature:g})",
-        y_title="entropy (nats)", x_title="head", reference=top, reference_label=f"max {top_label}")),
-        width="stretch", key="chart_heads")
-    st.caption(f"The multi-head layer of the sidebar: {c.heads} heads of d_head = {mh.d_head} "
-               f"(d_model {c.d_model} / {c.heads}), so the d_k control does not apply here; the "
-               "temperature and the mask do.")
+    mh = heads_section(c, temperature, causal, top, top_label, ctl, downloads)
 
 question("entropy")
 downloads.array("entropy per query", v.entropy, toks)

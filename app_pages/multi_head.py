@@ -120,7 +120,19 @@ def values_section(c, mh, causal: bool, downloads: Downloads) -> None:
                   "transposed (out_proj.weight) and computes concat @ out_proj.weight.T.")
 
 
-def compare_section(mh, a: int, b: int, masked, downloads: Downloads) -> None:
+@st.fragment(key="heads")
+def heads_sections(c, mh, preset: str, causal: bool, masked, top_label: str, ctl: PageControls,
+                   downloads: Downloads) -> None:
+    """The maps and one query across them: their own controls (Relative colours, the query
+    slider, a click on a row) rerun only this."""
+    heads_section(c, mh, preset, masked, top_label, ctl, downloads)
+    query_heads_section(mh, causal, masked, ctl, downloads)
+
+
+@st.fragment(key="compare")
+def compare_section(mh, masked, ctl: PageControls, downloads: Downloads) -> None:
+    """Two heads (the Compare head and with head controls, which rerun only this)."""
+    a, b = ctl.current("head_a"), ctl.current("head_b")
     toks = mh.tokens
     H = mh.weights.shape[0]
     st.subheader("Two heads compared, and how alike all heads are")
@@ -149,8 +161,8 @@ lesson("multi_head")
 cols = st.columns([2, 1, 1, 1])
 preset = ctl.draw("preset", cols[0])
 causal = ctl.draw("causal", cols[1])
-head_a = ctl.draw("head_a", cols[2])
-head_b = ctl.draw("head_b", cols[3])
+ctl.draw("head_a", cols[2], reruns=("compare",))
+ctl.draw("head_b", cols[3], reruns=("compare",))
 
 mh = compute.multi_head_of(c, LIMITS, preset=PRESETS[preset], causal=causal)
 ran_on(mh.device)
@@ -159,11 +171,10 @@ top = float(mh.max_entropy.mean())  # the largest mean entropy: ln L, or mean ln
 top_label = f"mean ln(i + 1) = {top:.3f}" if causal else f"ln {L} = {top:.3f}"
 downloads = Downloads("multi_head")
 
-heads_section(c, mh, preset, masked, top_label, ctl, downloads)
-query_heads_section(mh, causal, masked, ctl, downloads)
+heads_sections(c, mh, preset, causal, masked, top_label, ctl, downloads)
 focus_section(mh, top, top_label, downloads)
 values_section(c, mh, causal, downloads)
-compare_section(mh, head_a, head_b, masked, downloads)
+compare_section(mh, masked, ctl, downloads)
 
 question("multi_head")
 downloads.array("weights", mh.weights)

@@ -12,7 +12,7 @@ import streamlit as st
 from attention import charts
 from attention.charts.frames import series_frame
 from attention.dashboard import models
-from attention.dashboard.control import PageControls
+from attention.dashboard.control import PageControls, rerun_page
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
@@ -56,8 +56,8 @@ def loaded_model() -> tuple[str, models.Loaded]:
 def view_controls(ctl: PageControls, view: pv.ModelView) -> tuple[int, int, bool]:
     """The head to detail, and whether special tokens are hidden (never all of them)."""
     cols = st.columns([2, 2, 1.5])  # "Hide special tokens" whole at 1280 pixels
-    layer = ctl.draw("layer", cols[0])
-    head = ctl.draw("head", cols[1])
+    layer = ctl.draw("layer", cols[0], reruns=("detail",))
+    head = ctl.draw("head", cols[1], reruns=("detail",))
     hide = ctl.draw("hide_special", cols[2])
     if hide and view.special.all():
         st.caption("This text has only special tokens: nothing is left to show once they are "
@@ -87,10 +87,11 @@ def model_view_section(src: Src, maps: Maps, hide: bool, layer: int, head: int, 
     toks = maps.tokens
     st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries "
                f"down from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. "
-               f"The head in the detail below is layer {layer}, head {head}; its token labels are "
-               f"there. Click a map to open it there.")
+               "The head in the detail below is the one Layer and Head pick; its token labels are "
+               "there. Click a map to open it there.")
 
 
+@st.fragment(key="stats")
 def statistics_section(src: Src, view: pv.ModelView, ctl: PageControls,
                        downloads: Downloads) -> None:
     st.subheader("Per-head statistics")
@@ -170,6 +171,18 @@ def head_detail_section(src: Src, maps: Maps, view: pv.ModelView, hide: bool, la
     return d
 
 
+@st.fragment(key="detail")
+def detail_sections(src: Src, maps: Maps, view: pv.ModelView, hide: bool, ctl: PageControls,
+                    downloads: Downloads) -> pv.HeadDetail | None:
+    """The head that Layer and Head pick, and one query across its layer: those sliders, the
+    query slider and a click on the weights rerun only this."""
+    layer, head = ctl.current("layer"), ctl.current("head")
+    detail = head_detail_section(src, maps, view, hide, layer, head, ctl, downloads)
+    if detail is not None:
+        query_heads_section(maps, layer, ctl, downloads)
+    return detail
+
+
 def query_heads_section(maps: Maps, layer: int, ctl: PageControls, downloads: Downloads) -> None:
     st.subheader(f"Where one token looks in every head of layer {layer}")
     query = ctl.draw("query", help="Or click a row of the weights above.")
@@ -180,6 +193,7 @@ def query_heads_section(maps: Maps, layer: int, ctl: PageControls, downloads: Do
         row_title="head", col_title="key token")), width="stretch", key="chart_query_heads")
 
 
+@st.fragment(key="rollout")
 def rollout_section(src: Src, view: pv.ModelView, hide: bool, ctl: PageControls,
                     downloads: Downloads):
     """Rollout through every layer; returns the (L, L) map shown and its tokens."""
@@ -206,6 +220,7 @@ def rollout_section(src: Src, view: pv.ModelView, hide: bool, ctl: PageControls,
     return models.rollout(*src, hide, plain)
 
 
+@st.fragment(key="links")
 def links_section(view: pv.ModelView, ctl: PageControls) -> None:
     """From a query word to the heads that link it to a key word, and a button to open one."""
     st.subheader("Where does one token look?")
@@ -239,9 +254,11 @@ def links_section(view: pv.ModelView, ctl: PageControls) -> None:
     top_layer, top_head = int(pair["layer"].iloc[0]), int(pair["head"].iloc[0])
 
     def open_top() -> None:
-        """Before the next run: point the head detail (and the URL) at this head."""
+        """Point the head detail (and the URL) at this head: its sliders are drawn outside
+        this section, so the page reruns."""
         ctl.set("layer", top_layer)
         ctl.set("head", top_head)
+        rerun_page()
 
     right.button(f"Open layer {top_layer} · head {top_head} in the head detail",
                  key="open_link", on_click=open_top)
@@ -277,9 +294,7 @@ downloads = Downloads("pretrained")
 
 model_view_section(src, maps, hide, layer, head, ctl, downloads)
 statistics_section(src, view, ctl, downloads)
-detail = head_detail_section(src, maps, view, hide, layer, head, ctl, downloads)
-if detail is not None:
-    query_heads_section(maps, layer, ctl, downloads)
+detail = detail_sections(src, maps, view, hide, ctl, downloads)
 rollout, rollout_tokens = rollout_section(src, view, hide, ctl, downloads)
 links_section(view, ctl)
 

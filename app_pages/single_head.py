@@ -28,7 +28,9 @@ def pipeline_section(v, d_k: int, temperature: float, scaled: bool, causal: bool
     """Scores, logits, weights, output: the two middle maps pick the query on a click."""
     toks, masked = v.tokens, ~v.mask
     scale_txt = f"× 1/√{d_k} = {v.scale:.4f}" if scaled else "× 1 (unscaled)"
-    pick_query = ctl.setter("query")  # a click on a row of the weights or logits picks it
+    # A click on a row of the weights or logits picks the query: the slider is drawn above
+    # this section, so the page reruns.
+    pick_query = ctl.setter("query", page=True)
     st.subheader("1–4. The pipeline")
     st.caption("Down the left column, then the right: scores, logits, weights, output.")
     left, right = st.columns(2)
@@ -143,6 +145,37 @@ def scaling_section(exp, d_k: int, downloads: Downloads) -> None:
                "grows like d_k and the softmax turns one-hot; scaled, both stay put.")
 
 
+def head_view(c, ctl: PageControls, positional: bool | None = None):
+    """The cached single head for the controls as they are now (`positional`: the other
+    way round, for the comparison in the positions section)."""
+    c = c if positional is None else replace(c, pos=positional)
+    return compute.single_head_of(c, LIMITS, d_k=ctl.current("dk"),
+                                  temperature=ctl.current("temperature"),
+                                  scaled=ctl.current("scaled"), causal=ctl.current("causal"))
+
+
+# Sections that rerun alone: each reads the controls it shows with `ctl.current`, and a
+# control that changes only some sections names them (`reruns=`); the others stay put.
+@st.fragment(key="query")
+def query_sections(c, ctl: PageControls, downloads: Downloads) -> None:
+    v, query = head_view(c, ctl), ctl.current("query")
+    d_k, temperature = ctl.current("dk"), ctl.current("temperature")
+    scaled, causal = ctl.current("scaled"), ctl.current("causal")
+    pipeline_section(v, d_k, temperature, scaled, causal, query, ctl, downloads)
+    query_row_section(v, query, downloads)
+    worked_example_section(v, d_k, temperature, scaled, query)
+
+
+@st.fragment(key="positions")
+def positions_fragment(c, seq, ctl: PageControls, downloads: Downloads) -> None:
+    positions_section(c.pos, seq, head_view(c, ctl), head_view(c, ctl, not c.pos), downloads)
+
+
+@st.fragment(key="scaling")
+def scaling_fragment(ctl: PageControls, downloads: Downloads) -> None:
+    scaling_section(compute.scaling_experiment(), ctl.current("dk"), downloads)
+
+
 # The flow: controls -> cached compute -> sections.
 c = shared()
 seq = compute.input_of(c, LIMITS)
@@ -154,26 +187,23 @@ lesson("single_head")
 if seq.truncated_from:
     st.warning(f"The sentence has {seq.truncated_from} tokens; showing the first {L} (the cap).")
 
+maps = ("query", "positions")  # the sections drawn from the head's maps
 cols = st.columns([1, 1.4, 1, 1, 2])
-d_k = ctl.draw("dk", cols[0])
-temperature = ctl.draw("temperature", cols[1])
-scaled = ctl.draw("scaled", cols[2])
-causal = ctl.draw("causal", cols[3])
-query = ctl.draw("query", cols[4], help="Highlights this query's row and shows its weights as "
-                                        "bars (or click a row of the weights or logits).")
+ctl.draw("dk", cols[0], reruns=(*maps, "scaling"))
+ctl.draw("temperature", cols[1], reruns=maps)
+ctl.draw("scaled", cols[2], reruns=maps)
+ctl.draw("causal", cols[3], reruns=maps)
+ctl.draw("query", cols[4], reruns=("query",),
+         help="Highlights this query's row and shows its weights as bars (or click a row of the "
+              "weights or logits).")
 
-v = compute.single_head_of(c, LIMITS, d_k=d_k, temperature=temperature, scaled=scaled,
-                           causal=causal)
-other = compute.single_head_of(replace(c, pos=not c.pos), LIMITS, d_k=d_k,
-                               temperature=temperature, scaled=scaled, causal=causal)
+v = head_view(c, ctl)
 ran_on(v.device)
 downloads = Downloads("single_head")
 
-pipeline_section(v, d_k, temperature, scaled, causal, query, ctl, downloads)
-query_row_section(v, query, downloads)
-worked_example_section(v, d_k, temperature, scaled, query)
-positions_section(c.pos, seq, v, other, downloads)
-scaling_section(compute.scaling_experiment(), d_k, downloads)
+query_sections(c, ctl, downloads)
+positions_fragment(c, seq, ctl, downloads)
+scaling_fragment(ctl, downloads)
 
 question("single_head")
 toks = v.tokens

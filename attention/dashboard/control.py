@@ -10,7 +10,7 @@ validates them all first and refuses to draw (or read, or set) one it did not va
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from typing import Any
@@ -200,20 +200,48 @@ class PageControls:
 
     def set(self, key: str, value) -> None:
         """Put `value`, kept to the control's range, into its widget; call from a callback,
-        so the widget, every chart and the URL follow on the run it starts."""
+        so the widget, every chart and the URL follow on the run it starts. A callback of a
+        widget inside a section (`st.fragment`) reruns only that section: one that sets a
+        control drawn outside it ends with `rerun_page()`."""
         st.session_state[key] = self[key].bound(value)
 
-    def setter(self, key: str) -> Callable[[Any], None]:
-        """`set` for control `key` as a one-argument callback (a click that picks a row)."""
+    def setter(self, key: str, page: bool = False) -> Callable[[Any], None]:
+        """`set` for control `key` as a one-argument callback (a click that picks a row);
+        `page`: then rerun the whole page (the control is drawn outside the clicked section)."""
         self[key]  # refuse an undeclared control now, not in a later run's callback
-        return partial(self.set, key)
+        return partial(_set_then_rerun, self, key) if page else partial(self.set, key)
 
     def draw(self, key: str, container=None, *, hi: float | None = None, default=None,
-             **shown) -> Any:
+             reruns: Sequence[str] = (), **shown) -> Any:
         """Draw control `key`; `hi` may narrow its range further for this run, `default`
-        move its default (both within the validated range)."""
+        move its default (both within the validated range).
+
+        Args:
+            reruns: the keys of the sections (`st.fragment(key=...)`) that are all this
+                control changes: moving it reruns only them, not the page. Each reads the
+                control with `current(key)`. Empty: the page reruns.
+        """
         control = self[key]
         if hi is not None or default is not None:
             top = control.hi if hi is None else min(hi, control.hi)
             control = control.within(top, default)
+        if reruns:
+            shown["on_change"] = partial(rerun_sections, tuple(reruns))
         return control.draw(container, **shown)
+
+
+def rerun_sections(keys: tuple[str, ...]) -> None:
+    """From a widget callback: rerun only the sections named `keys` (their fragment keys);
+    the rest of the page stays as it is, and the moved widget's URL parameter follows."""
+    st.rerun(list(keys))
+
+
+def rerun_page() -> None:
+    """From a widget callback inside a section: rerun the whole page, not only the section
+    (the callback changed a control drawn outside it)."""
+    st.rerun()
+
+
+def _set_then_rerun(controls: PageControls, key: str, value) -> None:
+    controls.set(key, value)
+    rerun_page()

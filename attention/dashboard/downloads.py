@@ -37,6 +37,8 @@ class Downloads:
     arrays: list[tuple[str, np.ndarray, list[str] | None, list[str] | None]] = field(default_factory=list)
 
     def chart(self, name: str, chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+        """Offer `chart` as `name`; a section that reruns alone replaces its own entry."""
+        self.charts[:] = [(n, c) for n, c in self.charts if n != name]
         self.charts.append((name, chart))
         return chart
 

@@ -61,19 +61,24 @@ def test_head_detail_weights_are_the_models_own(run):
     scores, _, _ = matrix(chart_by_title(at, "1. Scores"))
     np.testing.assert_allclose(logits, scores / np.sqrt(32), rtol=1e-4, atol=1e-4)
     # The model view is one chart whatever head is detailed (built once per sentence);
-    # its caption names the head below.
+    # Layer and Head rerun only the detail, so its caption names the sliders, not a head.
     grid = chart_data(charts(at)[0])[0]
     grid = grid[~grid["cell"]]
     first = open_page("pretrained", {"text": SENTENCE})
     assert charts(first)[0].proto.spec == charts(at)[0].proto.spec
     first_grid = chart_data(charts(first)[0])[0]
     assert first_grid[~first_grid["cell"]].equals(grid)
-    assert any("layer 3, head 5" in c.value for c in at.caption)
+    assert any("the one Layer and Head pick" in c.value for c in at.caption)
 
 
 def test_widgets_change_the_head(run):
     at = open_page("pretrained", {"text": SENTENCE})
     at.slider(key="layer").set_value(1).run()
+    # Layer reruns only the head detail: AppTest then holds that section alone.
+    assert not at.title and any(h.value == "Head detail: layer 1, head 0" for h in at.subheader)
+    weights, _, _ = matrix(chart_by_title(at, "3. Weights"))
+    np.testing.assert_allclose(weights, run.weights[1, 0].numpy(), atol=1e-5)
+    at.run()  # the whole page again, for the Head slider
     at.slider(key="head").set_value(7).run()
     assert_clean(at)
     weights, _, _ = matrix(chart_by_title(at, "3. Weights"))

@@ -1,0 +1,88 @@
+"""In Chromium: a page's own control reruns only its section, the URL follows it, and the
+copied link draws the same page.
+
+A run's size is read from the server's messages (one websocket message per element sent,
+plus the run's start and end): a section's rerun sends a fraction of what a page's rerun
+(Seed, a shared input) sends.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from harness.browser import wait_for_a_drawn_chart, wait_for_charts_settled
+
+from .conftest import new_context, run_mark, wait_for_run
+
+COUNT_MESSAGES_JS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__messages = 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { window.__messages += 1; });
+    }
+  };
+})();
+"""
+
+
+def sent_by(page, move) -> int:
+    """The server's messages for the run that `move()` starts."""
+    mark, before = run_mark(page), page.evaluate("window.__messages")
+    move()
+    wait_for_run(page, mark)
+    return page.evaluate("window.__messages") - before
+
+
+def type_into(page, label: str, value: str):
+    def move():
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+    return move
+
+
+def arrow(page, label: str):
+    def move():
+        slider = page.get_by_role("slider", name=label).first
+        slider.focus()
+        slider.press("ArrowRight")
+    return move
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+@pytest.mark.parametrize("path, label, move, key, value", [
+    ("/multi_head", "Compare head", "type", "head_a", "2"),  # drawn above its section
+    ("/multi_head", "Query token", "arrow", "query", "1"),  # drawn inside its section
+    ("/single_head", "Query token", "arrow", "query", "1"),
+    ("/causal", "Generation step", "arrow", "step", "4"),
+])
+def test_a_page_control_reruns_its_section_and_the_url_follows(page, dashboard_url, browser,
+                                                               path, label, move, key, value):
+    page.context.add_init_script(COUNT_MESSAGES_JS)
+    page.goto(dashboard_url + path, wait_until="domcontentloaded")
+    wait_for_run(page)
+    whole = sent_by(page, type_into(page, "Seed", "7"))  # a shared input: the whole page
+    change = type_into(page, label, value) if move == "type" else arrow(page, label)
+    section = sent_by(page, change)
+    assert 0 < section * 2 < whole, (section, whole)
+    assert query(page).get(key) == value and query(page).get("seed") == "7"
+
+    # The copied link draws the same charts as the page the control was moved on.
+    drawn = wait_for_charts_settled(page)
+    other = new_context(browser)
+    try:
+        linked = other.new_page()
+        linked.goto(page.url, wait_until="domcontentloaded")
+        wait_for_run(linked)
+        wait_for_a_drawn_chart(linked)
+        assert wait_for_charts_settled(linked) == drawn
+    finally:
+        other.close()
