@@ -1,4 +1,4 @@
-"""Browser benchmark: how long the dashboard takes to redraw after "Seed" changes.
+"""Browser benchmark: how long the dashboard takes to redraw after a learner moves a control.
 
 Run: `.venv/bin/python bench/browser.py` (options: --cases, --repeats, --warmup, --list).
 
@@ -8,8 +8,11 @@ It starts two Streamlit servers on free 127.0.0.1 ports -- the dashboard
 
 Method: bench/redraw.py's `Bench` (the time from a key press to the last painted frame,
 after the server's end-of-run message and --quiet-ms without events; see its docstring).
-- A change: a new seed typed into the "Seed" input, then Enter. Seeds are never
-  repeated, so no result comes from Streamlit's cache.
+- A change: each case names the control a learner moves there. Seed (a shared input
+  that reruns the page): a new seed typed, then Enter, never repeated, so no result comes
+  from Streamlit's cache. A page's own number input (Compare head): its value plus one,
+  then back. A slider (Query token, Layer, Temperature, a step): one arrow-key step right,
+  then back left.
 - First load: a fresh browser context (empty cache, new session) opens the page's URL;
   the time runs from navigation start to the same end point. One visit to "/" first
   warms the server (imports torch), so this is a newcomer's load on a running server.
@@ -48,18 +51,36 @@ from harness.browser import Server, launch_chromium, missing_chromium  # noqa: E
 class Case:
     path: str
     goal: float  # the largest acceptable ratio to the no-op rerun
+    control: str = "Seed"  # the label of the control moved
+    widget: str = "number"  # "number" (type, Enter) or "slider" (arrow keys)
+    shown: str = ""  # the path as printed, when it is too long to print
+    first: str = "ArrowRight"  # a slider's first key (ArrowLeft: it starts at its top)
+
+    @property
+    def name(self) -> str:
+        return f"{self.shown or self.path} [{self.control}]"
 
 
+# About 128 tokens for the real model (with [CLS] and [SEP]).
+LONG_TEXT = "+".join(("the committee said that the old bridge over the river would close for "
+                      "repairs next spring and drivers should plan other routes while it is shut "
+                      "so the town").split() * 4)
 CASES = [
-    Case("/single_head", 1.3),
-    Case("/multi_head", 1.3),
-    Case("/causal", 1.3),
-    Case("/entropy", 1.3),
-    Case("/multi_head?tokens=64&heads=12", 1.5),
-    Case("/multi_head?tokens=128&heads=12", 1.5),
-    Case("/multi_head?tokens=512&heads=12", 3.0),
-    Case("/single_head?tokens=1024", 3.0),
-    Case("/lab", 1.5),  # the shipped run: nine charts, two of them image grids
+    Case("/single_head", 2.0),  # Seed: a shared input, the whole page
+    Case("/single_head", 1.3, "Query token", "slider"),
+    Case("/single_head", 1.3, "Temperature", "slider"),
+    Case("/multi_head", 2.0),
+    Case("/multi_head", 1.3, "Query token", "slider"),
+    Case("/multi_head", 1.3, "Compare head"),
+    Case("/causal", 1.3, "Generation step", "slider"),
+    Case("/entropy", 1.3, "Temperature", "slider"),
+    Case("/multi_head?tokens=128&heads=12", 1.5, "Query token", "slider"),
+    Case("/multi_head?tokens=512&heads=12", 3.0, "Query token", "slider"),
+    Case("/single_head?tokens=1024", 3.0, "Query token", "slider"),
+    Case("/pretrained", 2.0, "Layer", "slider"),
+    Case(f"/pretrained?text={LONG_TEXT}", 2.0, "Layer", "slider", "/pretrained?text=(128 tokens)"),
+    Case("/lab", 1.5, "Training step", "slider", first="ArrowLeft"),  # starts at the run's end
+    Case("/vision", 2.0, "Test digit"),  # a new image: every map, rollout and occlusion
 ]
 FIRST_LOAD_GOAL_S = 3.0
 
@@ -85,7 +106,7 @@ def select(args_cases: list[str] | None, ap: argparse.ArgumentParser) -> list[Ca
     chosen: list[Case] = []
     for sel in args_cases:
         hits = ([CASES[int(sel)]] if sel.isdigit() and int(sel) < len(CASES)
-                else [c for c in CASES if sel in c.path])
+                else [c for c in CASES if sel in c.name])
         if not hits:
             ap.error(f"no case matches {sel!r}; see --list")
         chosen += [c for c in hits if c not in chosen]
@@ -96,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", nargs="*", default=None,
                     help="case numbers (see --list) or substrings of their paths; default all")
-    ap.add_argument("--repeats", type=int, default=5, help="measured Seed changes per case")
-    ap.add_argument("--warmup", type=int, default=2, help="unmeasured Seed changes first")
+    ap.add_argument("--repeats", type=int, default=5, help="measured changes per case")
+    ap.add_argument("--warmup", type=int, default=2, help="unmeasured changes first")
     ap.add_argument("--noop-repeats", type=int, default=None,
                     help="no-op reruns measured before and after the cases (default: repeats)")
     ap.add_argument("--no-first-load", action="store_true", help="skip the first-load times")
@@ -109,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.list:
         for i, c in enumerate(CASES):
-            print(f"{i}: {c.path} (goal <= {c.goal}x)")
+            print(f"{i}: {c.name} (goal <= {c.goal}x)")
         return 0
     cases = select(args.cases, ap)
     repeats = max(1, min(args.repeats, 100))
@@ -144,20 +165,23 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Streamlit {streamlit.__version__}, Chromium {browser.version}, "
                       f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
                       f"load average {load_before}; {warmup} warm-up + {repeats} measured "
-                      f"Seed changes per case", flush=True)
+                      f"changes per case", flush=True)
                 bench = Bench(browser, quiet_ms, timeout)
                 bench.first_load(app.url + "/")  # warm the server: imports, caches
                 noop_times = bench.reruns(noop.url + "/", warmup, noop_repeats)
+                loaded: set[str] = set()
                 for c in cases:
-                    if not args.no_first_load:
+                    if not args.no_first_load and c.path not in loaded:
+                        loaded.add(c.path)
                         loads[c.path] = bench.first_load(app.url + c.path)
                         # A second newcomer: the page's own caches (e.g. /lab's shipped
                         # runs) are warm now, as for everyone after the first visitor.
                         again = bench.first_load(app.url + c.path)
-                        print(f"  {c.path}: first load {fmt(loads[c.path] and loads[c.path].total)}, "
+                        print(f"  {c.shown or c.path}: first load {fmt(loads[c.path] and loads[c.path].total)}, "
                               f"a second newcomer {fmt(again and again.total)}", flush=True)
-                    results[c.path] = bench.reruns(app.url + c.path, warmup, repeats)
-                    print(f"  {c.path}: {', '.join(fmt(t) for t in totals(results[c.path]))}",
+                    results[c.name] = bench.reruns(app.url + c.path, warmup, repeats,
+                                                   c.control, c.widget, c.first)
+                    print(f"  {c.name[:70]}: {', '.join(fmt(t) for t in totals(results[c.name]))}",
                           flush=True)
                 noop_times += bench.reruns(noop.url + "/", warmup, noop_repeats)
                 browser.close()
@@ -170,13 +194,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(t is not None for t in noop_times)} "
           f"[{', '.join(fmt(t, '') for t in totals(noop_times))}]; "
           f"load average before/after {load_before} / {load_average()}")
-    head = (f"{'case':<34} {'first load':>10} {'finished':>9} {'busy':>8} {'redrawn':>9} "
+    head = (f"{'case (control moved)':<48} {'first load':>10} {'finished':>9} {'busy':>8} {'redrawn':>9} "
             f"{'x no-op':>8} {'goal':>5}  ok")
     print(head)
     print("-" * len(head))
     all_ok = True
     for c in cases:
-        ts = results[c.path]
+        ts = results[c.name]
         m = median(totals(ts))
         fin = median([None if t is None else t.finished for t in ts])
         busy = median([None if t is None else t.busy for t in ts])
@@ -188,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         all_ok &= ok and load_ok
         load_txt = "-" if args.no_first_load else fmt(load_s, "s", 2)
         mark = ("yes" if ok else "NO") + ("" if load_ok else ", load NO")
-        print(f"{c.path:<34} {load_txt:>10} {fmt(fin):>9} {fmt(busy):>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
+        print(f"{c.name:<48} {load_txt:>10} {fmt(fin):>9} {fmt(busy):>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
               f"{c.goal:>5.1f}  {mark}")
     print(f"\nfinished: median time from the change to the arrival of the server's "
           f"end-of-run message; busy: the page's main-thread long tasks (> 50 ms) in "

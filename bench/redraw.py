@@ -10,8 +10,9 @@ performance.now() clock:
   (drawImage, fill, fillRect, fillText, stroke, putImageData, clearRect: Vega draws its
   charts on canvases). Each such event also requests an animation frame, whose callback
   records the time of the frame that paints it.
-- A change: the script types a new value into a field and presses Enter (or Ctrl+Enter);
-  a capturing keydown listener stamps t0 at that key.
+- A change: the script types a new value into a field and presses Enter (or Ctrl+Enter),
+  or presses an arrow key on a focused slider; a capturing keydown listener stamps t0 at
+  that key.
 - Done when the server's end-of-run message for a run after t0 has arrived
   (session_status_changed with script_is_running false after true), stApp shows
   notRunning, and nothing (websocket message, canvas draw, DOM mutation) has happened for
@@ -58,7 +59,7 @@ PROBE_JS = """
     };
   }
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && B.armed) { B.t0 = performance.now(); B.armed = false; }
+    if (B.armed) { B.t0 = performance.now(); B.armed = false; }
   }, true);
 })();
 """
@@ -127,6 +128,15 @@ class Bench:
         field.press(key, timeout=self.timeout_ms)
         return self.settle(page, n)
 
+    def nudge(self, page, slider, key: str) -> Timing | None:
+        """Press key (ArrowRight or ArrowLeft) on the focused locator `slider` and time the
+        redraw from that key."""
+        slider.focus(timeout=self.timeout_ms)
+        n = page.evaluate("() => { const B = window.__bench; B.armed = true; B.t0 = null;"
+                          " return window.__runs.done; }")
+        slider.press(key, timeout=self.timeout_ms)
+        return self.settle(page, n)
+
     def first_load(self, url: str) -> Timing | None:
         """A newcomer opens url: fresh context (empty cache, new session)."""
         ctx = self.context()
@@ -135,18 +145,32 @@ class Bench:
         finally:
             ctx.close()
 
-    def reruns(self, url: str, warmup: int, repeats: int) -> list[Timing | None]:
-        """Open url, then change Seed warmup + repeats times; the measured timings."""
+    def reruns(self, url: str, warmup: int, repeats: int, control: str = "Seed",
+               widget: str = "number", first: str = "ArrowRight") -> list[Timing | None]:
+        """Open url, then move `control` (a label) warmup + repeats times; the measured
+        timings. A number input gets a new value each time (Seed: never one seen before, so
+        nothing comes from a cache; another: its value plus one, then back); a slider one
+        arrow-key step (`first`: ArrowLeft for one that starts at its top), then back."""
         ctx = self.context()
         times: list[Timing | None] = []
         try:
             page = ctx.new_page()
             if self.open(page, url) is None:
                 return [None] * repeats
-            seed = page.get_by_label("Seed", exact=True)
+            if widget == "slider":
+                field = page.get_by_role("slider", name=control).first
+            else:
+                field = page.get_by_label(control, exact=True).first
+            start = None if widget == "slider" or control == "Seed" else field.input_value()
             for i in range(warmup + repeats):
-                self.next_seed += 1
-                t = self.change(page, seed, str(self.next_seed))
+                if widget == "slider":
+                    back = "ArrowLeft" if first == "ArrowRight" else "ArrowRight"
+                    t = self.nudge(page, field, first if i % 2 == 0 else back)
+                elif start is not None:
+                    t = self.change(page, field, str(int(float(start)) + (i + 1) % 2))
+                else:
+                    self.next_seed += 1
+                    t = self.change(page, field, str(self.next_seed))
                 if i >= warmup:
                     times.append(t)
                 if t is None:  # the page is stuck; do not stack more changes on it
