@@ -3,6 +3,7 @@
 import streamlit as st
 import torch
 
+from attention.dashboard import classroom
 from attention.dashboard.hosting import apply_profile
 from attention.dashboard.page_parts import CONTROLS_KEY, LIMITS
 from attention.dashboard.page_registry import PAGES
@@ -24,13 +25,16 @@ st.set_page_config(page_title="Attention Explorer", page_icon=":material/visibil
 _set_threads(LIMITS.torch_threads)
 
 pg = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=not p.url_path,
-                            **({"url_path": p.url_path} if p.url_path else {})) for p in PAGES])
+                            **({"url_path": p.url_path} if p.url_path else {})) for p in PAGES]
+                   + classroom.navigation())
 if options_changed:
     st.rerun()  # once per process: the new menu reaches the browser with a run's start
 
+classroom.follow_pending(pg.url_path)  # a learner who followed the instructor: its values
 controls, notes = sidebar(LIMITS, pg.url_path)
 st.session_state[CONTROLS_KEY] = controls
 show_notes(notes)
 if controls.note:
     st.caption(controls.note)
+classroom.sidebar_section(pg.url_path)  # the class code, the instructor's banner, my summary
 pg.run()

@@ -16,6 +16,7 @@ This module is the chart layer's front door; the builders live in
   grids        `head_grid`: small multiples, one map per head
   plots        `bars`, `lines`, `curves`
   stats_table  `stats_heat_table`: layers x heads coloured by one statistic
+  classroom    `class_votes`: the room's answers to one question
   image_maps   the image path's specs and data (used by heatmaps and grids)
 """
 
@@ -38,6 +39,7 @@ from attention.charts.base import (
     nice_domain,
     side_px,
 )
+from attention.charts.classroom import class_votes
 from attention.charts.grids import RELATIVE_MAX, head_grid, relative_weights
 from attention.charts.heatmaps import TEXT_MAX_SIDE, heatmap
 from attention.charts.plots import bars, curves, lines
@@ -47,7 +49,7 @@ from attention.charts.stats_table import stats_heat_table
 __all__ = [
     "HIGHLIGHT_COLOR", "MARGIN_H", "MARGIN_W", "MASK_COLOR", "PENDING_COLOR", "RECT_MAX_CELLS",
     "REFERENCE_COLOR", "RELATIVE_MAX", "SCALED_COLOR", "SELECTION", "SERIES_COLORS",
-    "TABLE", "TEXT_MAX_SIDE", "UNSCALED_COLOR", "Chart", "bars", "colour_domain", "curves",
+    "TABLE", "TEXT_MAX_SIDE", "UNSCALED_COLOR", "Chart", "bars", "class_votes", "colour_domain", "curves",
     "draws_as_image", "head_grid", "heatmap", "lines", "nice_domain", "relative_weights",
     "side_px", "stats_heat_table",
 ]

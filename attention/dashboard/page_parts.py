@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from attention.dashboard import classroom
 from attention.dashboard.control import PageControls
 from attention.dashboard.lessons import LESSONS
+from attention.dashboard.markdown import escape
 from attention.dashboard.page_registry import BY_NAME
 from attention.dashboard.params import show_notes
-from attention.dashboard.predict import first_answer, predict
+from attention.dashboard.predict import first_answer, predict, take_note
 from attention.dashboard.sidebar import Controls
 from attention.dashboard.workshop import banner, next_step
 from attention.settings import load_limits
@@ -54,17 +56,59 @@ def question(page: str) -> bool:
         next_step(page)
         return True
     st.subheader("Predict, then reveal")
+    info = classroom.room()
+    if info is not None:
+        return _question_in_class(page, info)
     choice = predict(page, f"**{text['question']}**", text["choices"], f"predict_{page}")
-    right = text["choices"][text["correct"]]
     if choice is None:
         st.caption("Pick your prediction to see the answer. Your first choice is the one kept.")
-    elif choice == right:
+    else:
+        _reveal(page, choice)
+    next_step(page)
+    return choice is not None
+
+
+def _reveal(page: str, choice: str) -> None:
+    text = LESSONS[page]
+    right = text["choices"][text["correct"]]
+    classroom.mark_shown(page)
+    if choice == right:
         st.success(f"Yes. {text['answer']}", icon=":material/check_circle:")
     else:
         st.warning(f"You predicted “{choice}”; the answer is “{right}”. {text['answer']}",
                    icon=":material/lightbulb:")
+
+
+def _question_in_class(page: str, info) -> bool:
+    """In a class: each choice is a vote; when the instructor reveals the answers, the vote
+    may change until the reveal, and the answer shows when it comes (polled)."""
+    text = LESSONS[page]
+    open_vote = info.wait_for_reveal and not classroom.revealed(info, page)
+    choice = predict(page, f"**{text['question']}**", text["choices"], f"predict_{page}",
+                     changeable=open_vote,
+                     on_choice=lambda q, i: classroom.vote(info.code, q, i))
+    note = take_note(page)
+    if note:
+        st.caption(escape(note))
+    if choice is None:
+        st.caption(f"Class **{info.code}**: your prediction joins the room's (anonymous)."
+                   + (" You may change it until your instructor reveals the answer."
+                      if open_vote else " Your first choice is the one kept."))
+    elif open_vote:
+        _await_reveal(page, info, choice)
+    else:
+        _reveal(page, choice)
     next_step(page)
     return choice is not None
+
+
+@st.fragment(run_every=classroom.POLL_S)
+def _await_reveal(page: str, info, choice: str) -> None:
+    if classroom.revealed(info, page):
+        _reveal(page, choice)
+        return
+    st.info("Your prediction is in. The answer shows here when your instructor reveals it; "
+            "until then you may change your vote.", icon=":material/hourglass_top:")
 
 
 def answered(page: str) -> bool:
