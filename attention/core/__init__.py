@@ -1,5 +1,6 @@
 """The tensor maths: scaled dot-product attention, masks, multi-head attention, entropy
-and head statistics, the toy inputs, the device. Imports torch and nothing else of ours."""
+and head statistics, attention rollout, the toy inputs, the device. Imports torch and
+nothing else of ours."""
 
 from .device import available_devices, resolve_device
 from .functional import (
@@ -11,11 +12,12 @@ from .functional import (
 )
 from .heads import attend_heads, head_logits
 from .modules import MultiHeadAttention, MultiHeadResult
+from .rollout import attention_rollout
 from .stats import entropy, head_similarity, head_statistics, max_entropy
 
 __all__ = [
     "AttentionResult", "MultiHeadAttention", "MultiHeadResult", "attend_heads",
-    "available_devices", "causal_mask", "combine_masks", "entropy", "head_logits",
-    "head_similarity", "head_statistics", "max_entropy", "padding_mask", "resolve_device",
+    "attention_rollout", "available_devices", "causal_mask", "combine_masks", "entropy",
+    "head_logits", "head_similarity", "head_statistics", "max_entropy", "padding_mask", "resolve_device",
     "scaled_dot_product_attention",
 ]
