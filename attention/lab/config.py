@@ -8,10 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from attention.core.modules import check_heads
+from attention.lab.digits import check_patch, num_patches
 from attention.lab.tasks import check_task
 from attention.settings import Limits
 
 MAX_VOCAB = 65536
+VISION_TASKS = {"digits": "classify scikit-learn's 8x8 handwritten digits with a small "
+                          "vision transformer (patches + a class token)"}
+# the defaults a field left at None takes, for text tasks (False) and vision (True)
+TASK_DEFAULTS = {False: {"lr": 1e-3, "mlp": False, "layernorm": False},
+                 True: {"lr": 3e-3, "mlp": True, "layernorm": True}}
 
 
 def _int(name: str, value, low: int, high: int | None = None) -> None:
@@ -26,31 +32,43 @@ def _int(name: str, value, low: int, high: int | None = None) -> None:
 class TrainConfig:
     """One lab run. Validated on construction: a bad field raises ValueError."""
 
-    task: str = "induction"
+    task: str = "induction"  # a text task of TASKS, or "digits" (a vision transformer)
     layers: int = 2
     heads: int = 4
     d_model: int = 64
-    vocab_size: int = 64
-    max_len: int = 32
+    vocab_size: int = 64  # text tasks only
+    max_len: int | None = None  # text: 32 unless given; digits: patches + 1, always
     batch_size: int = 64
-    lr: float = 1e-3
+    lr: float | None = None  # None: the task's own (1e-3 text, 3e-3 digits)
     steps: int = 1500
     seed: int = 0
     scaled: bool = True  # False: logits q k^T without 1/sqrt(d_head)
-    mlp: bool = False
-    layernorm: bool = False
+    mlp: bool | None = None  # None: the task's own (text: off; digits: on, 2x wide)
+    layernorm: bool | None = None  # None: the task's own (text: off; digits: pre-norm)
+    patch: int = 2  # digits only: the side of a square patch, 1, 2 or 4 pixels
     device: str = "cpu"  # "auto", "cpu", "cuda", "mps" (resolved when training starts)
 
     def __post_init__(self) -> None:
         if not isinstance(self.task, str):
             raise ValueError(f"task must be a string, got {self.task!r}")
+        vision = self.task in VISION_TASKS
+        if vision:
+            check_patch(self.patch)
+            object.__setattr__(self, "max_len", num_patches(self.patch) + 1)
+        elif self.max_len is None:
+            object.__setattr__(self, "max_len", 32)
+        for name in ("lr", "mlp", "layernorm"):  # the task's own defaults
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, TASK_DEFAULTS[vision][name])
         _int("layers", self.layers, 1)
         _int("heads", self.heads, 1)
         _int("d_model", self.d_model, 1)
         check_heads(self.d_model, self.heads)
         _int("vocab_size", self.vocab_size, 2, MAX_VOCAB)
         _int("max_len", self.max_len, 2)
-        check_task(self.task, self.max_len)
+        if not vision:
+            check_task(self.task, self.max_len)
+        _int("patch", self.patch, 1)
         _int("batch_size", self.batch_size, 1)
         _int("steps", self.steps, 0)
         _int("seed", self.seed, 0, 2**63 - 1 - 3_000_000)
@@ -66,6 +84,11 @@ class TrainConfig:
     @property
     def d_head(self) -> int:
         return self.d_model // self.heads
+
+    @property
+    def vision(self) -> bool:
+        """True for an image task (a vision transformer), False for a text task."""
+        return self.task in VISION_TASKS
 
 
 def check_caps(config: TrainConfig, limits: Limits) -> None:

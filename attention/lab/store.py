@@ -13,8 +13,11 @@ import numpy as np
 import torch
 
 from attention.lab.config import LogRecord, Snapshot, TrainConfig
+from attention.lab.digits import check_image
 from attention.lab.model import LabTransformer
 from attention.lab.training import TrainingRun
+from attention.lab.vision import VisionTransformer
+from attention.lab.vision_training import VisionRecord, VisionRun
 
 FORMAT, VERSION = "attention-explorer/lab-run", 1
 WEIGHTS_MAX_PARAMS = 250_000  # "auto" saves the weights of models up to this size
@@ -38,7 +41,7 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(f, np.ascontiguousarray(arr), allow_pickle=False)
 
 
-def save_run(run: TrainingRun, directory: str | Path, name: str,
+def save_run(run: TrainingRun | VisionRun, directory: str | Path, name: str,
              weights: bool | str = "auto") -> list[Path]:
     """Write <name>.json, <name>.npz and (weights=True, or "auto" for a small model)
     <name>.safetensors into `directory`. Returns the paths written."""
@@ -53,7 +56,8 @@ def save_run(run: TrainingRun, directory: str | Path, name: str,
     doc = {"format": FORMAT, "version": VERSION, "config": asdict(run.config),
            "accuracy": run.accuracy, "stopped_early": run.stopped_early,
            "stop_reason": run.stop_reason, "probe": run.probe.tolist(),
-           "probe_predictable": run.probe_predictable.tolist(),
+           **({"probe_label": run.probe_label} if run.config.vision else
+              {"probe_predictable": run.probe_predictable.tolist()}),
            "history": [asdict(r) for r in run.history], "has_weights": keep}
     json_path.write_text(json.dumps(doc, indent=1) + "\n")
     steps = np.array([s.step for s in run.snapshots], dtype=np.int64)  # (S,)
@@ -69,7 +73,8 @@ def save_run(run: TrainingRun, directory: str | Path, name: str,
     return written
 
 
-def load_run(directory: str | Path, name: str, device: str = "cpu") -> TrainingRun:
+def load_run(directory: str | Path, name: str,
+             device: str = "cpu") -> TrainingRun | VisionRun:
     """A run saved by save_run; run.model is None when its weights were not saved.
 
     Raises:
@@ -88,22 +93,28 @@ def load_run(directory: str | Path, name: str, device: str = "cpu") -> TrainingR
         raise ValueError(f"{json_path} is not a lab run of format {FORMAT} v{VERSION}")
     try:
         config = TrainConfig(**doc["config"])
-        history = [LogRecord(**r) for r in doc["history"]]
+        record = VisionRecord if config.vision else LogRecord
+        history = [record(**r) for r in doc["history"]]
+        snapshots = [Snapshot(int(s), m) for s, m in zip(steps, maps, strict=True)]
+        common = {"config": config, "history": history, "snapshots": snapshots,
+                  "stopped_early": doc["stopped_early"], "stop_reason": doc["stop_reason"]}
+        if config.vision:
+            run = VisionRun(probe=check_image(doc["probe"]), probe_label=int(doc["probe_label"]),
+                            **common)
+        else:
+            run = TrainingRun(probe=torch.tensor(doc["probe"], dtype=torch.long),
+                              probe_predictable=torch.tensor(doc["probe_predictable"],
+                                                             dtype=torch.bool), **common)
     except (TypeError, KeyError, ValueError) as e:
         raise ValueError(f"{json_path} does not hold a valid lab run: {e}") from None
     L = config.max_len
     if maps.shape != (len(steps), config.layers, config.heads, L, L) \
             or steps.tolist() != [r.step for r in history]:
         raise ValueError(f"{npz_path} does not match {json_path}")
-    run = TrainingRun(config=config, probe=torch.tensor(doc["probe"], dtype=torch.long),
-                      probe_predictable=torch.tensor(doc["probe_predictable"], dtype=torch.bool),
-                      history=history,
-                      snapshots=[Snapshot(int(s), m) for s, m in zip(steps, maps, strict=True)],
-                      stopped_early=doc["stopped_early"], stop_reason=doc["stop_reason"])
     if doc.get("has_weights"):
         if not st_path.exists():
             raise ValueError(f"{st_path} is missing")
-        model = LabTransformer.from_config(config)
+        model = (VisionTransformer if config.vision else LabTransformer).from_config(config)
         try:
             model.load_state_dict(load_file(str(st_path)))
         except (RuntimeError, OSError) as e:  # wrong shapes or names, or a damaged file

@@ -101,7 +101,8 @@ def train(task: str = "induction", layers: int = 2, heads: int = 4, d_model: int
           on_log: Callable[[TrainingRun], None] | None = None,
           should_stop: Callable[[], bool] | None = None, max_seconds: float | None = None,
           log_points: int = 32, **config) -> TrainingRun:
-    """Train on `task`; the other TrainConfig fields as keywords. See run_training."""
+    """Train on `task` (a text task, or "digits": a vision transformer, returned as a
+    VisionRun); the other TrainConfig fields (patch, lr, ...) as keywords. See run_training."""
     cfg = TrainConfig(task=task, layers=layers, heads=heads, d_model=d_model, steps=steps,
                       seed=seed, scaled=scaled, **config)
     return run_training(cfg, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds,
@@ -131,7 +132,8 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
 
     on_log(run) is called after each record; should_stop() is polled every step and
     max_seconds bounds the wall time: either ends the run early, with a last record at
-    the step reached (run.stopped_early, run.stop_reason).
+    the step reached (run.stopped_early, run.stop_reason). An image task ("digits")
+    trains a vision transformer and returns a `VisionRun` (attention.lab.vision_training).
     """
     if max_seconds is not None and not (isinstance(max_seconds, (int, float))
                                         and max_seconds > 0):
@@ -139,20 +141,58 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
     if isinstance(log_points, bool) or not isinstance(log_points, int) or log_points < 1:
         raise ValueError(f"log_points must be an integer >= 1, got {log_points!r}")
     device = resolve_device(config.device)
-    c = config
+    if config.vision:
+        from attention.lab.vision_training import digits_job  # it builds on this module
+
+        job = digits_job(config, device)
+    else:
+        job = _text_job(config, device)
+    return train_loop(job, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds,
+                      log_points=log_points)
+
+
+@dataclass
+class Job:
+    """What the shared loop needs of a task: the run it fills (its model included), one
+    training batch's loss, and what to log after `step` updates, `seconds` in."""
+
+    run: TrainingRun
+    batch_loss: Callable[[], Tensor]
+    measure: Callable[[int, float], tuple]  # (step, seconds) -> (record, Snapshot)
+
+
+def _text_job(c: TrainConfig, device: torch.device) -> Job:
+    """A text task's job: the causal transformer, its batches, held-out set and probe."""
     model = LabTransformer.from_config(c).to(device)
     data_gen = torch.Generator().manual_seed(c.seed)
     held_gen = torch.Generator().manual_seed(c.seed + 2_000_003)
     held = [t.to(device) for t in make_batch(c.task, HELD_OUT, c.max_len, c.vocab_size, held_gen)]
     probe, probe_pred = make_probe(c.task, c.max_len, c.vocab_size)
     run = TrainingRun(config=c, probe=probe, probe_predictable=probe_pred, model=model)
+
+    def batch_loss() -> Tensor:
+        tokens, predictable = make_batch(c.task, c.batch_size, c.max_len, c.vocab_size, data_gen)
+        return task_loss(model, tokens.to(device), predictable.to(device))[0]
+
+    def measure(step: int, seconds: float) -> tuple[LogRecord, Snapshot]:
+        return _measure(model, step, held, probe.to(device), seconds, c.batch_size)
+
+    return Job(run, batch_loss, measure)
+
+
+def train_loop(job: Job, *, on_log: Callable | None = None,
+               should_stop: Callable[[], bool] | None = None,
+               max_seconds: float | None = None, log_points: int = 32):
+    """The lab's one training loop, for every task: AdamW at the config's rate, a record
+    at each logged step, stopped by should_stop() or max_seconds. Returns job.run."""
+    run = job.run
+    c, model = run.config, run.model
     opt = torch.optim.AdamW(model.parameters(), lr=c.lr)
     logs = set(log_steps(c.steps, log_points))
     start = time.perf_counter()
 
     def record(step: int) -> None:
-        rec, snap = _measure(model, step, held, probe.to(device), time.perf_counter() - start,
-                             c.batch_size)
+        rec, snap = job.measure(step, time.perf_counter() - start)
         run.history.append(rec)
         run.snapshots.append(snap)
         if on_log is not None:
@@ -169,8 +209,7 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
             if run.history[-1].step != step:
                 record(step)
             break
-        tokens, predictable = make_batch(c.task, c.batch_size, c.max_len, c.vocab_size, data_gen)
-        loss, _, _ = task_loss(model, tokens.to(device), predictable.to(device))
+        loss = job.batch_loss()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -11,6 +11,7 @@ from pathlib import Path
 from attention.lab.config import TrainConfig
 from attention.lab.store import load_run
 from attention.lab.training import TrainingRun
+from attention.lab.vision_training import VisionRun
 
 DIRECTORY = Path(__file__).resolve().parent
 
@@ -25,11 +26,15 @@ SHIPPED: dict[str, tuple[TrainConfig, str]] = {
     "scaling_unscaled": (TrainConfig(d_model=256, heads=1, steps=600, scaled=False),
                          "d_head 256 without the scale: the softmax saturates, it stays "
                          "far behind"),
+    "digits_vit": (TrainConfig(task="digits"),
+                   "a vision transformer on the 8x8 digits: 2x2 patches and a class token, "
+                   "two layers of four heads"),
 }
 
 
-def load_shipped(name: str, device: str = "cpu") -> TrainingRun:
-    """The shipped run `name` (a key of SHIPPED) as a TrainingRun.
+def load_shipped(name: str, device: str = "cpu") -> TrainingRun | VisionRun:
+    """The shipped run `name` (a key of SHIPPED): a TrainingRun, or a VisionRun for an
+    image task.
 
     Raises:
         ValueError: `name` is not a shipped run.
