@@ -17,7 +17,8 @@ from attention.settings import PROFILES, Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 # Integer controls whose upper end is a property of the value, not a cap on work.
-DOMAINS = {"seed": "torch seeds are integers; 2**31 - 1 keeps them portable"}
+DOMAINS = {"seed": "torch seeds are integers; 2**31 - 1 keeps them portable",
+           "gpt_seed": "/gpt's sampler and random sequence: the same domain as seed"}
 ALL = [*SHARED, *(c for p in PAGES for c in p.controls)]
 
 
@@ -198,3 +199,14 @@ def test_a_number_in_a_link_is_ascii_digits_or_it_is_ignored(raw):
 def test_an_ascii_number_in_a_link_is_read_and_clamped(raw, kept):
     query = cc.QUERY.resolved(PROFILES["local"], hi=4)
     assert query.param().clean(raw)[0] == kept
+
+
+def test_a_number_picked_from_options_takes_the_nearest_option_and_says_so():
+    from attention.dashboard.control import Control
+
+    patch = Control("size", "Patch", "radio", "int", default=2, options=(2, 1, 4)).resolved(
+        PROFILES["local"])
+    param = patch.param()
+    assert param.clean("4") == ("4", None)
+    assert param.clean("3") == ("2", "`size=3` is not one of 1, 2, 4; using 2")
+    assert param.clean("99")[0] == "4" and param.clean("-5")[0] == "1"

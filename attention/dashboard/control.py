@@ -94,7 +94,8 @@ class Control:
         if self.kind == "choice":
             return Param(self.key, "choice", choices=tuple(str(o) for o in self.options))
         if self.kind in ("int", "float") and self.options:
-            return Param(self.key, self.kind, lo=min(self.options), hi=max(self.options))
+            return Param(self.key, self.kind, lo=min(self.options), hi=max(self.options),
+                         values=tuple(self.options))
         return Param(self.key, self.kind, lo=self.lo, hi=self.hi, allow_empty=self.allow_empty)
 
     def from_link(self, raw: str | None):

@@ -39,6 +39,7 @@ class Param:
     choices: tuple[str, ...] = ()  # for "choice": the option labels, as Streamlit writes them
     max_chars: int = 0
     allow_empty: bool = False  # "?tokens=" clears a number input whose default is None
+    values: tuple[float, ...] = ()  # a number picked from options (a radio): those options
 
     def clean(self, raw: str) -> tuple[str | None, str | None]:
         """(value to keep or None to drop, a note for the learner or None)."""
@@ -67,6 +68,14 @@ class Param:
             return None, f"`{self.key}` is not a number; ignored"
         value = float(raw[:64])
         clamped = min(max(value, self.lo), self.hi)  # inf lands on a bound
+        if self.values:  # only an option will do: the nearest one (the smaller on a tie)
+            nearest = min(self.values, key=lambda v: (abs(v - clamped), v))
+            if nearest != value:
+                text = str(int(nearest)) if self.kind == "int" else repr(float(nearest))
+                shown = raw if len(raw) <= 12 else raw[:12] + "…"
+                options = ", ".join(_fmt(v) for v in sorted(self.values))
+                return text, f"`{self.key}={shown}` is not one of {options}; using {text}"
+            clamped = nearest
         if self.kind == "int":
             clamped = int(round(clamped))
             text = str(clamped)
