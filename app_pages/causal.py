@@ -8,7 +8,15 @@ from attention.dashboard import compute
 from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
+from attention.dashboard.page_parts import (
+    LIMITS,
+    answered,
+    lesson,
+    page_controls,
+    question,
+    ran_on,
+    shared,
+)
 
 
 @st.fragment(key="generation")
@@ -21,8 +29,10 @@ def generation_section(masked, toks: list[str], ctl: PageControls, downloads: Do
         width="stretch", key="chart_generation")
     st.caption(f"The outlined row {step - 1} (“{toks[step - 1]}”) is the newest: it attends over "
                f"{int(masked.mask[step - 1].sum())} keys. Pale rows are not computed yet; grey "
-               "cells are masked. Rows above the newest are unchanged by every later step: a "
-               "model can cache their keys and values.")
+               "cells are masked."
+               + (" Rows above the newest are unchanged by every later step: a model can cache "
+                  "their keys and values." if answered("causal") else
+                  " Do the rows above it change as the step moves? Predict below first."))
 
 
 c = shared()
@@ -41,7 +51,7 @@ d_k = ctl.draw("dk", cols[2])
 full = compute.single_head_of(c, LIMITS, d_k=d_k, pad=pad)
 masked = compute.single_head_of(c, LIMITS, d_k=d_k, causal=True, pad=pad)
 ran_on(masked.device)
-toks = masked.tokens  # the last `pad` positions read [PAD]
+toks = masked.tokens  # the sentence, then `pad` appended [PAD] positions
 downloads = Downloads("causal")
 
 left, right = st.columns(2)
@@ -62,8 +72,10 @@ with right:
     generation_section(masked, toks, ctl, downloads)
 
 if pad:
-    st.info(f"The last {pad} positions are padding, labelled [PAD]: their keys are masked for "
-            "every query (a column mask), combined with the causal triangle on the right. The "
+    st.info(f"{pad} padding position{'s' if pad > 1 else ''} appended after the {L} tokens, "
+            "labelled [PAD], as a batch pads a shorter sequence to the length of the longest: "
+            "their keys are masked for every query (a column mask), combined with the causal "
+            "triangle on the right, so the real rows are exactly what they were unpadded. The "
             "[PAD] rows (the [PAD] token's embedding at those positions) are still computed, but "
             "a model discards their outputs.")
 

@@ -64,11 +64,19 @@ if causal:
                    f"{ln_n:.3f} only for the last row).")
 else:
     m1.metric("Maximum entropy ln n", f"{ln_n:.3f} nats", help=f"n = {L} tokens")
-m2.metric("Mean entropy (single head)", f"{v.entropy.mean():.3f} nats")
+mean = float(v.entropy.mean())
+m2.metric("Mean entropy (single head)", f"{mean:.3f} nats")
 norm = v.normalized_entropy
-m3.metric("Normalised", f"{norm:.0%}",
-          help="Mean of entropy / maximum over the rows that have a choice: a row with one key "
-               "(row 0 under the mask) has nothing to spread over and is left out.")
+m3.metric("Normalised: mean over rows of H / max", f"{norm:.0%}",
+          help="Each row's entropy over its own maximum, then the mean over the rows that have a "
+               "choice: a row with one key (row 0 under the mask) has nothing to spread over and "
+               "is left out.")
+if causal:  # the two ways to normalise differ once rows have different maxima
+    st.caption(f"Two ways to normalise, two numbers: the mean entropy over the largest possible "
+               f"mean, {mean:.3f} / {top:.3f} = **{mean / top:.0%}** (a ratio of means), and, on "
+               f"the right, **{norm:.0%}**, the mean over the rows of each row's H_i / ln(i + 1) "
+               "(a mean of ratios, row 0 left out). Without the mask every row's maximum is "
+               f"ln {L}, and the two agree.")
 
 per_query = series_frame(v.entropy, toks, name="entropy")
 per_query["maximum"] = v.max_entropy

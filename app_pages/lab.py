@@ -18,10 +18,13 @@ from attention.lab import TrainConfig
 from attention.lab import views as lv
 
 LIVE_KEY, LIVE_ID = "lab_live_run", "_lab_live_id"
+GUESS_KEY = "_lab_first_guess"  # the learner's first prediction of the jump, kept
 
 
-def formed(head: lv.FormedHead) -> str:
-    return "has formed" if head.formed else "has not formed (yet)"
+def keep_first_guess() -> None:
+    choice = st.session_state.get("predict")
+    if choice in lv.PREDICT_CHOICES and GUESS_KEY not in st.session_state:
+        st.session_state[GUESS_KEY] = choice
 
 
 c = shared()
@@ -81,37 +84,36 @@ with st.container():  # the run on screen
     idx = lv.snapshot_index(steps_logged, step)
     record = run.history[idx]
 
-    guess = st.radio("**Predict first:** accuracy sits low for a while, then jumps. When does the "
-                     "jump happen in this run?", lv.PREDICT_CHOICES, index=None, horizontal=True,
-                     key="predict")
+    # The prediction comes before the curves that answer it: they are drawn once it is made,
+    # and the first guess is kept.
+    first = st.session_state.get(GUESS_KEY)
+    st.radio("**Predict first:** accuracy sits low for a while, then jumps. When does the jump "
+             "happen in this run?", lv.PREDICT_CHOICES, horizontal=True, key="predict",
+             index=None if first is None else lv.PREDICT_CHOICES.index(first),
+             disabled=first is not None, on_change=keep_first_guess)
+    guess = st.session_state.get(GUESS_KEY)
     phase = lv.phase_change(run.history)
-    curves = lv.curve_charts(run, marker=steps_logged[idx], phase=phase if guess else None)
-    left, right = st.columns(2)
-    show(curves["loss"], key="chart_loss", container=left, width="stretch")
-    show(curves["accuracy"], key="chart_accuracy", container=right, width="stretch")
     if guess is None:
-        st.caption("Pick an answer above to mark the measured phase change on the curves.")
+        st.info("Pick your prediction above: the loss, accuracy and head-score curves of this run "
+                "are drawn once you have.", icon=":material/visibility_off:")
     else:
         verdict = "right" if lv.predicted_right(guess, phase) else "not quite"
         said = (f"the jump happens at step **{phase}** (the first logged step where accuracy passes "
                 "halfway from its start to its end)" if phase is not None
                 else "accuracy never rises by much: there is no phase change in this run")
         st.markdown(f"You said *{guess}*: {verdict}; {said}.")
-    left, right = st.columns(2)
-    show(curves["prev"], key="chart_prev", container=left, width="stretch")
-    show(curves["induction"], key="chart_induction", container=right, width="stretch")
+        curves = lv.curve_charts(run, marker=steps_logged[idx], phase=phase)
+        left, right = st.columns(2)
+        show(curves["loss"], key="chart_loss", container=left, width="stretch")
+        show(curves["accuracy"], key="chart_accuracy", container=right, width="stretch")
+        left, right = st.columns(2)
+        show(curves["prev"], key="chart_prev", container=left, width="stretch")
+        show(curves["induction"], key="chart_induction", container=right, width="stretch")
 
     prev, ind = lv.best_heads(record, rc.layers)
     st.subheader(f"Every head on the probe sequence at step {record.step}")
     show(lv.maps_chart(run, idx), key="chart_maps")
-    st.markdown(
-        f"The probe is one sequence with a repeat. At step {record.step}, the strongest "
-        f"previous-token head is **layer 0 head {prev.head}** (score {prev.score:.2f}: it "
-        f"{formed(prev)}), a stripe just below the diagonal; the strongest induction head is "
-        f"**layer {ind.layer} head {ind.head}** (score {ind.score:.2f}: it {formed(ind)}): in the "
-        "rows of the repeat, a line parallel to the diagonal, on the token just after each token's "
-        "earlier copy. A score is the mean weight on the "
-        f"position that role looks at; {lv.FORMED} or more counts as formed here.")
+    st.markdown(lv.heads_summary(record.step, prev, ind, rc.layers))
 
     st.header("Why √d_k, trained")
     scaling_section(LIMITS, cfg.seed)

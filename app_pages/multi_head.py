@@ -3,18 +3,27 @@
 The flow is at the bottom: controls, the cached view, then a section per view.
 """
 
+
 import numpy as np
 import streamlit as st
 
 from attention import charts
 from attention.charts import lessons as lesson_charts
 from attention.charts.frames import series_frame
-from attention.dashboard import compute
+from attention.dashboard import compute, workshop
 from attention.dashboard.control import PageControls
 from attention.dashboard.control_catalog import PRESETS
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
+from attention.dashboard.page_parts import (
+    LIMITS,
+    answered,
+    lesson,
+    page_controls,
+    question,
+    ran_on,
+    shared,
+)
 from attention.dashboard.selection import show_pickable
 from attention.dashboard.zoom import zoom_window
 from attention.toy import teaching
@@ -109,13 +118,21 @@ def values_section(c, mh, causal: bool, downloads: Downloads) -> None:
         mh.output, toks, dims, kind="scores", title=f"Output = Concat · W^O: {L} × {c.d_model}",
         value_title="output", col_title="dimension")), width="stretch", key="chart_output")
     table = teaching.head_table(mh)
+    # Narrow columns, the gap first: the whole table fits half the page at 1280 pixels.
     right.dataframe(table, hide_index=True, column_config={
-        k: st.column_config.NumberColumn(k, format="%.3f") for k in table.columns[2:]})
+        "head": st.column_config.TextColumn("head", width="small"),
+        "kind": st.column_config.TextColumn("kind", width="small"),
+        **{k: st.column_config.NumberColumn(k, format="%.3f", width="small")
+           for k in table.columns[2:]},
+        "output − mean of v": st.column_config.NumberColumn(format="%.3f", width="medium")})
     right.caption("Each head's block of the Concat map is its weights times its own values, "
                   "Σ_j α_ij v_j. **output − mean of v** is the largest gap between a head's output "
-                  "and the plain mean of the values it may see: 0 for a head that spreads "
-                  "uniformly, which outputs the same average for every query"
-                  + (" (the running mean of v_0..v_i under the mask)." if causal else ".")
+                  "and the plain mean of the values it may see"
+                  + ((": 0 for a head that spreads uniformly, which outputs the same average for "
+                      "every query" + (" (the running mean of v_0..v_i under the mask)."
+                                       if causal else "."))
+                     if answered("multi_head") else
+                     " (what it is for a uniform head: predict below first).")
                   + " $W^O$ then mixes the heads' blocks into every output dimension; torch stores it "
                   "transposed (out_proj.weight) and computes concat @ out_proj.weight.T.")
 
@@ -145,8 +162,12 @@ def compare_section(mh, masked, ctl: PageControls, downloads: Downloads) -> None
         value_title="difference", masked=masked)), width="stretch", key="chart_difference")
     names = [f"head {h}" for h in range(H)]
     show(container=right, chart=downloads.chart("similarity", charts.heatmap(
-        mh.similarity, names, names, kind="weights", title="Head similarity: 1 − mean Jensen–Shannon",
+        mh.similarity, names, names, kind="weights",
+        title="Head similarity: 1 − mean JS divergence (bits)",
         value_title="similarity", row_title="head", col_title="head")), width="stretch", key="chart_similarity")
+    right.caption("Similarity = 1 − the Jensen–Shannon divergence between two heads' rows, in "
+                  "bits (log base 2, so it lies in [0, 1]), averaged over the queries: 1 = the "
+                  "same weights, 0 = rows on disjoint keys.")
 
 
 # The flow: controls -> cached compute -> sections.
@@ -159,7 +180,8 @@ st.title("Multi head")
 lesson("multi_head")
 
 cols = st.columns([2, 1, 1, 1])
-preset = ctl.draw("preset", cols[0])
+# A workshop opens on the designed heads: the local/global lesson needs no click.
+preset = ctl.draw("preset", cols[0], default="Designed heads" if workshop.is_on() else None)
 causal = ctl.draw("causal", cols[1])
 ctl.draw("head_a", cols[2], reruns=("compare",))
 ctl.draw("head_b", cols[3], reruns=("compare",))
@@ -173,8 +195,9 @@ downloads = Downloads("multi_head")
 
 heads_sections(c, mh, preset, causal, masked, top_label, ctl, downloads)
 focus_section(mh, top, top_label, downloads)
-values_section(c, mh, causal, downloads)
-compare_section(mh, masked, ctl, downloads)
+with workshop.more("values and $W^O$, two heads compared, head similarity"):
+    values_section(c, mh, causal, downloads)
+    compare_section(mh, masked, ctl, downloads)
 
 question("multi_head")
 downloads.array("weights", mh.weights)

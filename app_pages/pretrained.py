@@ -11,11 +11,19 @@ import streamlit as st
 
 from attention import charts
 from attention.charts.frames import series_frame
-from attention.dashboard import models
+from attention.dashboard import models, workshop
 from attention.dashboard.control import PageControls, rerun_page
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
-from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
+from attention.dashboard.page_parts import (
+    LIMITS,
+    answered,
+    lesson,
+    page_controls,
+    question,
+    ran_on,
+    shared,
+)
 from attention.dashboard.selection import show_pickable
 from attention.pretrained import views as pv
 from attention.pretrained.encoder import DEFAULT_NAME
@@ -154,7 +162,10 @@ def head_detail_section(src: Src, maps: Maps, view: pv.ModelView, hide: bool, la
         series_frame(d.value_norms, d.tokens, name="norm"), y="norm",
         title="4. Value lengths ‖v_j‖", y_title="‖v‖", x_title="key token")), width="stretch",
         key="chart_value_norms")
-    if not hide and view.special[0]:
+    if not hide and view.special[0] and not answered("pretrained"):
+        right.caption(f"How much does the weight on {d.tokens[0]} bring into the output? "
+                      "Predict below first: the answer shows here once you have.")
+    elif not hide and view.special[0]:
         sink = pv.sink_summary(d)
         right.markdown(
             f"**What the weight brings.** This head puts **{sink.weight:.0%}** of its weight on "
@@ -262,8 +273,11 @@ def links_section(view: pv.ModelView, ctl: PageControls) -> None:
 
     right.button(f"Open layer {top_layer} · head {top_head} in the head detail",
                  key="open_link", on_click=open_top)
-    st.caption("Computed from every head's weights for this sentence: a single head can link a "
-               "pronoun to its noun even when the rollout is all [CLS].")
+    st.caption("Computed from every head's weights for this sentence, one head at a time: a "
+               "head's own link shows even when the rollout is all [CLS]. A strong link says "
+               "where a head reads from, not which word a pronoun refers to: change “tired” to "
+               "“wide” (now “it” is the street) and the same heads still link “it” to "
+               "“animal”.")
 
 
 # The flow: model and controls -> one cached run -> sections.
@@ -278,6 +292,9 @@ ctl = page_controls("pretrained", hi={"layer": layers - 1, "head": H - 1, "query
 st.caption(f"**{model.name}**: {layers} layers × {H} heads, d_model {model.d_model}, d_head "
            f"{model.d_head}; at most {max_tokens} tokens here. Loaded in {loaded.seconds:.1f} s, "
            f"once per server.")
+st.page_link("app_pages/gpt.py", label="An encoder reads every token both ways; a GPT-style "
+             "decoder reads only the tokens before, one new row per generated token: the "
+             "GPT-style model", icon=":material/auto_stories:")
 if c.tokens:
     st.info(f"The real model needs words, not random vectors: the sidebar's random sequence of "
             f"{c.tokens} positions is ignored here and its Sentence is used.")
@@ -295,8 +312,9 @@ downloads = Downloads("pretrained")
 model_view_section(src, maps, hide, layer, head, ctl, downloads)
 statistics_section(src, view, ctl, downloads)
 detail = detail_sections(src, maps, view, hide, ctl, downloads)
-rollout, rollout_tokens = rollout_section(src, view, hide, ctl, downloads)
-links_section(view, ctl)
+with workshop.more("attention rollout across layers, and which heads link two words"):
+    rollout, rollout_tokens = rollout_section(src, view, hide, ctl, downloads)
+    links_section(view, ctl)
 
 question("pretrained")
 downloads.array("weights", maps.weights.reshape(layers * H, *maps.weights.shape[-2:]))

@@ -136,13 +136,14 @@ def test_uniform_head_outputs_the_mean_of_its_values(causal):
 def test_padded_positions_hold_the_pad_token():
     plain = views.single_head(seq(), 16, 0)
     padded = views.single_head(seq(), 16, 0, pad=2)
-    assert padded.tokens == plain.tokens[:6] + ["[PAD]", "[PAD]"]
-    assert not padded.mask[:, 6:].any()
-    # the real rows see the same keys as before, renormalised over the real ones
-    cut = plain.weights[:6, :6]
-    np.testing.assert_allclose(padded.weights[:6, :6], cut / cut.sum(1, keepdims=True), atol=1e-6)
-    # the [PAD] rows are the [PAD] token's queries, not the words they replaced
-    assert not np.allclose(padded.q[6:], plain.q[6:])
+    L = len(plain.tokens)
+    assert padded.tokens == plain.tokens + ["[PAD]", "[PAD]"]  # appended: every word stays
+    assert not padded.mask[:, L:].any() and padded.mask[:, :L].all()
+    # the real rows see exactly the keys they saw before: padding changes nothing for them
+    np.testing.assert_allclose(padded.weights[:L, :L], plain.weights, atol=1e-6)
+    np.testing.assert_allclose(padded.output[:L], plain.output, atol=1e-5)
+    # the [PAD] rows are the [PAD] token's queries at the next positions
+    assert padded.q.shape[0] == L + 2 and not np.allclose(padded.q[L], padded.q[L + 1])
 
 
 # ------------------------------------------------ other claims of the lesson texts

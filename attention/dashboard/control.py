@@ -223,9 +223,11 @@ class PageControls:
                 control with `current(key)`. Empty: the page reruns.
         """
         control = self[key]
-        if hi is not None or default is not None:
-            top = control.hi if hi is None else min(hi, control.hi)
-            control = control.within(top, default)
+        if hi is not None:
+            control = control.within(min(hi, control.hi), default)
+        elif default is not None:  # a choice has no range: only its default moves
+            control = (replace(control, default=default) if control.hi is None
+                       else control.within(control.hi, default))
         if reruns:
             shown["on_change"] = partial(rerun_sections, tuple(reruns))
         return control.draw(container, **shown)

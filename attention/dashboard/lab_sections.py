@@ -65,13 +65,16 @@ def scaling_section(limits: Limits, seed: int) -> None:
     runs = live or shipped
     cfg = runs["scaled"].config
     std = {label: runs[label].history[0].logit_std for label in runs}
+    pooled = "both layers" if cfg.layers == 2 else f"all {cfg.layers} layers"
     st.markdown(
         f"The same model twice, with one head of **d_head = {d_head}**: same seed, same data, "
         "and q and k start with entries of unit-order variance, as the maths assumes. The only "
-        "difference is the **1/√d_k** before the softmax. Unscaled, the logits start with a "
-        f"standard deviation of {std['unscaled']:.1f} against {std['scaled']:.1f} scaled (the "
-        f"scale divides by √{d_head} = {np.sqrt(d_head):.0f}), the softmax is almost one-hot from the "
-        "first step, and the gradient that reaches a typical row of logits is tiny: the unscaled "
+        "difference is the **1/√d_k** before the softmax. Unscaled, the logits of "
+        f"{pooled} at init, pooled, have a standard deviation of {std['unscaled']:.1f} against "
+        f"{std['scaled']:.1f} scaled: the scale divides each layer's logits by √{d_head} = "
+        f"{np.sqrt(d_head):.0f}, and the pooled figures are not exactly {np.sqrt(d_head):.0f} "
+        "apart because layer 1 reads what layer 0 wrote, which differs between the two models. "
+        "The softmax is almost one-hot from the first step, and the gradient that reaches a typical row of logits is tiny: the unscaled "
         "model barely learns. (The total gradient norm hides this: a few rows that are not "
         "saturated carry most of it.)")
     source = (f"Trained live, seed {cfg.seed}, {runs['scaled'].history[-1].step} steps."
@@ -87,7 +90,7 @@ def scaling_section(limits: Limits, seed: int) -> None:
     cols = st.columns(3)
     specs = [("loss", "Loss", "cross-entropy (nats)", None, False),
              ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
-             ("logit_grad_median", "Logit gradient, typical row", "median row norm (log scale)",
+             ("logit_grad_median", "Logit gradient, typical row", "median row norm (log)",
               None, True)]
     for col, (field, title, y_title, domain, log_y) in zip(cols, specs, strict=True):
         frame = lv.compare_frame(runs, field)
@@ -101,7 +104,7 @@ def scaling_section(limits: Limits, seed: int) -> None:
         st.caption(f"Where the {' and '.join(gone)} gradient curve stops, the typical row's gradient "
                    "is exactly 0: its softmax has saturated completely (a log scale cannot show 0).")
     rows = [("largest softmax weight at init (1 = one-hot)", "max_weight", 0),
-            ("standard deviation of the logits at init", "logit_std", 0),
+            (f"standard deviation of the logits at init ({pooled} pooled)", "logit_std", 0),
             ("gradient at the logits at init, typical row (median)", "logit_grad_median", 0),
             ("gradient at the logits at init, all rows (norm)", "logit_grad_norm", 0),
             ("final held-out accuracy", "accuracy", -1)]
@@ -146,11 +149,13 @@ def generate_section(ctl: PageControls, run, name: str | None, seed: int) -> Non
     k = ctl.draw("gen_step", hi=n_new, default=n_new) if n_new > 1 else 1
     step = view.step(k)
     head, grid = generation_charts(view, k)
-    left, right = st.columns([1, 2])
+    # The induction head's map over half the width (its key labels apart), every head below it
+    # at its own size: the grid of small maps never runs past the right edge at 1280 pixels.
+    left, right = st.columns(2)
     show(head, key="gen_head", container=left, width="stretch")
-    show(grid, key="gen_maps", container=right, width="content")
-    st.caption(f"Step {k} computed row {step.t - 1} (query = token {step.query}), which chose "
+    right.caption(f"Step {k} computed row {step.t - 1} (query = token {step.query}), which chose "
                f"token {step.chosen}. Largest change of any row already computed, over steps "
                f"1–{k}: **{step.change:.1e}**"
                + (" (float rounding: rows already computed do not change, which is what a KV "
                   "cache relies on)." if step.rounding_only else "."))
+    show(grid, key="gen_maps", width="content")

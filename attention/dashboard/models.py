@@ -93,10 +93,11 @@ def model_view_chart(name: str, text: str, max_tokens: int, hide: bool) -> tuple
 @st.cache_resource(max_entries=4 * RUN_ENTRIES, ttl=3600, show_spinner=False)
 def stats_chart(name: str, text: str, max_tokens: int, stat: str) -> charts.Chart:
     """The layers x heads table of one statistic: a spec built once per shape and scale,
-    this sentence's statistics as its data."""
+    this sentence's statistics as its data. Entropy is coloured on [0, ln n] and the mean
+    distance on [0, n - 1], n the tokens of the run (the full maps, special tokens included)."""
     _, view = run(name, text, max_tokens)
     column, meaning = pv.STATISTICS[stat]
-    frame, top = pv.stats_heat_frame(view.stats, column)
+    frame, top = pv.stats_heat_frame(view.stats, column, n_keys=len(view.tokens))
     return packed(charts.stats_heat_table(frame, top, shares=column in pv.SHARE_COLUMNS,
                                           title=f"{stat}: {meaning}", value_title=stat))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attention.dashboard.page_registry import PAGES
+from attention.dashboard.page_registry import PAGES, PATH
 
 WORKSHOP_KEY = "workshop"
 
@@ -15,7 +15,8 @@ def is_on() -> bool:
 
 
 def index_of(url_path: str) -> int | None:
-    for i, s in enumerate(PAGES):
+    """The page's step on the workshop path (from 0), or None off the path."""
+    for i, s in enumerate(PATH):
         if s.url_path == url_path:
             return i
     return None
@@ -39,17 +40,25 @@ def banner(url_path: str) -> bool:
     if not is_on() or i is None:
         return False
     st.html(_COMPACT_CSS)
-    path = PAGES
+    path = PATH
     s = path[i]
     st.info(f"**Workshop · step {i + 1} of {len(path)} · about {s.minutes} min.** {s.goal}",
             icon=":material/school:")
     return True
 
 
+def more(what: str):
+    """Where a page's deeper sections go: in workshop mode an expander "More: `what`", folded
+    (the step's time is for the key chart and the question); otherwise the page itself."""
+    if is_on():
+        return st.expander(f"More: {what}", expanded=False, icon=":material/add_circle:")
+    return st.container()
+
+
 def next_step(url_path: str) -> None:
     """In workshop mode: a link to the next step of the path."""
     i = index_of(url_path)
-    path = PAGES
+    path = PATH
     if not is_on() or i is None or i + 1 >= len(path):
         return
     s = path[i + 1]
@@ -59,7 +68,7 @@ def next_step(url_path: str) -> None:
 
 def path_table() -> None:
     """The whole path, in order, with its timings and links."""
-    path = PAGES
+    path = PATH
     total = sum(s.minutes for s in path)
     st.markdown(f"A guided path of **{len(path)} steps, about {total} minutes**. Switch on "
                 "**Workshop mode** in the sidebar: each page then says which step it is and "
@@ -69,3 +78,12 @@ def path_table() -> None:
         cols[0].page_link(s.file, label=f"{n}. {s.title}")
         cols[1].markdown(f"{s.minutes} min")
         cols[2].markdown(s.goal)
+    after = [p for p in PAGES if not p.on_path]
+    if after:
+        st.markdown("**After the workshop**, at your own pace:")
+        for s in after:
+            cols = st.columns([3, 1, 8], vertical_alignment="center")
+            cols[0].page_link(s.file, label=s.title)
+            cols[1].markdown(f"{s.minutes} min")
+            cols[2].markdown(s.goal)
+

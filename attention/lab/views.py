@@ -99,6 +99,32 @@ def best_heads(record, layers: int) -> tuple[FormedHead, FormedHead]:
             FormedHead(layers - 1, i, float(ind[i]), bool(ind[i] >= FORMED)))
 
 
+def heads_summary(step: int, prev: FormedHead, ind: FormedHead, layers: int) -> str:
+    """What the probe maps show at `step` (markdown): the best previous-token head and, with
+    two layers or more, the best induction head; what a score measures."""
+    def formed(head: FormedHead) -> str:
+        return "has formed" if head.formed else "has not formed (yet)"
+
+    text = (f"The probe is one sequence with a repeat. At step {step}, the strongest "
+            f"previous-token head is **layer 0 head {prev.head}** (score {prev.score:.2f}: it "
+            f"{formed(prev)}), a stripe just below the diagonal. ")
+    measure = ("A score is the mean weight a head puts on the position that role looks at "
+               "(for induction: in the rows of the repeat, the token just after each token's "
+               f"earlier copy); {FORMED} or more counts as formed here.")
+    if layers < 2:
+        return text + (
+            "**In a 1-layer model no head can be an induction head**: to find the token after "
+            "the current token's earlier copy, a key must carry which token came before it, and "
+            "only a previous-token head in an earlier layer can write that. The highest "
+            f"induction score here, layer 0 head {ind.head} at {ind.score:.2f}, is weight on "
+            "those positions of this one probe, not the copying rule: the held-out accuracy, "
+            "on sequences whose repeat sits elsewhere, is what tests that. " + measure)
+    return text + (
+        f"The strongest induction head is **layer {ind.layer} head {ind.head}** (score "
+        f"{ind.score:.2f}: it {formed(ind)}): in the rows of the repeat, a line parallel to the "
+        "diagonal, on the token just after each token's earlier copy. " + measure)
+
+
 def snapshot_index(steps: list[int], step: int) -> int:
     """Index of the last snapshot taken at or before `step` (0 if none)."""
     idx = int(np.searchsorted(np.asarray(steps), step, side="right")) - 1

@@ -119,13 +119,14 @@ def values_side_by_side(m: MultiHeadView) -> np.ndarray:
 
 
 def head_table(m: MultiHeadView) -> pd.DataFrame:
-    """One row per head: kind, entropy, distance, value and output sizes, uniform gap."""
+    """One row per head: kind, uniform gap (first: the column the lesson reads), entropy,
+    distance, value and output sizes."""
     H = m.weights.shape[0]
     return pd.DataFrame({
         "head": [f"head {h}" for h in range(H)], "kind": m.kinds,
+        "output − mean of v": uniform_output_gap(m.mask, m.values, m.heads),
         "entropy": m.entropy.mean(1), "mean distance": m.mean_distance,
         "‖v‖ mean": np.linalg.norm(m.values, axis=-1).mean(1),
         "‖output‖ mean": np.linalg.norm(m.heads, axis=-1).mean(1),
-        "output − mean of v": uniform_output_gap(m.mask, m.values, m.heads),
     })
 

@@ -96,19 +96,22 @@ def single_head(seq: TokenInput, d_k: int, seed: int, temperature: float = 1.0,
     """One head: x W_Q, x W_K, x W_V with N(0, 1/d_model) projections, then attention.
 
     Args:
-        pad: the last `pad` positions hold the [PAD] token (its embedding plus their
-            positions, labelled "[PAD]"); their keys are masked for every query.
+        pad: `pad` positions appended after the sequence, as a batch pads a shorter one: each
+            holds the [PAD] token (its embedding plus its position, labelled "[PAD]"); their
+            keys are masked for every query. Every real token stays.
     """
     dev = resolve_device(device)
     x = torch.from_numpy(seq.x)  # (L, d_model)
     L, d_model = x.shape
     tokens = list(seq.tokens)
-    pad = max(0, min(int(pad), L))
+    pad = max(0, int(pad))
     if pad:
-        x = x.clone()
-        pe = torch.from_numpy(seq.positions[L - pad:])  # (pad, d_model)
-        x[L - pad:] = token_embeddings(["[PAD]"], d_model, x.dtype) + pe
-        tokens[L - pad:] = ["[PAD]"] * pad
+        pe = sinusoidal_positions(L + pad, d_model)[L:].to(x.dtype)  # (pad, d_model)
+        if not seq.positions.any():  # positional encoding off
+            pe = torch.zeros_like(pe)
+        x = torch.cat([x, token_embeddings(["[PAD]"], d_model, x.dtype) + pe])  # (L + pad, d_model)
+        tokens += ["[PAD]"] * pad
+        L += pad
     x = x.to(dev)
     w = torch.randn(3, d_model, d_k, generator=_generator(seed, 1), dtype=x.dtype)
     w = (w / math.sqrt(d_model)).to(dev)  # (3, d_model, d_k): W_Q, W_K, W_V

@@ -28,10 +28,21 @@ def infos(at) -> str:
     return " ".join(i.value for i in at.info)
 
 
+GUESS = "step 150–500"
+
+
 def test_shipped_run_renders_with_every_chart():
     at = open_page("lab")
     assert_clean(at)
     assert "induction_2l" in infos(at)
+    # the curves that show the jump wait for the prediction, which comes first
+    titles = [str(spec(c).get("title")) for c in charts(at)]
+    assert titles.count("Loss") == 1, titles  # only the √d_k experiment's
+    assert not [t for t in titles if t.startswith(("Accuracy on", "Layer 0: previous", "Layer 1"))]
+    assert "Pick your prediction above" in infos(at)
+    at.radio(key="predict").set_value(GUESS).run()
+    assert_clean(at)
+    assert at.radio(key="predict").disabled  # the first guess is kept
     shipped = load_shipped("induction_2l")
     loss = chart_data(chart_by_title(at, "Loss"))[0]
     np.testing.assert_allclose(loss["value"], [r.loss for r in shipped.history], rtol=1e-6)
@@ -46,7 +57,30 @@ def test_one_layer_link_shows_the_control_run():
     at = open_page("lab", {"layers": "1"})
     assert_clean(at)
     assert "induction_1l" in infos(at)
+    at.radio(key="predict").set_value(GUESS).run()
     assert chart_by_title(at, "Layer 0: induction score")
+
+
+@pytest.mark.parametrize("step", ["288", "600"])
+def test_one_layer_run_never_calls_a_head_an_induction_head(step):
+    """With one layer no head can be an induction head, whatever its score on the probe."""
+    at = open_page("lab", {"layers": "1", "step": step})
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "no head can be an induction head" in text
+    assert "strongest induction head" not in text
+    two = " ".join(m.value for m in open_page("lab").markdown)
+    assert "strongest induction head is **layer 1" in two
+
+
+def test_the_scaling_logit_spread_says_it_pools_the_layers():
+    at = open_page("lab")
+    text = " ".join(m.value for m in at.markdown)
+    scaled, unscaled = (load_shipped(n).history[0].logit_std
+                        for n in ("scaling_scaled", "scaling_unscaled"))
+    assert f"of both layers at init, pooled, have a standard deviation of {unscaled:.1f} " \
+           f"against {scaled:.1f} scaled" in text
+    assert "(both layers pooled)" in text
 
 
 def test_link_reproduces_the_view_built_with_widgets():
@@ -81,7 +115,7 @@ def test_nonsense_prefix_is_reported_and_the_rest_generates():
     assert_clean(at)
     captions = " ".join(c.value for c in at.caption)
     assert escape("ignored x, 999, -1") in captions
-    assert len(charts(at)) >= 9
+    assert len(charts(at)) >= 5  # (the run's four curves wait for the prediction)
 
 
 @pytest.mark.parametrize("prefix", ["5 6 ² 7", "5 6 ① 7", "5 6 ¹²³ 7", "5 6 ![](//ab.cd) 7",
@@ -107,8 +141,7 @@ def test_hosted_caps_clamp_a_link(monkeypatch):
 
 def test_predicting_reveals_the_phase_change():
     at = open_page("lab")
-    loss = spec(chart_by_title(at, "Loss"))
-    assert "phase change" not in str(loss)
+    assert [spec(c).get("title") for c in charts(at)].count("Loss") == 1  # the √d_k one only
     at.radio(key="predict").set_value("step 150–500").run()
     assert_clean(at)
     assert "phase change" in str(spec(chart_by_title(at, "Loss")))
@@ -127,6 +160,7 @@ def test_generation_never_changes_rows_already_computed():
 
 def test_train_button_trains_and_keeps_the_run_for_scrubbing():
     at = open_page("lab", TINY)
+    at.radio(key="predict").set_value(GUESS).run()
     at.button(key="train_button").click().run()
     assert_clean(at)
     assert any("Showing your run" in s.value for s in at.success)

@@ -15,6 +15,14 @@ from .conftest import assert_clean, open_page
 
 ASKED = [page for page, text in LESSONS.items() if "choices" in text]
 
+# Evidence on a page that answers its question: folded until the learner has predicted, then
+# shown (so each phrase must be on the page after the choice: the list stays true).
+GIVEAWAYS = {
+    "causal": ["Rows above the newest are unchanged by every later step"],
+    "multi_head": ["0 for a head that spreads uniformly, which outputs the same average"],
+    "pretrained": ["What the weight brings"],
+}
+
 
 def visible_text(at) -> str:
     """What a learner can read on the page, folded expanders included, radio options not."""
@@ -65,3 +73,22 @@ def test_choosing_reveals_the_answer_and_locks_the_choice(page):
     at.radio(key=f"predict_{page}").set_value(wrong).run()
     assert at.warning and sentences(text["answer"])[0] in at.warning[0].value
     assert at.radio(key=f"predict_{page}").disabled
+
+
+@pytest.mark.parametrize("page, query", [
+    ("causal", {}), ("multi_head", {}), ("multi_head", {"workshop": "true"}),
+    pytest.param("pretrained", {}, marks=pytest.mark.slow)])
+def test_the_evidence_that_answers_waits_for_the_prediction(page, query):
+    text = LESSONS[page]
+    at = open_page(page, query)
+    assert_clean(at)
+    before = visible_text(at)
+    shown = [phrase for phrase in GIVEAWAYS[page] if phrase in before]
+    assert not shown, f"/{page} gives the answer away before the choice: {shown}"
+    assert "Predict below first" in before or "predict below first" in before
+    wrong = next(c for i, c in enumerate(text["choices"]) if i != text["correct"])
+    at.radio(key=f"predict_{page}").set_value(wrong).run()
+    assert_clean(at)
+    after = visible_text(at)
+    missing = [phrase for phrase in GIVEAWAYS[page] if phrase not in after]
+    assert not missing, f"/{page} never shows its evidence, even after the choice: {missing}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 
 import numpy as np
 import pytest
@@ -169,3 +170,26 @@ def test_a_linked_query_past_the_sentence_is_its_last_row_in_slider_and_map():
     last = len(load_model().attend(at.sidebar.text_area(key="text").value).tokens) - 3  # no [CLS], [SEP]
     assert at.slider(key="query").value == last
     assert f"datum.query == {last}" in json.dumps(spec(chart_by_title(at, "3. Weights")))
+
+
+def test_entropy_is_coloured_up_to_ln_n():
+    """The statistics table's entropy scale ends at its maximum, ln n over the run's n tokens."""
+    at = open_page("pretrained", {"text": "The animal didn't cross the street"})
+    assert_clean(at)
+    table = chart_by_title(at, "Entropy")
+    tokens = load_model().attend("The animal didn't cross the street").tokens
+    assert any(abs(top - math.log(len(tokens))) < 1e-9 for top in _domains(spec(table)))
+
+
+def _domains(node) -> list[float]:
+    found = []
+    if isinstance(node, dict):
+        dom = node.get("domain")
+        if isinstance(dom, list) and len(dom) == 2 and all(isinstance(v, int | float) for v in dom):
+            found.append(float(dom[1]))
+        for v in node.values():
+            found += _domains(v)
+    elif isinstance(node, list):
+        for v in node:
+            found += _domains(v)
+    return found

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from attention.dashboard.lessons import LESSONS
-from attention.dashboard.page_registry import PAGES
+from attention.dashboard.page_registry import PAGES, PATH
 
 from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
 
@@ -103,7 +103,12 @@ def test_padding_is_labelled_and_the_unmasked_map_says_so():
     assert list(keys)[-2:] == ["[PAD]", "[PAD]"] and "[PAD]" not in list(keys)[:-2]
     rows = frame.drop_duplicates("query").sort_values("query")["query_token"].str.strip("\u200b")
     assert list(rows)[-2:] == ["[PAD]", "[PAD]"]  # padded rows marked
-    assert frame[frame.key >= 6]["masked"].all()
+    L = len(keys) - 2
+    assert frame[frame.key >= L]["masked"].all() and not frame[frame.key < L]["masked"].any()
+    # appended, not replacing: every token of the sentence is still there, in order
+    plain = chart_data(charts(open_page("causal"))[0])[0]
+    words = plain.drop_duplicates("key").sort_values("key")["key_token"].str.strip("\u200b")
+    assert list(keys)[:-2] == list(words)
 
 
 def test_generation_starts_small_with_the_newest_row_outlined():
@@ -205,12 +210,16 @@ def test_predict_then_reveal_waits_for_a_choice_and_keeps_the_first():
 
 
 def test_workshop_path_banner_and_next_link():
-    assert [p.url_path for p in PAGES] == ["", "single_head", "multi_head", "causal", "entropy",
-                                           "pretrained", "lab"]
-    assert sum(p.minutes for p in PAGES) == 90
+    # The path is 90 minutes, every step timed; the later pages are "after the workshop".
+    assert [p.url_path for p in PATH] == ["", "single_head", "multi_head", "causal", "entropy",
+                                          "pretrained", "lab"]
+    assert sum(p.minutes for p in PATH) == 90 and all(5 <= p.minutes <= 20 for p in PATH)
+    assert {"gpt", "vision"} <= {p.name for p in PAGES if not p.on_path}
+    # a goal never ends on a formula, which wraps its full stop alone onto a line
+    assert not [p.name for p in PAGES if p.goal.rstrip(".;,").endswith("$")]
     at = open_page("single_head", {"workshop": "true"})
     assert_clean(at)
-    assert "step 2 of" in at.info[0].value
+    assert f"step 2 of {len(PATH)} ·" in at.info[0].value
     # projector layout: the introduction folds away, the weights map is in the first row
     assert [e.label for e in at.expander][0] == "About this page, and what to try"
     tops = [spec(col.get("vega_lite_chart")[0]).get("title", "") for col in at.columns
@@ -219,8 +228,35 @@ def test_workshop_path_banner_and_next_link():
     links = [link.proto.page for link in at.get("page_link")]
     assert any("multi_head" in p for p in links)
     at = open_page("overview")
-    # the Explore row links every page but itself, the workshop path every page
+    # the Explore row links every page but itself, the workshop path and the pages after it
+    # every page
     assert len(at.get("page_link")) == 2 * len(PAGES) - 1
+    text = page_text(at)
+    assert f"{len(PATH)} steps, about 90 minutes" in text and "After the workshop" in text
+    # the last step links to no further step, and a page off the path has no banner
+    lab = open_page("lab", {"workshop": "true"})
+    assert not [link for link in lab.get("page_link") if "Next step" in link.proto.label]
+    vision = open_page("vision", {"workshop": "true"})
+    assert not [i for i in vision.info if "Workshop · step" in i.value]
+
+
+def test_workshop_opens_multi_head_on_designed_heads_with_the_deeper_sections_folded():
+    at = open_page("multi_head", {"workshop": "true"})
+    assert_clean(at)
+    assert at.button_group(key="preset").value == "Designed heads"
+    more = [e for e in at.expander if e.label.startswith("More:")]
+    assert len(more) == 1
+    folded = [str(h.value) for h in more[0].get("subheader")]
+    assert any(h.startswith("Values") for h in folded)
+    assert any(h.startswith("Two heads compared") for h in folded)
+    outside = [str(h.value) for h in at.main.get("subheader") if str(h.value) not in folded]
+    assert "Where one token looks, in every head" in outside
+    # a link that names the preset keeps it; out of workshop mode nothing is folded
+    assert open_page("multi_head", {"workshop": "true", "preset": "Random projections"}
+                     ).button_group(key="preset").value == "Random projections"
+    plain = open_page("multi_head")
+    assert plain.button_group(key="preset").value == "Random projections"
+    assert not [e for e in plain.expander if e.label.startswith("More:")]
 
 
 @pytest.mark.slow
@@ -238,4 +274,69 @@ def test_pretrained_points_to_the_heads_linking_it_to_animal():
     assert_clean(at)
     rollout = chart_data(chart_by_title(at, "Rollout through"))[0]
     assert "[CLS]" not in set(rollout["key_token"].str.strip("\u200b"))
-    assert "brings" in page_text(at)
+    assert "brings" not in page_text(at)  # the sink's answer waits for the prediction
+    at.radio(key="predict_pretrained").set_value(LESSONS["pretrained"]["choices"][1]).run()
+    assert "What the weight brings" in page_text(at)
+
+
+@pytest.mark.slow
+def test_the_pronoun_caption_says_what_the_heads_show():
+    """A head's link from "it" is where it reads, not which noun "it" means: with "wide" the
+    street is meant, and the head that links "it" to "animal" still prefers "animal"."""
+    from attention.pretrained import views as pv
+    from attention.pretrained.encoder import load_model
+
+    model = load_model()
+    for word in ("tired", "wide"):
+        view = pv.model_view(model.attend(f"The animal didn't cross the street because it was "
+                                          f"too {word}"))
+        it, animal, street = (view.tokens.index(t) for t in ("it", "animal", "street"))
+        w = view.weights[5, 11, it]  # layer 5, head 11, the row of "it"
+        assert w[animal] > 0.3 and w[animal] > 5 * w[street], (word, w[animal], w[street])
+    at = open_page("pretrained")
+    assert "where a head reads from, not which word a pronoun refers to" in page_text(at)
+
+
+def test_entropy_under_the_mask_says_which_normalised_figure_is_which():
+    at = open_page("entropy", {"causal": "true"})
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    top = float(metrics["Largest possible mean entropy"].split()[0])
+    mean = float(metrics["Mean entropy (single head)"].split()[0])
+    norm = metrics["Normalised: mean over rows of H / max"]
+    caption = next(c.value for c in at.caption if "Two ways to normalise" in c.value)
+    assert f"{mean:.3f} / {top:.3f} = **{mean / top:.0%}** (a ratio of means)" in caption
+    assert f"**{norm}**" in caption and "(a mean of ratios" in caption
+    # without the mask the two agree, and no caption is needed
+    plain = open_page("entropy")
+    assert not [c for c in plain.caption if "Two ways to normalise" in c.value]
+
+
+def test_head_similarity_states_its_unit():
+    at = open_page("multi_head")
+    assert chart_by_title(at, "Head similarity: 1 − mean JS divergence (bits)")
+    assert "in bits (log base 2, so it lies in [0, 1])" in page_text(at)
+
+
+@pytest.mark.parametrize("preset", ["random", "designed"])
+def test_scatter_names_never_overprint(preset):
+    """Each head's name on the entropy–distance plot sits a whole line from any other name
+    that overlaps it across, and off the maximum's dashed line."""
+    from attention.charts.frames import series_frame
+    from attention.charts.lessons import head_scatter
+    from attention.toy import views
+
+    m = views.multi_head(views.build_input(views.DEFAULT_TEXT, None, 64, 0, True, 64), 8, 0,
+                         preset=preset)
+    H = m.weights.shape[0]
+    frame = series_frame(m.entropy.mean(1), [f"head {h}" for h in range(H)], name="entropy")
+    frame["distance"], frame["label"] = m.mean_distance, [f"{h} · {k}" for h, k in enumerate(m.kinds)]
+    top = float(m.max_entropy.mean())
+    data = head_scatter(frame, title="t", y_max=top, y_max_label="max", x_max=7.0).data
+    line = 15 / 300 * top * 1.1
+    ys = data["label_y"].to_numpy()
+    for a in range(H):
+        assert abs(ys[a] - top) >= line - 1e-9 or ys[a] == data["entropy"].iloc[a]
+        for b in range(a + 1, H):
+            near = abs(data["distance"].iloc[a] - data["distance"].iloc[b]) < 1.0  # names overlap across
+            assert not near or abs(ys[a] - ys[b]) >= line - 1e-9, (a, b, ys)
