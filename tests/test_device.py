@@ -54,3 +54,33 @@ def test_attention_on_cuda_matches_cpu():
         gpu = mha.to("cuda")(x.cuda(), mask=causal_mask(9))  # the mask follows the input
     torch.testing.assert_close(gpu.output.cpu(), cpu.output, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(gpu.weights.cpu(), cpu.weights, atol=1e-5, rtol=1e-4)
+
+
+def test_describe_device_names_the_device_and_the_build():
+    from attention.core.device import describe_device, torch_build
+    build = torch_build()
+    assert build.endswith("build")
+    line = describe_device("cpu")
+    assert line.startswith("cpu, torch ") and torch.__version__ in line and build in line
+    assert describe_device(torch.device("cpu")) == line
+    if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+        assert build in ("CPU build", "MPS build")
+
+
+def test_a_cuda_build_says_so(monkeypatch):
+    from attention.core import device
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert device.torch_build() == "CUDA 12.8 build"
+    assert device.describe_device("cpu").endswith("CUDA 12.8 build (no CUDA device visible)")
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda d=None: "NVIDIA Test GPU")
+    assert device.describe_device("cuda:0").startswith("cuda:0 (NVIDIA Test GPU), torch ")
+
+
+def test_cpu_build_without_gpu_backends(monkeypatch):
+    from attention.core import device
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.version, "hip", None, raising=False)
+    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: False)
+    assert device.torch_build() == "CPU build"
+    assert device.describe_device("cpu") == f"cpu, torch {torch.__version__}, CPU build"

