@@ -39,8 +39,9 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "toy": ({"toy", "core"}, NO_APP | {"altair", "vl_convert", "PIL"}),
     "pretrained": ({"pretrained", "core"}, NO_APP | {"altair", "vl_convert", "PIL"}),
     "lab": ({"lab", "core", "charts", "settings"}, NO_APP),
-    "dashboard": ({"core", "charts", "export", "toy", "pretrained", "lab", "settings",
-                   "dashboard"}, {"app_pages", "streamlit_app"}),
+    "classroom": ({"classroom"}, NO_APP | PRESENTATION_LIBS | {"torch"}),
+    "dashboard": ({"core", "charts", "export", "toy", "pretrained", "lab", "classroom",
+                   "settings", "dashboard"}, {"app_pages", "streamlit_app"}),
 }
 # the modules at the top of the package: the lazy face and the caps
 TOP = {"__init__": ({"core"}, NO_APP), "settings": (set(), NO_APP | {"torch"})}
