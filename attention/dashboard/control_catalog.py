@@ -35,6 +35,11 @@ SEED = Control("seed", "Seed", "number", default=0, lo=0, hi=MAX_SEED, step=1,
 DEVICE = Control("device", "Device", "select", default="auto",
                  options=("auto", *available_devices()))
 
+# Classroom mode: drawn under the shared sidebar by `classroom.sidebar_section`, not in
+# `SIDEBAR` (a mode of the session, and `class` cannot name a field of `Controls`).
+CLASS = Control("class", "Class code", "text_input", default="", hi=16,
+                help="The code your instructor shows: your predictions join the class's.")
+
 # The toy pages.
 D_K = Control("dk", "d_k", "number", default=16, lo=1, cap="max_d_k", step=1,
               help="Width of queries and keys (and values).")
@@ -67,6 +72,29 @@ ROLLOUT_PLAIN = Control("rollout_plain", "Rollout without special tokens", "togg
                         help="Drop [CLS] and [SEP] from every layer's maps, renormalise, then "
                              "roll out.")
 
+# The GPT-style model (/gpt). Its temperature is TEMPERATURE: the same softmax as /entropy's.
+GPT_VIEWS = ("Generate", "Induction heads", "Attention sinks", "GQA & RoPE", "Model view",
+             "Entropy")
+GPT_VIEW = Control("gpt_view", "View", "segmented", default="Generate", options=GPT_VIEWS)
+PROMPT = Control("prompt", "Prompt", "text_area", default="Once upon a time, there was a little "
+                 "girl who", cap="max_text_chars",
+                 help="The model continues this text; it sees at most the first tokens the "
+                      "limit allows.")
+NEW_TOKENS = Control("new_tokens", "New tokens", "number", default=16, lo=1,
+                     cap="max_new_tokens", step=1,
+                     help="How many tokens the model adds, one forward step each.")
+SAMPLE = Control("sample", "Sample (off: greedy)", "toggle", default=False,
+                 help="Off: always the likeliest token. On: draw from softmax(logits / "
+                      "temperature) with the seed.")
+GPT_SEED = Control("gpt_seed", "Seed", "number", default=0, lo=0, hi=MAX_SEED, step=1,
+                   help="Seeds the sampler and the random sequence of the induction test.")
+GPT_STEP = Control("gpt_step", "Generation step", "slider", default=64, lo=0,  # 0..new tokens
+                   help="Step s shows the prompt and the first s new tokens: each step adds one "
+                        "query row.")
+COPY_TOKENS = Control("copy_tokens", "Tokens per copy", "number", default=40, lo=4,
+                      cap="max_copy_tokens", step=1,
+                      help="Length of the random sequence that is repeated once.")
+
 # The learning lab.
 MIN_TRAIN_STEPS = 10
 TASK = Control("task", "Task", "select", default="induction", options=tuple(TASKS),
@@ -84,3 +112,16 @@ GENERATE = Control("gen", "New tokens", "number", default=8, lo=1)  # 1..room le
 GENERATION_STEP = Control("gen_step", "Generation step", "slider", default=16, lo=1,  # 1..gen
                           help="Each step adds one query row: the new token's look back at "
                                "everything before it.")
+
+# The vision page.
+DIGIT = Control("digit", "Test digit", "number", default=0, lo=0, step=1,  # 0..test digits - 1
+                help="One of the 397 test digits the model never trained on.")
+PIXELS = Control("pixels", "Or draw a digit: 8 rows of 8 numbers from 0 to 16", "text_area",
+                 default="", hi=400,
+                 help="0 is blank paper, 16 the darkest ink; end each row with ; (a shared link "
+                      "keeps the semicolons, not the line breaks). Empty: the test digit.")
+PATCH = Control("patch", "Patch size (pixels)", "radio", default="2", options=("2", "1", "4"),
+                help="Each token is a square patch: 2 gives 16 patches, 1 gives 64 (finer maps, "
+                     "slower to learn), 4 gives 4.")
+VISION_STEPS = Control("steps", "Steps", "number", default=400, lo=MIN_TRAIN_STEPS,
+                       cap="max_train_steps", step=100)

@@ -31,11 +31,12 @@ class Page:
     title: str
     icon: str
     summary: str  # the overview's link help
-    minutes: int  # its step of the workshop path
+    minutes: int  # its step of the workshop path (or, off the path, a visit's time)
     goal: str  # what the workshop step is for
     controls: tuple[Control, ...] = ()  # its own controls, validated from the link first
     reads: tuple[Control, ...] | None = None  # the sidebar inputs it reads; None: all of them
     unused_why: str | None = None  # why the others are disabled on it
+    on_path: bool = True  # a step of the 90-minute workshop path; False: "after the workshop"
 
     def __post_init__(self):
         if self.reads is not None and not {c.key for c in self.reads} <= SHARED_INPUTS:
@@ -68,7 +69,7 @@ PAGES = (
          controls=(cc.D_K, cc.TEMPERATURE, cc.SCALED, cc.CAUSAL, cc.QUERY)),
     Page("multi_head", "Multi head", ":material/grid_view:",
          "One map per head; local and global heads.",
-         15, "Heads that look near or far; position as the thing they read; values and $W^O$.",
+         15, "Heads that look near or far, and position as the thing they read; then $W^O$ mixes them.",
          controls=(cc.PRESET, cc.CAUSAL, cc.HEAD_A, cc.HEAD_B, cc.QUERY, cc.RELATIVE)),
     Page("causal", "Causal", ":material/arrow_forward:",
          "Masked attention for autoregressive models.",
@@ -93,8 +94,29 @@ PAGES = (
          reads=(cc.D_MODEL, cc.HEADS, cc.SEED),
          unused_why="The lab trains on random token sequences with learned positions, on the "
                     "CPU: it takes Heads, d_model and Seed from here."),
+    Page("gpt", "GPT-style model", ":material/auto_stories:",
+         "A real GPT-style LM offline: generation row by row, induction heads, sinks, GQA.",
+         10, "Watch a real LM generate one row per token; find its induction heads and sinks.",
+         controls=(cc.GPT_VIEW, cc.PROMPT, cc.NEW_TOKENS, cc.SAMPLE, cc.TEMPERATURE, cc.GPT_SEED,
+                   cc.GPT_STEP, cc.LAYER, cc.HEAD, cc.COPY_TOKENS),
+         reads=(),
+         unused_why="The real model has its own width, heads and weights, and its own prompt "
+                    "box: the sidebar's inputs are not used here.",
+         on_path=False),
+    Page("vision", "Vision", ":material/image:",
+         "A small vision transformer on handwritten digits: where its heads look.",
+         10, "A patch is a token: where the class token looks, against what the answer needs.",
+         controls=(cc.DIGIT, cc.PIXELS, cc.PATCH, cc.VISION_STEPS, cc.LAYER, cc.QUERY,
+                   cc.TRAINING_STEP),
+         reads=(cc.D_MODEL, cc.HEADS, cc.SEED),
+         unused_why="The vision model reads 8x8 digits, not sentences: it takes Heads, d_model "
+                    "and Seed from here.",
+         on_path=False),
 )
 BY_NAME = {p.name: p for p in PAGES}
+# The workshop path: 90 minutes in all (tests/pages/test_teaching_pages.py checks). A new page
+# joins it only by taking minutes from another step; otherwise on_path=False.
+PATH = tuple(p for p in PAGES if p.on_path)
 
 
 def page(url_path: str) -> Page | None:

@@ -22,8 +22,9 @@ from .conftest import (
     spec,
 )
 
+# lab: its run's four curves wait for the prediction
 CHARTS_AT_LEAST = {"overview": 0, "single_head": 7, "multi_head": 8, "causal": 4, "entropy": 3,
-                   "pretrained": 8, "lab": 9, "gpt": 2, "vision": 10}
+                   "pretrained": 8, "lab": 5, "gpt": 2, "vision": 10}
 
 
 @pytest.mark.parametrize("page", list(PAGES))
