@@ -12,7 +12,8 @@ after the server's end-of-run message and --quiet-ms without events; see its doc
   that reruns the page): a new seed typed, then Enter, never repeated, so no result comes
   from Streamlit's cache. A page's own number input (Compare head): its value plus one,
   then back. A slider (Query token, Layer, Temperature, a step): one arrow-key step right,
-  then back left.
+  then back left. A text area (/gpt's Prompt): a new text (the first one and a number never
+  used before), then Ctrl+Enter: a new prompt, generated and drawn afresh.
 - First load: a fresh browser context (empty cache, new session) opens the page's URL;
   the time runs from navigation start to the same end point. One visit to "/" first
   warms the server (imports torch), so this is a newcomer's load on a running server.
@@ -52,7 +53,7 @@ class Case:
     path: str
     goal: float  # the largest acceptable ratio to the no-op rerun
     control: str = "Seed"  # the label of the control moved
-    widget: str = "number"  # "number" (type, Enter) or "slider" (arrow keys)
+    widget: str = "number"  # "number" (type, Enter), "slider" (arrow keys) or "text" (Ctrl+Enter)
     shown: str = ""  # the path as printed, when it is too long to print
     first: str = "ArrowRight"  # a slider's first key (ArrowLeft: it starts at its top)
 
@@ -81,6 +82,14 @@ CASES = [
     Case(f"/pretrained?text={LONG_TEXT}", 2.0, "Layer", "slider", "/pretrained?text=(128 tokens)"),
     Case("/lab", 1.5, "Training step", "slider", first="ArrowLeft"),  # starts at the run's end
     Case("/vision", 2.0, "Test digit"),  # a new image: every map, rollout and occlusion
+    # /gpt: a step adds one row of a cached generation. A new prompt generates 16 tokens
+    # afresh (~1.1 s on one thread, plus the one-pass row check and the drawing: about 2 s,
+    # 60 no-op reruns of ~35 ms). The model view draws 30 x 9 maps of a new 128-token
+    # prompt: the first draw <= 3 s, about 80 no-op reruns.
+    Case("/gpt?new_tokens=16", 2.0, "Generation step", "slider", first="ArrowLeft"),
+    Case("/gpt?new_tokens=16", 60.0, "Prompt", "text"),
+    Case(f"/gpt?gpt_view=Model+view&prompt={LONG_TEXT.replace('+', '%20')}", 80.0, "Prompt",
+         "text", "/gpt?gpt_view=Model view&prompt=(128 tokens)"),
 ]
 FIRST_LOAD_GOAL_S = 3.0
 

@@ -150,7 +150,8 @@ class Bench:
         """Open url, then move `control` (a label) warmup + repeats times; the measured
         timings. A number input gets a new value each time (Seed: never one seen before, so
         nothing comes from a cache; another: its value plus one, then back); a slider one
-        arrow-key step (`first`: ArrowLeft for one that starts at its top), then back."""
+        arrow-key step (`first`: ArrowLeft for one that starts at its top), then back; a
+        text area ("text") its first text and a number never used before, then Ctrl+Enter."""
         ctx = self.context()
         times: list[Timing | None] = []
         try:
@@ -162,10 +163,14 @@ class Bench:
             else:
                 field = page.get_by_label(control, exact=True).first
             start = None if widget == "slider" or control == "Seed" else field.input_value()
+            text = field.input_value() if widget == "text" else None
             for i in range(warmup + repeats):
                 if widget == "slider":
                     back = "ArrowLeft" if first == "ArrowRight" else "ArrowRight"
                     t = self.nudge(page, field, first if i % 2 == 0 else back)
+                elif text is not None:  # a new text: nothing comes from a cache
+                    self.next_seed += 1
+                    t = self.change(page, field, f"{text} {self.next_seed}", "Control+Enter")
                 elif start is not None:
                     t = self.change(page, field, str(int(float(start)) + (i + 1) % 2))
                 else:
