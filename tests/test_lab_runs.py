@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from safetensors.torch import load_file
 
+from attention.lab.loop import log_steps
 from attention.lab.runs import DIRECTORY, SHIPPED, load_shipped
 from attention.lab.store import FORMAT, VERSION
-from attention.lab.training import log_steps, run_training
+from attention.lab.training import run_training
 
 NAMES = sorted(SHIPPED)
 TEXT = [n for n in NAMES if not SHIPPED[n][0].vision]  # the vision run: tests/test_vision_run.py

@@ -9,9 +9,10 @@ from safetensors.torch import load_file
 
 from attention.lab import svc_baseline
 from attention.lab.digits import load_split
+from attention.lab.loop import log_steps
 from attention.lab.runs import DIRECTORY, SHIPPED, load_shipped
 from attention.lab.store import FORMAT, VERSION
-from attention.lab.training import log_steps, run_training
+from attention.lab.training import run_training
 
 NAME = "digits_vit"
 

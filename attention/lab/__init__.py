@@ -14,10 +14,11 @@ What /lab draws of a run is in `attention.lab.views` and `attention.lab.generati
 
 from .config import LogRecord, Snapshot, TrainConfig, check_caps
 from .generation import Generation, generate
+from .loop import log_steps
 from .model import LabTransformer
 from .store import load_run, save_run
 from .tasks import TASKS
-from .training import TrainingRun, log_steps, run_training, train
+from .training import TrainingRun, run_training, train
 from .vision import VisionTransformer
 from .vision_analysis import DigitView, digit_view, held_out_digit, occlusion, svc_baseline
 from .vision_training import VisionRecord, VisionRun

@@ -15,7 +15,6 @@ Same seed, same device, same thread count: the same numbers.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,19 +27,11 @@ from attention.core.device import resolve_device
 from attention.core.functional import causal_mask
 from attention.core.heads import head_logits
 from attention.lab.config import LogRecord, Snapshot, TrainConfig
+from attention.lab.loop import Job, train_loop
 from attention.lab.model import LabTransformer
 from attention.lab.tasks import induction_score, make_batch, make_probe, previous_token_score
 
 HELD_OUT = 256  # held-out sequences for loss and accuracy
-
-
-def log_steps(steps: int, points: int = 32) -> list[int]:
-    """0, then log-spaced steps up to `steps`, plus every steps/points: dense early (the
-    start moves fast) and never sparse later (a live page redraws at each)."""
-    logs = {0, steps}
-    logs.update(int(round(s)) for s in np.geomspace(1, max(steps, 1), points))
-    logs.update(int(round(s)) for s in np.linspace(0, steps, points + 1))
-    return sorted(s for s in logs if 0 <= s <= steps)
 
 
 @dataclass
@@ -142,23 +133,13 @@ def run_training(config: TrainConfig, *, on_log: Callable[[TrainingRun], None] |
         raise ValueError(f"log_points must be an integer >= 1, got {log_points!r}")
     device = resolve_device(config.device)
     if config.vision:
-        from attention.lab.vision_training import digits_job  # it builds on this module
+        from attention.lab.vision_training import digits_job  # imports the vision model only then
 
         job = digits_job(config, device)
     else:
         job = _text_job(config, device)
     return train_loop(job, on_log=on_log, should_stop=should_stop, max_seconds=max_seconds,
                       log_points=log_points)
-
-
-@dataclass
-class Job:
-    """What the shared loop needs of a task: the run it fills (its model included), one
-    training batch's loss, and what to log after `step` updates, `seconds` in."""
-
-    run: TrainingRun
-    batch_loss: Callable[[], Tensor]
-    measure: Callable[[int, float], tuple]  # (step, seconds) -> (record, Snapshot)
 
 
 def _text_job(c: TrainConfig, device: torch.device) -> Job:
@@ -178,46 +159,6 @@ def _text_job(c: TrainConfig, device: torch.device) -> Job:
         return _measure(model, step, held, probe.to(device), seconds, c.batch_size)
 
     return Job(run, batch_loss, measure)
-
-
-def train_loop(job: Job, *, on_log: Callable | None = None,
-               should_stop: Callable[[], bool] | None = None,
-               max_seconds: float | None = None, log_points: int = 32):
-    """The lab's one training loop, for every task: AdamW at the config's rate, a record
-    at each logged step, stopped by should_stop() or max_seconds. Returns job.run."""
-    run = job.run
-    c, model = run.config, run.model
-    opt = torch.optim.AdamW(model.parameters(), lr=c.lr)
-    logs = set(log_steps(c.steps, log_points))
-    start = time.perf_counter()
-
-    def record(step: int) -> None:
-        rec, snap = job.measure(step, time.perf_counter() - start)
-        run.history.append(rec)
-        run.snapshots.append(snap)
-        if on_log is not None:
-            on_log(run)
-
-    step = 0
-    record(0)
-    while step < c.steps:
-        if should_stop is not None and should_stop():
-            run.stopped_early, run.stop_reason = True, "stopped"
-        elif max_seconds is not None and time.perf_counter() - start > max_seconds:
-            run.stopped_early, run.stop_reason = True, "time"
-        if run.stopped_early:
-            if run.history[-1].step != step:
-                record(step)
-            break
-        loss = job.batch_loss()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        step += 1
-        if step in logs:
-            record(step)
-    model.eval()
-    return run
 
 
 def _measure(model: LabTransformer, step: int, held: list[Tensor], probe: Tensor,

@@ -20,7 +20,7 @@ from torch import Tensor
 from attention.core.stats import entropy
 from attention.lab.config import Snapshot, TrainConfig
 from attention.lab.digits import check_image, load_split
-from attention.lab.training import Job
+from attention.lab.loop import Job
 from attention.lab.vision import VisionTransformer
 
 PROBE_INDEX = 0  # the test image the snapshots are taken on
