@@ -23,27 +23,31 @@ INIT_SEED_OFFSET = 1_000_003  # the init's generator: config.seed + this (data u
 
 class Block(nn.Module):
     """One residual block, sequential: x = x + attn(norm1(x)); then, with an MLP,
-    x = x + mlp(norm2(x)). Causal self-attention.
+    x = x + mlp(norm2(x)). The lab's text and vision models both stack it.
 
     Args:
         config: the model's TrainConfig (d_model, heads, scaled, mlp, layernorm).
+        causal: each position attends to itself and the positions before it (text); else
+            every token sees every token (image patches).
+        mlp_ratio: the MLP's hidden width over d_model.
     """
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, *, causal: bool = True, mlp_ratio: int = 4):
         super().__init__()
         d_model = config.d_model
+        self.causal = causal
         self.norm1 = nn.LayerNorm(d_model) if config.layernorm else nn.Identity()
         self.attn = MultiHeadAttention(d_model, config.heads,
                                        scale=None if config.scaled else 1.0)
         self.mlp = None
         if config.mlp:
             self.norm2 = nn.LayerNorm(d_model) if config.layernorm else nn.Identity()
-            self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(),
-                                     nn.Linear(4 * d_model, d_model))
+            self.mlp = nn.Sequential(nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(),
+                                     nn.Linear(mlp_ratio * d_model, d_model))
 
     def forward(self, x: Tensor, need_weights: bool = False) -> tuple[Tensor, MultiHeadResult]:
         """x (B, L, d_model) -> new x and the attention's result (maps if need_weights)."""
-        res = self.attn(self.norm1(x), need_weights=need_weights, is_causal=True)
+        res = self.attn(self.norm1(x), need_weights=need_weights, is_causal=self.causal)
         x = x + res.output  # (B, L, d_model)
         if self.mlp is not None:
             x = x + self.mlp(self.norm2(x))  # (B, L, d_model)

@@ -11,41 +11,12 @@ import math
 import torch
 from torch import Tensor, nn
 
-from attention.core.modules import MultiHeadAttention, MultiHeadResult
 from attention.lab.config import TrainConfig
 from attention.lab.digits import CLASSES, MAX_PIXEL, SIDE, patchify
+from attention.lab.model import Block
 
 INIT_SEED_OFFSET = 1_000_003  # the init's generator: config.seed + this (data uses the seed)
-MLP_RATIO = 2
-
-
-class VisionBlock(nn.Module):
-    """x = x + attn(norm1(x)); then, with an MLP, x = x + mlp(norm2(x)). Every token sees
-    every token.
-
-    Args:
-        config: the model's TrainConfig (d_model, heads, scaled, mlp, layernorm).
-    """
-
-    def __init__(self, config: TrainConfig):
-        super().__init__()
-        d_model = config.d_model
-        self.norm1 = nn.LayerNorm(d_model) if config.layernorm else nn.Identity()
-        self.attn = MultiHeadAttention(d_model, config.heads,
-                                       scale=None if config.scaled else 1.0)
-        self.mlp = None
-        if config.mlp:
-            self.norm2 = nn.LayerNorm(d_model) if config.layernorm else nn.Identity()
-            self.mlp = nn.Sequential(nn.Linear(d_model, MLP_RATIO * d_model), nn.GELU(),
-                                     nn.Linear(MLP_RATIO * d_model, d_model))
-
-    def forward(self, x: Tensor, need_weights: bool = False) -> tuple[Tensor, MultiHeadResult]:
-        """x (B, T, d_model) -> new x and the attention's result (maps if need_weights)."""
-        res = self.attn(self.norm1(x), need_weights=need_weights)
-        x = x + res.output  # (B, T, d_model)
-        if self.mlp is not None:
-            x = x + self.mlp(self.norm2(x))  # (B, T, d_model)
-        return x, res
+MLP_RATIO = 2  # the MLP's hidden width over d_model
 
 
 class VisionTransformer(nn.Module):
@@ -66,7 +37,8 @@ class VisionTransformer(nn.Module):
         self.patch_embed = nn.Linear(p * p, d)
         self.cls = nn.Parameter(torch.zeros(1, 1, d))
         self.pos = nn.Parameter(torch.zeros(config.max_len, d))  # (n + 1, d)
-        self.blocks = nn.ModuleList(VisionBlock(config) for _ in range(config.layers))
+        self.blocks = nn.ModuleList(Block(config, causal=False, mlp_ratio=MLP_RATIO)
+                                    for _ in range(config.layers))
         self.norm = nn.LayerNorm(d) if config.layernorm else nn.Identity()
         self.head = nn.Linear(d, CLASSES)
 
