@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+
+from attention.lab.config import Snapshot
 
 
 def log_steps(steps: int, points: int = 32) -> list[int]:
@@ -23,12 +24,33 @@ def log_steps(steps: int, points: int = 32) -> list[int]:
     return sorted(s for s in logs if 0 <= s <= steps)
 
 
+@dataclass(kw_only=True)
+class RunProgress:
+    """What the loop fills in every task's run while it grows: on_log receives the run.
+    A task's run adds its config and probe (`TrainingRun`, `VisionRun`)."""
+
+    history: list = field(default_factory=list)  # one record per logged step
+    snapshots: list[Snapshot] = field(default_factory=list)
+    model: nn.Module | None = None
+    stopped_early: bool = False
+    stop_reason: str = ""  # "" (ran every step), "stopped" (should_stop) or "time"
+
+    @property
+    def accuracy(self) -> float:
+        """Held-out accuracy at the last logged step."""
+        return self.history[-1].accuracy if self.history else 0.0
+
+    @property
+    def steps_done(self) -> int:
+        return self.history[-1].step if self.history else 0
+
+
 @dataclass
 class Job:
     """What the shared loop needs of a task: the run it fills (its model included), one
     training batch's loss, and what to log after `step` updates, `seconds` in."""
 
-    run: Any  # a TrainingRun or a VisionRun: config, model, history, snapshots, stop fields
+    run: RunProgress  # a task's run (a TrainingRun, a VisionRun), its model included
     batch_loss: Callable[[], Tensor]
     measure: Callable[[int, float], tuple]  # (step, seconds) -> (record, Snapshot)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from attention.core.device import resolve_device
 from attention.core.functional import causal_mask
 from attention.core.heads import head_logits
 from attention.lab.config import LogRecord, Snapshot, TrainConfig
-from attention.lab.loop import Job, train_loop
+from attention.lab.loop import Job, RunProgress, train_loop
 from attention.lab.model import LabTransformer
 from attention.lab.tasks import induction_score, make_batch, make_probe, previous_token_score
 
@@ -35,22 +35,14 @@ HELD_OUT = 256  # held-out sequences for loss and accuracy
 
 
 @dataclass
-class TrainingRun:
-    """A run, finished or in progress: on_log receives it while it grows."""
+class TrainingRun(RunProgress):
+    """A text run, finished or in progress; `accuracy` covers the predictable positions."""
 
     config: TrainConfig
     probe: Tensor  # (max_len,) long
     probe_predictable: Tensor  # (max_len,) bool
-    history: list[LogRecord] = field(default_factory=list)
-    snapshots: list[Snapshot] = field(default_factory=list)
-    model: LabTransformer | None = None
-    stopped_early: bool = False
-    stop_reason: str = ""  # "" (ran every step), "stopped" (should_stop) or "time"
-
-    @property
-    def accuracy(self) -> float:
-        """Held-out accuracy at the last logged step (predictable positions)."""
-        return self.history[-1].accuracy if self.history else 0.0
+    # and, from RunProgress: history (LogRecord per logged step), snapshots, model
+    # (a LabTransformer), stopped_early, stop_reason
 
     @property
     def vocab_size(self) -> int:
@@ -59,10 +51,6 @@ class TrainingRun:
     @property
     def max_len(self) -> int:
         return self.config.max_len
-
-    @property
-    def steps_done(self) -> int:
-        return self.history[-1].step if self.history else 0
 
     def check_tokens(self, tokens: Tensor) -> Tensor:
         """Validated (L,) long tokens on the CPU, 1 <= L <= max_len, or ValueError."""

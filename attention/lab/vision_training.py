@@ -10,7 +10,7 @@ head's map on a fixed probe digit (the first test image).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from torch import Tensor
 from attention.core.stats import entropy
 from attention.lab.config import Snapshot, TrainConfig
 from attention.lab.digits import check_image, load_split
-from attention.lab.loop import Job
+from attention.lab.loop import Job, RunProgress
 from attention.lab.vision import VisionTransformer
 
 PROBE_INDEX = 0  # the test image the snapshots are taken on
@@ -39,26 +39,14 @@ class VisionRecord:
 
 
 @dataclass
-class VisionRun:
-    """A vision run, finished or in progress: on_log receives it while it grows."""
+class VisionRun(RunProgress):
+    """A vision run, finished or in progress; `accuracy` is on the held-out test set."""
 
     config: TrainConfig
     probe: Tensor  # (8, 8) float32, the digit the snapshots are taken on
     probe_label: int
-    history: list[VisionRecord] = field(default_factory=list)
-    snapshots: list[Snapshot] = field(default_factory=list)  # (layers, H, n + 1, n + 1)
-    model: VisionTransformer | None = None
-    stopped_early: bool = False
-    stop_reason: str = ""  # "" (ran every step), "stopped" (should_stop) or "time"
-
-    @property
-    def accuracy(self) -> float:
-        """Test-set accuracy at the last logged step."""
-        return self.history[-1].accuracy if self.history else 0.0
-
-    @property
-    def steps_done(self) -> int:
-        return self.history[-1].step if self.history else 0
+    # and, from RunProgress: history (VisionRecord per logged step), snapshots (maps
+    # (layers, H, n + 1, n + 1)), model (a VisionTransformer), stopped_early, stop_reason
 
     @property
     def tokens(self) -> int:
