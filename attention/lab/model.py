@@ -21,6 +21,21 @@ from attention.lab.config import TrainConfig
 INIT_SEED_OFFSET = 1_000_003  # the init's generator: config.seed + this (data uses the seed)
 
 
+class SeededInit:
+    """`Model.from_config(config)`: the model on the CPU, its weights drawn from the config's
+    seed alone by the model's `reset_parameters(generator)` (torch's global generator is
+    left as it was). The lab's text and vision models both build this way."""
+
+    @classmethod
+    def from_config(cls, config: TrainConfig):
+        # The default init's draws are overwritten below; fork_rng restores the global
+        # generator. (Building on the meta device instead imports torch._dynamo: seconds.)
+        with torch.random.fork_rng(devices=[]):
+            model = cls(config)
+        model.reset_parameters(torch.Generator().manual_seed(config.seed + INIT_SEED_OFFSET))
+        return model
+
+
 class Block(nn.Module):
     """One residual block, sequential: x = x + attn(norm1(x)); then, with an MLP,
     x = x + mlp(norm2(x)). The lab's text and vision models both stack it.
@@ -54,7 +69,7 @@ class Block(nn.Module):
         return x, res
 
 
-class LabTransformer(nn.Module):
+class LabTransformer(SeededInit, nn.Module):
     """Next-token logits of a causal transformer; every head's map on request.
 
     Args:
@@ -70,17 +85,6 @@ class LabTransformer(nn.Module):
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.layers))
         self.norm = nn.LayerNorm(config.d_model) if config.layernorm else nn.Identity()
         self.unembed = nn.Linear(config.d_model, config.vocab_size, bias=False)
-
-    @classmethod
-    def from_config(cls, config: TrainConfig) -> LabTransformer:
-        """The config's model on the CPU, initialised from its seed alone (torch's global
-        generator is left as it was)."""
-        # The default init's draws are overwritten below; fork_rng restores the global
-        # generator. (Building on the meta device instead imports torch._dynamo: seconds.)
-        with torch.random.fork_rng(devices=[]):
-            model = cls(config)
-        model.reset_parameters(torch.Generator().manual_seed(config.seed + INIT_SEED_OFFSET))
-        return model
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Draw every parameter from `generator` alone (torch's global RNG is untouched).

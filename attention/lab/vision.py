@@ -13,13 +13,12 @@ from torch import Tensor, nn
 
 from attention.lab.config import TrainConfig
 from attention.lab.digits import CLASSES, MAX_PIXEL, SIDE, patchify
-from attention.lab.model import Block
+from attention.lab.model import Block, SeededInit
 
-INIT_SEED_OFFSET = 1_000_003  # the init's generator: config.seed + this (data uses the seed)
 MLP_RATIO = 2  # the MLP's hidden width over d_model
 
 
-class VisionTransformer(nn.Module):
+class VisionTransformer(SeededInit, nn.Module):
     """Class logits of a digit; every head's map on request. Token 0 is the class token,
     token 1 + i the i-th patch, row by row from the top left.
 
@@ -41,15 +40,6 @@ class VisionTransformer(nn.Module):
                                     for _ in range(config.layers))
         self.norm = nn.LayerNorm(d) if config.layernorm else nn.Identity()
         self.head = nn.Linear(d, CLASSES)
-
-    @classmethod
-    def from_config(cls, config: TrainConfig) -> VisionTransformer:
-        """The config's model on the CPU, initialised from its seed alone (torch's global
-        generator is left as it was)."""
-        with torch.random.fork_rng(devices=[]):
-            model = cls(config)
-        model.reset_parameters(torch.Generator().manual_seed(config.seed + INIT_SEED_OFFSET))
-        return model
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Draw every parameter from `generator` alone: class token and positions N(0, 1)
