@@ -27,6 +27,7 @@ from attention.core.device import resolve_device
 from attention.core.functional import causal_mask, scaled_dot_product_attention
 from attention.pretrained.decoder_cache import DecoderUnavailable, cached_model_dir
 from attention.pretrained.encoder import _index
+from attention.pretrained.loaded import LoadedModel
 
 DEFAULT_DECODER = "SmolLM2-135M-Instruct"
 REPRODUCE_ATOL = 1e-4  # largest gap between recomputed and the model's own weights
@@ -49,7 +50,7 @@ class DecoderRun:
         return len(self.tokens)
 
 
-class DecoderModel:
+class DecoderModel(LoadedModel):
     """A loaded causal LM and its tokenizer in eval mode, answering attention questions.
 
     Args:
@@ -61,17 +62,10 @@ class DecoderModel:
     """
 
     def __init__(self, model: nn.Module, tokenizer, name: str, device: torch.device):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.name = name
-        self.device = device
+        super().__init__(model, tokenizer, name, device)
         config = model.config
-        self.num_layers: int = config.num_hidden_layers
-        self.num_heads: int = config.num_attention_heads
         self.num_kv_heads: int = getattr(config, "num_key_value_heads", None) or self.num_heads
         self.group: int = self.num_heads // self.num_kv_heads  # query heads per key/value head
-        self.d_model: int = config.hidden_size
-        self.d_head: int = getattr(config, "head_dim", None) or self.d_model // self.num_heads
         self.vocab_size: int = config.vocab_size
         self.max_length: int = int(getattr(config, "max_position_embeddings", 2048) or 2048)
         self.eos_id: int | None = tokenizer.eos_token_id

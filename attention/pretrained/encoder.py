@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from attention.core.device import resolve_device
 from attention.core.functional import scaled_dot_product_attention
 from attention.pretrained.analysis import head_stats_frame
+from attention.pretrained.loaded import LoadedModel
 
 DEFAULT_NAME = "all-MiniLM-L6-v2"
 # Per-layer projection names of attention modules whose q k^T / sqrt(d_head) is the whole
@@ -58,7 +59,7 @@ class PretrainedRun:
         return head_stats_frame(self.weights, self.sep)
 
 
-class PretrainedModel:
+class PretrainedModel(LoadedModel):
     """A loaded Hugging Face model and tokenizer in eval mode, answering attention questions.
 
     Args:
@@ -69,15 +70,8 @@ class PretrainedModel:
     """
 
     def __init__(self, model: nn.Module, tokenizer, name: str, device: torch.device):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.name = name
-        self.device = device
+        super().__init__(model, tokenizer, name, device)
         config = model.config
-        self.num_layers: int = config.num_hidden_layers
-        self.num_heads: int = config.num_attention_heads
-        self.d_model: int = config.hidden_size
-        self.d_head: int = getattr(config, "head_dim", None) or self.d_model // self.num_heads
         limits = [n for n in (tokenizer.model_max_length,
                               getattr(config, "max_position_embeddings", None))
                   if isinstance(n, int) and 0 < n < 1_000_000]
