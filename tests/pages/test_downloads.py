@@ -10,7 +10,8 @@ from .conftest import open_page
 
 
 def _save_buttons(at):
-    return list(at.get("download_button"))
+    """The download panel's Save buttons (not the sidebar's session summary)."""
+    return [b for b in at.get("download_button") if b.key != "session_summary"]
 
 
 def test_nothing_is_made_until_prepare_then_a_file_is_offered():
