@@ -75,6 +75,11 @@ ROLLOUT_PLAIN = Control("rollout_plain", "Rollout without special tokens", "togg
 # The GPT-style model (/gpt). Its temperature is TEMPERATURE: the same softmax as /entropy's.
 GPT_VIEWS = ("Generate", "Induction heads", "Attention sinks", "GQA & RoPE", "Model view",
              "Entropy")
+GPT_MODEL = Control("gpt_model", "Model: a local directory or a Hugging Face name", "text_input",
+                    default="", hi=300,  # drawn only where Limits.allow_model_choice
+                    help="Empty: the packaged SmolLM2 (offline). Otherwise a causal LM, e.g. a "
+                         "folder saved with save_pretrained(); a hub name needs a network unless "
+                         "it is already in the cache.")
 GPT_VIEW = Control("gpt_view", "View", "segmented", default="Generate", options=GPT_VIEWS)
 PROMPT = Control("prompt", "Prompt", "text_area", default="Once upon a time, there was a little "
                  "girl who", cap="max_text_chars",

@@ -25,8 +25,8 @@ def layer_head(ctl: PageControls) -> tuple[int, int]:
 MAP_HEIGHT = 210  # the generation map's plot height: the whole map above a 720-pixel fold
 
 
-def generate_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Downloads,
-                     left=None, right=None) -> None:
+def generate_section(ctl: PageControls, model: str, prompt: str, max_prompt: int,
+                     downloads: Downloads, left=None, right=None) -> None:
     """The generation view: the map in `left`, its controls in `right` (under the prompt)."""
     left = left if left is not None else st.container()
     right = right if right is not None else st.container()
@@ -39,7 +39,8 @@ def generate_section(ctl: PageControls, prompt: str, max_prompt: int, downloads:
                                 "< 1 sharpens the next-token distribution, > 1 flattens it.")
     seed = ctl.draw("gpt_seed", sample_cols[1], disabled=not sample)
     with st.spinner("Generating…"):
-        g = gm.generation(prompt, new_tokens, max_prompt, temperature if sample else 1.0,
+        g = gm.generation(model, prompt, new_tokens, max_prompt,
+                          temperature if sample else 1.0,
                           seed if sample else 0, sample)
     ctl.narrow("gpt_step", g.new_tokens)
     step = ctl.draw("gpt_step", step_box)
@@ -88,12 +89,12 @@ def generate_section(ctl: PageControls, prompt: str, max_prompt: int, downloads:
         st.caption("Step 0 is the prompt alone: every row was computed in one pass.")
 
 
-def induction_section(ctl: PageControls, downloads: Downloads) -> None:
+def induction_section(ctl: PageControls, model: str, downloads: Downloads) -> None:
     cols = st.columns(2)
     n = ctl.draw("copy_tokens", cols[0])
     seed = ctl.draw("gpt_seed", cols[1], help="Seeds the random tokens.")
     with st.spinner("Running the repeated sequences…"):
-        ind = gm.induction(n, seed)
+        ind = gm.induction(model, n, seed)
     first, second = (float(x) for x in ind.copy_loss)
     a, b, c = st.columns(3)
     a.metric("Loss on the first copy", f"{first:.2f} nats")
@@ -134,10 +135,11 @@ def induction_section(ctl: PageControls, downloads: Downloads) -> None:
                  "the learning lab", icon=":material/school:")
 
 
-def sinks_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Downloads) -> None:
-    share = gm.sinks(prompt, max_prompt)  # (layers, H)
+def sinks_section(ctl: PageControls, model: str, prompt: str, max_prompt: int,
+                  downloads: Downloads) -> None:
+    share = gm.sinks(model, prompt, max_prompt)  # (layers, H)
     layers, H = share.shape
-    tokens, _ = gm.prompt_tokens(prompt, max_prompt)
+    tokens, _ = gm.prompt_tokens(model, prompt, max_prompt)
     st.metric(f"Heads with more than {SINK:.0%} of their weight on “{escape(tokens[0])}”",
               f"{int((share > SINK).sum())} of {layers * H}")
     show(chart=downloads.chart("sink share", charts.heatmap(
@@ -146,7 +148,7 @@ def sinks_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Do
         title="Share of each head's weight on the first token (rows 1 on)")),
         width="stretch", key="chart_sink_share")
     layer, head = layer_head(ctl)
-    d = gm.head_detail(prompt, max_prompt, layer, head)
+    d = gm.head_detail(model, prompt, max_prompt, layer, head)
     left, right = st.columns(2)
     show(container=left, chart=downloads.chart("value norms", charts.bars(
         series_frame(d.value_norms, d.tokens, name="norm"), y="norm",
@@ -165,14 +167,15 @@ def sinks_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Do
                   "same with [CLS].")
 
 
-def gqa_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Downloads) -> None:
-    lm = gm.decoder().model
+def gqa_section(ctl: PageControls, model: str, prompt: str, max_prompt: int,
+                downloads: Downloads) -> None:
+    lm = gm.decoder(model).model
     st.markdown(f"**Grouped-query attention.** {lm.num_heads} query heads share "
                 f"{lm.num_kv_heads} key/value heads: each key and value is computed once and "
                 f"read by {lm.group} query heads, which shrinks the KV cache {lm.group}-fold.")
     st.dataframe(dv.gqa_frame(lm), hide_index=True)
     layer, head = layer_head(ctl)
-    d = gm.head_detail(prompt, max_prompt, layer, head)
+    d = gm.head_detail(model, prompt, max_prompt, layer, head)
     n, dims = len(d.tokens), [str(i) for i in range(d.d_head)]
     st.subheader(f"Layer {layer}, head {head} (key/value head {d.kv_head}), step by step")
     left, right = st.columns(2)
@@ -203,15 +206,16 @@ def gqa_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Down
         x_title="distance d")), width="stretch", key="chart_distance")
 
 
-def model_view_section(ctl: PageControls, prompt: str, max_prompt: int,
+def model_view_section(ctl: PageControls, model: str, prompt: str, max_prompt: int,
                        downloads: Downloads) -> None:
-    show(chart=downloads.chart("model view", gm.model_view_chart(prompt, max_prompt)),
+    show(chart=downloads.chart("model view", gm.model_view_chart(model, prompt, max_prompt)),
          key="chart_model_view")
     st.caption("All 270 maps of the prompt, one row of 9 heads per layer, layer 0 at the top: "
                "queries down, keys across, weights on one [0, 1] scale. The bright left column "
                "of most maps is the first-token sink.")
     number = st.column_config.NumberColumn
-    st.dataframe(gm.head_stats(prompt, max_prompt), hide_index=True, height=280, column_config={
+    stats = gm.head_stats(model, prompt, max_prompt)
+    st.dataframe(stats, hide_index=True, height=280, column_config={
         "entropy": number("entropy (nats)", format="%.3f"),
         "previous_token": number("previous token", format="%.3f"),
         "first_token": number("first token", format="%.3f"),
@@ -221,9 +225,10 @@ def model_view_section(ctl: PageControls, prompt: str, max_prompt: int,
                "unlabelled heads are mixed.")
 
 
-def entropy_section(ctl: PageControls, prompt: str, max_prompt: int, downloads: Downloads) -> None:
+def entropy_section(ctl: PageControls, model: str, prompt: str, max_prompt: int,
+                    downloads: Downloads) -> None:
     layer = ctl.draw("layer")
-    mean, low, top = gm.entropy_rows(prompt, max_prompt, layer)  # (L,) each
+    mean, low, top = gm.entropy_rows(model, prompt, max_prompt, layer)  # (L,) each
     x = np.arange(len(mean))
     show(chart=downloads.chart("entropy", charts.lines(
         sweep_frame(x, {"mean over heads": mean, "most focused head": low, "ln(i + 1)": top},

