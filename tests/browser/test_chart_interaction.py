@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from attention.core.inputs import tokenize
 from attention.toy.views import DEFAULT_TEXT
+from harness.browser import wait_for_charts_settled
 
 from .conftest import SCRIPT_TIMEOUT_MS, run_mark, wait_for_run
 
@@ -120,6 +121,7 @@ def test_large_image_maps_never_show_the_raw_mark(open_app):
 @pytest.mark.parametrize("path", ["/single_head?tokens=40", "/single_head"])  # image, rects
 def test_click_on_a_row_picks_that_query_everywhere(open_app, path):
     page = open_app(path)
+    wait_for_charts_settled(page)  # every chart painted: nth(2) is the weights map
     # the pipeline reads down the left column (scores, logits), then the right (weights, output)
     weights = page.locator("[data-testid=stVegaLiteChart]").nth(2)
     x, y, tip = next((x, y, t) for x, y, t in scan(page, weights) if t)
