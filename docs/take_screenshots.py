@@ -36,6 +36,9 @@ PAGES = {  # name -> (path and query, README height)
     "pretrained": ("/pretrained?text=The+animal+didn%27t+cross+the+street+because+it+was+too+tired",
                    2000),
     "lab": ("/lab", 0),  # README's lab.png shows a live training, taken by hand
+    "gpt": ("/gpt", 1500),
+    "vision": ("/vision", 1700),
+    "classroom": ("/classroom", 0),
     "causal_pad": ("/causal?pad=2&step=8", 0),  # 0: a layout check, not a README image
     "multi_head_nopos": ("/multi_head?preset=designed&pos=false&causal=true", 0),
 }
