@@ -27,28 +27,8 @@ ctl = page_controls("vision", hi={"digit": N_TEST - 1, "step": LIMITS.max_train_
 st.title("Attention in vision: a small ViT on digits")
 lesson("vision")
 
-# -- the run on screen: the shipped one, or this session's own ----------------------------
-cols = st.columns([1, 1, 3])
-patch = int(ctl.draw("patch", cols[0], horizontal=True))
-steps = ctl.draw("steps", cols[1])
-cfg, notes = fit_size(TrainConfig(task="digits", patch=patch, heads=c.heads, d_model=c.d_model,
-                                  layers=2, steps=steps, seed=c.seed), LIMITS)
-cols[2].caption(f"Trains 2 layers, {cfg.heads} heads, d_model {cfg.d_model}, seed {cfg.seed} "
-                f"(from the sidebar), {cfg.max_len - 1} patches + a class token; at most "
-                f"{LIMITS.max_train_seconds} s per training on this server."
-                + "".join(f" Note: {n}." for n in notes))
-await_previous_training()
-buttons = st.columns([1, 1, 1.8, 3])
-train_now = buttons[0].button("Train", type="primary", key="vision_train",
-                              icon=":material/play_arrow:")
-buttons[1].button("Stop", key="vision_stop", icon=":material/stop:",
-                  help="Stops a training in progress; what it learned so far stays on screen.")
-if st.session_state.get(LIVE_KEY) is not None:
-    if buttons[2].button("Back to the shipped run", key="vision_forget"):
-        st.session_state.pop(LIVE_KEY, None)
-        st.rerun()
-live_slot = st.empty()
-
+# -- the run on screen: the shipped one, or this session's own (its controls are below) --
+await_previous_training()  # a run interrupted by this one is still saving what it trained
 live = st.session_state.get(LIVE_KEY)
 shipped = live is None or not live.history
 run = vd.shipped_run() if shipped else live
@@ -57,18 +37,14 @@ rc = run.config
 what = (f"{rc.layers} layers, {rc.heads} heads, d_model {rc.d_model}, {rc.patch}x{rc.patch} "
         f"patches, seed {rc.seed}, {run.steps_done} steps: test accuracy **{run.accuracy:.3f}** "
         f"on the 397 held-out digits (a classic SVC on the same split: {vd.baseline():.3f})")
-if shipped:
-    st.info(f"Showing the shipped run ({what}). Press **Train** to train your settings live.",
-            icon=":material/inventory_2:")
-else:
-    stopped = " (stopped early)" if run.stopped_early else ""
-    st.success(f"Showing your run{stopped}: {what}.", icon=":material/model_training:")
 
 # -- the digit -------------------------------------------------------------------------------
 st.header("A digit, cut into patches")
+st.caption(f"The maps below are {'the shipped run' if shipped else 'your run'}'s (test accuracy "
+           f"{run.accuracy:.3f}); train your own settings under **Watch the maps sharpen**.")
 left, right = st.columns([1, 1.3])
 index = ctl.draw("digit", left)
-pixels = ctl.draw("pixels", right, height=200,
+pixels = ctl.draw("pixels", right, height=110,
                   placeholder=format_pixels(vd.digit_input(index, "")[0]))
 try:
     view = vd.view_of(run, shipped, index, pixels)
@@ -76,7 +52,7 @@ except ValueError as e:
     st.error(f"That drawing cannot be read: {e}. Showing test digit {index} instead.",
              icon=":material/error:")
     view = vd.view_of(run, shipped, index, "")
-with right.expander("Edit the digit cell by cell"):
+with left.expander("Edit the digit cell by cell"):  # beside the box: the charts stay high
     vd.grid_editor(st, view.image, ctl.setter("pixels"))
     st.caption("Each edit copies the whole digit into the box above (the link keeps it).")
 truth = "drawn by you" if view.label is None else f"labelled **{view.label}**"
@@ -115,8 +91,35 @@ st.caption(f"Entropy of the class token's row, per head: ln({view.maps.shape[-1]
            f"= {view.max_entropy:.2f} nats means it looks everywhere equally; near 0, at one "
            "token.")
 
-# -- training ------------------------------------------------------------------------------
+# -- training: the digit's maps come first, so they sit above a projector's fold ------------
 st.header("Watch the maps sharpen")
+cols = st.columns([1, 1, 3])
+patch = int(ctl.draw("patch", cols[0], horizontal=True))
+steps = ctl.draw("steps", cols[1])
+cfg, notes = fit_size(TrainConfig(task="digits", patch=patch, heads=c.heads, d_model=c.d_model,
+                                  layers=2, steps=steps, seed=c.seed), LIMITS)
+cols[2].caption(f"Trains 2 layers, {cfg.heads} heads, d_model {cfg.d_model}, seed {cfg.seed} "
+                f"(from the sidebar), {cfg.max_len - 1} patches + a class token; at most "
+                f"{LIMITS.max_train_seconds} s per training on this server."
+                + "".join(f" Note: {n}." for n in notes))
+buttons = st.columns([1, 1, 1.8, 3])
+train_now = buttons[0].button("Train", type="primary", key="vision_train",
+                              icon=":material/play_arrow:")
+buttons[1].button("Stop", key="vision_stop", icon=":material/stop:",
+                  help="Stops a training in progress; what it learned so far stays on screen.")
+if st.session_state.get(LIVE_KEY) is not None:
+    if buttons[2].button("Back to the shipped run", key="vision_forget"):
+        st.session_state.pop(LIVE_KEY, None)
+        st.rerun()
+live_slot = st.empty()
+
+if shipped:
+    st.info(f"Showing the shipped run ({what}). Press **Train** to train your settings live.",
+            icon=":material/inventory_2:")
+else:
+    stopped = " (stopped early)" if run.stopped_early else ""
+    st.success(f"Showing your run{stopped}: {what}.", icon=":material/model_training:")
+
 steps_logged = [s.step for s in run.snapshots]
 if st.session_state.get("_vision_step_for") not in (None, run_id):
     st.session_state.pop("step", None)  # a new run opens at its end
