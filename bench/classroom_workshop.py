@@ -154,7 +154,7 @@ def main() -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     from attention.classroom import Store
-    from attention.classroom.store import SQLITE_FILE
+    from attention.classroom.database import SQLITE_FILE
     from attention.dashboard.lessons import LESSONS
 
     choices = list(LESSONS[PAGE]["choices"])

@@ -23,7 +23,7 @@ from attention.classroom import (
     normalise_code,
     remember,
 )
-from attention.classroom.store import metadata
+from attention.classroom.tables import metadata
 
 QUESTIONS = {"causal": 4, "entropy": 3}
 PG_URL = os.environ.get("ATTENTION_TEST_DATABASE_URL")

@@ -10,14 +10,13 @@ keys that open a class, the per-session rate limit, and a learner's session summ
 """
 
 from attention.classroom.codes import ALPHABET, CODE_LENGTH, new_code, normalise_code
+from attention.classroom.database import data_dir, database_url
 from attention.classroom.limits import Bounds, RateLimit
 from attention.classroom.store import (
     ClassInfo,
     Push,
     Refused,
     Store,
-    data_dir,
-    database_url,
     open_store,
 )
 from attention.classroom.summary import Answered, View, markdown, remember

@@ -1,6 +1,6 @@
 """The class store: classes, votes, reveals and pushes, in SQLite or PostgreSQL.
 
-One small interface (`Store`) over SQLAlchemy Core tables defined here. SQLite is the
+One small interface (`Store`) over the SQLAlchemy Core tables of `tables.py`. SQLite is the
 default (a file in the data folder, in WAL mode, so the workshop's several server processes
 on one machine share it; writes take the lock up front with BEGIN IMMEDIATE and wait for it
 rather than fail); PostgreSQL when `ATTENTION_DATABASE_URL` is set (replicas on Kubernetes).
@@ -15,71 +15,23 @@ nothing. Classes end after `Bounds.ttl_s` and are deleted by `cleanup()`.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, delete, func, select, update
 
 from attention.classroom.codes import key_digest, key_matches, new_code, new_key, normalise_code
+from attention.classroom.database import database_url, sqlite_engine, upsert
 from attention.classroom.limits import Bounds
-
-DATABASE_ENV = "ATTENTION_DATABASE_URL"
-DATA_DIR_ENV = "ATTENTION_DATA_DIR"
-SQLITE_FILE = "classroom.sqlite3"
-MAX_LEARNER_CHARS = 32
-MAX_QUESTION_CHARS = 40
-
-metadata = MetaData()
-classes = Table(
-    "classes", metadata,
-    Column("code", String(8), primary_key=True),
-    Column("key_digest", String(64), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("expires_at", Float, nullable=False, index=True),
-    Column("wait_for_reveal", Boolean, nullable=False),
-    Column("pushes", Integer, nullable=False, default=0),  # the last push's number
-)
-votes = Table(
-    "votes", metadata,
-    Column("code", String(8), primary_key=True),
-    Column("question", String(MAX_QUESTION_CHARS), primary_key=True),
-    Column("learner", String(MAX_LEARNER_CHARS), primary_key=True),
-    Column("choice", Integer, nullable=False),  # index into the question's options
-    Column("at", Float, nullable=False),
-)
-reveals = Table(
-    "reveals", metadata,
-    Column("code", String(8), primary_key=True),
-    Column("question", String(MAX_QUESTION_CHARS), primary_key=True),
-    Column("at", Float, nullable=False),
-)
-pushes = Table(
-    "pushes", metadata,
-    Column("code", String(8), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("page", String(MAX_QUESTION_CHARS), nullable=False),
-    Column("params", Text, nullable=False),  # JSON: control key -> its value as a link writes it
-    Column("label", String(400), nullable=False),
-    Column("at", Float, nullable=False),
+from attention.classroom.tables import (
+    MAX_LEARNER_CHARS,
+    MAX_QUESTION_CHARS,
+    classes,
+    metadata,
+    pushes,
+    reveals,
+    votes,
 )
 
 
@@ -106,59 +58,6 @@ class Push:
     at: float = 0.0
 
 
-def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the SQLite file lives: ATTENTION_DATA_DIR, else $XDG_DATA_HOME/attention-explorer,
-    else ~/.local/share/attention-explorer."""
-    env = os.environ if environ is None else environ
-    if env.get(DATA_DIR_ENV):
-        return Path(env[DATA_DIR_ENV]).expanduser()
-    base = Path(env["XDG_DATA_HOME"]) if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
-    return base / "attention-explorer"
-
-
-def database_url(environ: Mapping[str, str] | None = None) -> str:
-    """ATTENTION_DATABASE_URL (PostgreSQL: `postgresql+psycopg://user:pw@host/db`), else the
-    SQLite file in `data_dir()`."""
-    env = os.environ if environ is None else environ
-    url = (env.get(DATABASE_ENV) or "").strip()
-    if url.startswith("postgresql://"):  # the form managed databases hand out
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url or f"sqlite:///{data_dir(env) / SQLITE_FILE}"
-
-
-def _sqlite_engine(url: str) -> Engine:
-    path = url.removeprefix("sqlite:///")
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # transactions begin below, not in the driver
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")  # a writer waits for the lock
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        # A write takes the lock at its start: a deferred transaction that reads and then
-        # writes fails at once (SQLITE_BUSY) when another process wrote in between.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write")
-                             else "BEGIN")
-
-    return engine
-
-
-def _upsert(engine: Engine, table: Table):
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 class Store:
     """Classes, votes, reveals and pushes; every method one transaction.
 
@@ -177,7 +76,7 @@ class Store:
         self.bounds = bounds or Bounds()
         self.clock = clock
         if self.url.startswith("sqlite"):
-            self.engine = _sqlite_engine(self.url)
+            self.engine = sqlite_engine(self.url)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4)
         self._write = self.engine.execution_options(write=True)
@@ -286,7 +185,7 @@ class Store:
                                  .where(votes.c.code == code)).scalar_one()
                 if held >= self.bounds.max_votes_per_class:
                     raise Refused("This class has reached its number of votes.")
-            ins = _upsert(self.engine, votes).values(code=code, question=question,
+            ins = upsert(self.engine, votes).values(code=code, question=question,
                                                      learner=learner, choice=choice, at=now)
             c.execute(ins.on_conflict_do_update(
                 index_elements=[votes.c.code, votes.c.question, votes.c.learner],
@@ -326,7 +225,7 @@ class Store:
         code = self._instructor(code, key)
         if question not in self.questions:
             raise Refused("No such question.")
-        ins = _upsert(self.engine, reveals).values(code=code, question=question, at=self.clock())
+        ins = upsert(self.engine, reveals).values(code=code, question=question, at=self.clock())
         with self._write.begin() as c:
             c.execute(ins.on_conflict_do_nothing(index_elements=[reveals.c.code, reveals.c.question]))
 
