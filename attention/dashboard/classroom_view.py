@@ -13,11 +13,11 @@ from attention.dashboard.classroom import (
     LIMITS,
     POLL_S,
     QUESTIONS,
-    base_url,
     instructor_key,
     room,
     store,
 )
+from attention.dashboard.classroom_links import base_url
 from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
 from attention.dashboard.lessons import LESSONS
