@@ -68,6 +68,76 @@ def test_one_download_in_flight_per_visitor():
     assert fut is pool.futures[1]
 
 
+def test_a_visitors_second_download_waits_for_the_first_then_runs():
+    s, pool = held_service(timeout_s=30)
+    a, b = Job("NPY", (np.zeros(3),)), Job("NPY", (np.ones(3),))
+    s.submit("alice", a)  # tab 1's download, in flight
+    seen = []
+
+    def poll(waited, queued):
+        seen.append(queued)
+        if len(seen) == 3:
+            pool.futures[0].set_result(b"first")  # tab 1's file is ready
+        if len(pool.futures) == 2 and not pool.futures[1].done():
+            pool.futures[1].set_result(b"second")
+    assert s.build("alice", b, poll=poll) == b"second"  # tab 2: waited, then ran
+    assert seen[:3] == [True, True, True] and len(pool.futures) == 2
+
+
+def test_a_visitors_wait_is_bounded():
+    s, pool = held_service(timeout_s=0.5)
+    s.submit("alice", Job("NPY", (np.zeros(3),)))
+    with pytest.raises(ExportRefused, match="one at a time"):
+        s.build("alice", Job("NPY", (np.ones(3),)))
+    assert len(pool.futures) == 1  # the second never reached the pool
+
+
+def test_a_big_file_schedules_one_memory_release(monkeypatch):
+    from attention.export import pool as pool_module
+
+    calls = []
+    monkeypatch.setattr(pool_module, "release_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(ExportService, "TRIM_DELAY_S", 0.05)
+    s, pool = held_service()
+    for i in range(3):
+        s.submit(f"v{i}", Job("NPY", (np.full(3, i),)))
+    for fut in pool.futures:
+        fut.set_result(bytes(ExportService.BIG_FILE))
+    s._trim_timer.join(2)
+    assert calls == [1]  # three big files, one release
+
+
+def test_release_memory_trims_on_glibc():
+    import platform
+
+    from attention.export.worker import release_memory
+
+    assert release_memory() is (platform.libc_ver()[0] == "glibc")  # elsewhere a no-op
+
+
+def test_csv_size_estimate_is_close_to_the_real_csv():
+    rng = np.random.default_rng(0)
+    for shape, labels in (((40, 40), True), ((6, 30, 30), False), ((50,), False)):
+        v = rng.random(shape).astype(np.float32)
+        rows = [f"t{i}" for i in range(shape[0])] if labels else None
+        real = len(export.csv(v, rows, rows))
+        assert 0.8 * real <= export.csv_size(shape) <= 1.4 * real
+
+
+def test_a_job_done_before_its_callback_is_registered_does_not_deadlock():
+    class DonePool(HeldPool):
+        def submit(self, fn, *args):
+            fut = Future()
+            fut.set_result(b"made at once")  # a tiny file, done before submit returns
+            self.futures.append(fut)
+            return fut
+
+    s = ExportService(timeout_s=5)
+    s._pool = DonePool()
+    assert s.build("alice", Job("NPY", (np.zeros(1),))) == b"made at once"
+    assert s.stats()["running"] == 0 and s.stats()["cached"] == 1
+
+
 def test_same_content_is_built_once_and_cached():
     s, pool = held_service()
     _, f1 = s.submit("alice", Job("CSV", (np.eye(2), ["a", "b"], ["a", "b"])))
@@ -100,7 +170,7 @@ def test_a_failed_job_is_reported_not_cached():
     s2, pool2 = held_service()
     pool2.futures.append(None)  # build() submits, then sees the failure
 
-    def fail_soon(_):
+    def fail_soon(*_):
         pool2.futures[-1].set_exception(RuntimeError("boom"))
     with pytest.raises(ExportRefused, match="could not be made"):
         s2.build("bob", Job("NPY", (np.ones(2),)), poll=fail_soon)

@@ -1,6 +1,8 @@
 """Downloads: charts and arrays -> PNG, SVG, CSV, NPY, made off the server's lock.
 
-  worker   plain data in, bytes out (no torch, no Altair): `png`, `svg`, `csv`, `npy`
+  worker   plain data in, bytes out (no torch, no Altair): `png`, `svg`, `csv`, `npy`;
+           `csv_size`, a CSV's bytes estimated from the array's shape; `release_memory`,
+           freed heap pages handed back to the system
   convert  `chart_parts`: a chart's spec and DataFrame, what `png` and `svg` take
   pool     `ExportService`: a small process pool, a bounded cache, one job per visitor
 
@@ -14,9 +16,10 @@ loads neither Altair nor the pool.
 from importlib import import_module
 
 _WHERE = {
-    "ExportRefused": "pool", "ExportService": "pool", "Job": "pool",
+    "ExportRefused": "pool", "ExportService": "pool", "Job": "pool", "VisitorBusy": "pool",
+    "release_memory": "worker",
     "chart_parts": "convert",
-    "csv": "worker", "npy": "worker", "png": "worker", "svg": "worker",
+    "csv": "worker", "csv_size": "worker", "npy": "worker", "png": "worker", "svg": "worker",
 }
 __all__ = sorted(_WHERE)
 

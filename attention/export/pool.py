@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from attention.export import worker as export_worker
+from attention.export.worker import release_memory
 
 
 def _start_pool(workers: int) -> ProcessPoolExecutor:
@@ -57,6 +58,14 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
 class ExportRefused(Exception):
     """A download that is not started now; the message says why, for the visitor."""
+
+
+class VisitorBusy(ExportRefused):
+    """The visitor (all their tabs) already has another download in flight: `pending`."""
+
+    def __init__(self, message: str, pending: Future):
+        super().__init__(message)
+        self.pending = pending
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,13 @@ class ExportService:
         timeout_s: longest a caller waits for one file.
     """
 
+    BIG_FILE = export_worker.BIG_FILE  # a file this large schedules a `release_memory`
+    TRIM_DELAY_S = 15.0  # long enough for Streamlit to drop a served file (two script runs)
+
     def __init__(self, workers: int = 1, cache_mb: int = 64, max_queue: int = 8,
                  timeout_s: float = 60.0):
         self.workers, self.max_queue, self.timeout_s = max(1, workers), max_queue, timeout_s
+        self._trim_timer: threading.Timer | None = None
         self.cache_bytes = cache_mb * 2**20
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, bytes] = OrderedDict()
@@ -133,17 +146,19 @@ class ExportService:
                 return key, done
             mine = self._owners.get(owner)
             if mine is not None and mine != key and mine in self._running:
-                raise ExportRefused("Your previous download is still being prepared; "
-                                    "one at a time per visitor. Try again when it is ready.")
-            fut = self._running.get(key)
+                raise VisitorBusy("Your previous download is still being prepared; "
+                                  "one at a time per visitor. Try again when it is ready.",
+                                  self._running[mine])
+            fut, started = self._running.get(key), False
             if fut is None:
                 if len(self._running) >= self.max_queue:
                     raise ExportRefused("The server is preparing many downloads right now; "
                                         "try again in a few seconds.")
-                fut = self._executor().submit(export_worker.build, job.fmt, job.args)
+                fut, started = self._executor().submit(export_worker.build, job.fmt, job.args), True
                 self._running[key] = fut
-                fut.add_done_callback(lambda f, k=key: self._finish(k, f))
             self._owners[owner] = key
+        if started:  # outside the lock: a job already done runs `_finish` here, at once
+            fut.add_done_callback(lambda f, k=key: self._finish(k, f))
         return key, fut
 
     def _finish(self, key: str, fut: Future) -> None:
@@ -154,6 +169,8 @@ class ExportService:
             if fut.cancelled() or fut.exception() is not None:
                 return
             data = fut.result()
+            if len(data) >= self.BIG_FILE:
+                self.trim_later()
             if len(data) > self.cache_bytes or key in self._cache:
                 return
             self._cache[key] = data
@@ -163,14 +180,30 @@ class ExportService:
                 self._size -= len(old)
 
     def build(self, owner: str, job: Job, poll=None) -> bytes:
-        """Submit and wait (holding no lock); `poll(seconds_waited)` is called between
-        short waits, so a caller can show progress or be interrupted.
+        """Submit and wait (holding no lock); `poll(seconds_waited, queued)` is called
+        between short waits, so a caller can show progress or be interrupted. While the
+        visitor's other download (another tab's) is in flight, this one waits its turn
+        (`queued` True) rather than being refused, within the same `timeout_s`.
 
         Raises:
             ExportRefused: refused, failed or took longer than `timeout_s`.
         """
-        _, fut = self.submit(owner, job)
         waited = 0.0
+        while True:
+            try:
+                _, fut = self.submit(owner, job)
+                break
+            except VisitorBusy as busy:
+                try:
+                    busy.pending.result(timeout=0.25)
+                except FutureTimeout:
+                    waited += 0.25
+                except Exception:  # noqa: BLE001 - its failure is its own caller's to report
+                    pass
+                if waited >= self.timeout_s:
+                    raise
+                if poll is not None:
+                    poll(waited, True)
         while True:
             try:
                 return fut.result(timeout=0.25)
@@ -180,7 +213,7 @@ class ExportService:
                     raise ExportRefused(f"The download took longer than {self.timeout_s:.0f} s "
                                         "and was given up; try a smaller view.") from None
                 if poll is not None:
-                    poll(waited)
+                    poll(waited, False)
             except ExportRefused:
                 raise
             except Exception as e:  # a worker that failed or died
@@ -188,6 +221,16 @@ class ExportService:
                     with self._lock:
                         self._pool = None  # the next download starts a fresh pool
                 raise ExportRefused(f"The download could not be made ({type(e).__name__}).") from e
+
+    def trim_later(self) -> None:
+        """`release_memory` in `TRIM_DELAY_S`, once for any number of calls meanwhile."""
+        timer = self._trim_timer
+        if timer is not None and timer.is_alive():
+            return
+        timer = threading.Timer(self.TRIM_DELAY_S, release_memory)
+        timer.daemon = True
+        self._trim_timer = timer
+        timer.start()
 
     def stats(self) -> dict:
         with self._lock:

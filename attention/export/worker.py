@@ -49,6 +49,15 @@ def csv(values: np.ndarray, rows: list[str] | None = None, cols: list[str] | Non
     return frame.to_csv(index=rows is not None).encode("utf-8")
 
 
+def csv_size(shape: tuple[int, ...]) -> int:
+    """About the bytes `csv` writes for an array of `shape`, before making it (a value is
+    ~12 characters; a 3-D array's rows also carry head, row and column)."""
+    per = 12
+    if len(shape) == 3:
+        per += sum(len(str(max(d - 1, 0))) + 1 for d in shape)
+    return int(np.prod(shape, dtype=np.int64)) * per
+
+
 def npy(values: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.asarray(values), allow_pickle=False)
@@ -59,8 +68,45 @@ FORMATS = {"PNG": png, "SVG": svg, "CSV": csv, "NPY": npy}
 
 
 def build(fmt: str, args: tuple) -> bytes:
-    """The bytes of one download; `fmt` names a function above."""
-    return FORMATS[fmt](*args)
+    """The bytes of one download; `fmt` names a function above. A big one hands the
+    worker's freed pages back to the system afterwards (its inputs and buffers)."""
+    data = FORMATS[fmt](*args)
+    if len(data) >= BIG_FILE:
+        release_memory()
+    return data
+
+
+BIG_FILE = 4 * 2**20  # a file this large is followed by `release_memory`
+
+
+def release_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`); True if done.
+
+    Freed buffers (a download's bytes, the copies made on the way) stay in malloc's arenas,
+    where the process's resident memory still counts them; trimming returns them.
+    Elsewhere than glibc this does nothing.
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
+_TRIM: list = []
+
+
+def _malloc_trim():
+    if not _TRIM:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        fn = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        if fn is not None:
+            fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+        _TRIM.append(fn)
+    return _TRIM[0]
 
 
 def ping() -> int:
