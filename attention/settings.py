@@ -36,12 +36,16 @@ class Limits:
     max_live_trainings: int  # live trainings at once per server process; the rest queue
     export_workers: int = 1  # processes that draw downloads (PNG/SVG/CSV/NPY) off the server's lock
     export_cache_mb: int = 64  # finished downloads kept for the next visitor who asks
+    export_csv_mb: int = 8  # largest tensor CSV offered (estimated); above it, NPY only
     max_prompt_tokens: int = 256  # tokens of a prompt fed to the GPT-style model (/gpt)
     max_new_tokens: int = 64  # tokens it generates for one request
     max_copy_tokens: int = 200  # tokens of one copy in /gpt's repeated random sequence
     # Classroom mode (a class code in the link, the instructor's view): ATTENTION_ALLOW_CLASSES=0
     # turns it off, e.g. on a public demo with no database of its own.
     allow_classes: bool = True
+    # Forwards of the real models (/pretrained, /gpt) at once per server process; 0 = no
+    # limit. Each visitor also runs one at a time (attention/dashboard/forward_gate.py).
+    max_model_forwards: int = 0
 
 
 # A hosted server's live trainings at once: a constant, never the machine's core count (a
@@ -55,17 +59,21 @@ PROFILES = {
                     allow_model_choice=True, torch_threads=min(4, os.cpu_count() or 1),
                     max_train_steps=20000, max_train_d_model=512, max_train_layers=4,
                     max_train_seconds=600, max_live_trainings=max(2, os.cpu_count() or 1),
-                    export_workers=min(2, os.cpu_count() or 1), export_cache_mb=128,
-                    max_prompt_tokens=256, max_new_tokens=64, max_copy_tokens=200),
+                    export_workers=min(2, os.cpu_count() or 1), export_cache_mb=128, export_csv_mb=64,
+                    max_prompt_tokens=256, max_new_tokens=64, max_copy_tokens=200,
+                    max_model_forwards=max(2, os.cpu_count() or 1)),
     # Sized so one request stays well under a second of one core.
     "hosted": Limits("hosted", max_tokens=256, max_heads=12, max_d_model=512, max_d_k=512,
                      max_text_chars=1000, max_pretrained_tokens=128,
                      allow_model_choice=False, torch_threads=1,
                      max_train_steps=1500, max_train_d_model=128, max_train_layers=2,
-                     max_train_seconds=30, max_live_trainings=HOSTED_LIVE_TRAININGS,
-                     export_workers=1, export_cache_mb=64,
+                     # The cap is the steps: a busy server gives everyone the same run, slower.
+                     # The wall time is a guard (1500 steps at the caps take ~85 s alone).
+                     max_train_seconds=120, max_live_trainings=HOSTED_LIVE_TRAININGS,
+                     export_workers=1, export_cache_mb=64, export_csv_mb=8,
                      # /gpt: 16 greedy tokens with attentions ~1 s of one core (135M model)
-                     max_prompt_tokens=48, max_new_tokens=16, max_copy_tokens=40),
+                     max_prompt_tokens=48, max_new_tokens=16, max_copy_tokens=40,
+                     max_model_forwards=2),
 }
 
 # Streamlit's `server.maxMessageSize` (MB) each profile needs: the largest websocket message
