@@ -1,14 +1,20 @@
 """Download panel for what a page shows: the bytes are made on request, off the server's lock.
 
 "Prepare" sends the chosen chart or tensor to a small process pool (`attention.export.pool`),
-waits there without holding the interpreter lock, then offers the finished file. Finished
-files are cached for every visitor; each visitor has at most one download in flight.
+waits there without holding the interpreter lock, then offers a Save button. The finished
+file stays only in the pool's bounded cache, shared by every visitor: the Save button holds
+no bytes (Streamlit's deferred download: the file is fetched from that cache, or made again,
+when the visitor clicks, and dropped a minute after: `served_files`), so an open tab pins
+nothing.
+Each visitor (a client address, all their tabs: `attention.dashboard.visitor`) has one
+download in flight; another waits for it. A tensor whose CSV would pass the profile's
+`export_csv_mb` is offered as NPY only.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -16,10 +22,21 @@ import numpy as np
 import streamlit as st
 
 from attention.dashboard.page_parts import LIMITS
+from attention.dashboard.served_files import keep_served_files
+from attention.dashboard.visitor import visitor_id
 from attention.export.convert import chart_parts
 from attention.export.pool import ExportRefused, ExportService, Job
+from attention.export.worker import csv_size
 
-OWNER_KEY = "_download_owner"
+# This panel offers every chart as PNG and SVG: each chart's own toolbar then keeps "Show data"
+# (its numbers as a table) and "Fullscreen", and drops its PNG and spec buttons, two tab
+# stops fewer per chart for a keyboard.
+ONE_DOWNLOAD_CSS = """<style>
+[data-testid=stElementToolbar] button[aria-label^="Download as PNG"],
+[data-testid=stElementToolbar] button[aria-label^="Copy Vega-Lite spec"] { display: none; }
+</style>"""
+
+keep_served_files()  # a clicked file stays fetchable for a minute, whatever runs end meanwhile
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,15 +68,24 @@ class Downloads:
         items = {f"Chart: {name}": ("chart", chart) for name, chart in self.charts}
         items.update({f"Tensor: {name} {tuple(values.shape)}": ("array", (values, rows, cols))
                       for name, values, rows, cols in self.arrays})
+        st.html(ONE_DOWNLOAD_CSS)
         with st.expander("Downloads: charts as PNG / SVG, tensors as CSV / NPY"):
             a, b, c = st.columns([3, 2, 1], vertical_alignment="bottom")
             label = a.selectbox("What", list(items), key=f"dl-{self.page}-what")
             kind, payload = items.get(label, next(iter(items.values())))
-            formats = ["PNG", "SVG"] if kind == "chart" else ["CSV", "NPY"]
-            fmt = b.radio("Format", formats, horizontal=True, key=f"dl-{self.page}-{kind}-format")
+            formats, key = ["PNG", "SVG"], f"dl-{self.page}-{kind}-format"
+            csv_mb = csv_size(np.shape(payload[0])) / 2**20 if kind == "array" else 0.0
+            if kind == "array":
+                formats = ["CSV", "NPY"] if csv_mb <= LIMITS.export_csv_mb else ["NPY"]
+                key += "" if len(formats) == 2 else "-npy"  # a new widget: no stale CSV choice
+            fmt = b.radio("Format", formats, horizontal=True, key=key)
             fmt = fmt if fmt in formats else formats[0]
             name = f"{self.page}-{_slug(label.split(': ', 1)[1].split(' (')[0])}.{fmt.lower()}"
             status = st.empty()
+            if "CSV" not in formats and kind == "array":
+                st.caption(f"As CSV this tensor would be about {csv_mb:.0f} MB, above this "
+                           f"server's {LIMITS.export_csv_mb} MB: NPY only (`numpy.load` reads "
+                           "it; smaller inputs give a CSV).")
             if not c.button("Prepare", key=f"dl-{self.page}-prepare",
                             help="Makes the file on the server (a big chart takes a second or two); "
                                  "then a Save button appears."):
@@ -67,17 +93,34 @@ class Downloads:
                                "anyone are ready at once.")
                 return
             pool = service(LIMITS.export_workers, LIMITS.export_cache_mb)
-            owner = st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
+            who, the_job = visitor_id(), job(kind, fmt, payload)
             progress = status.empty()
+
+            def shown(seconds: float, queued: bool = False) -> None:
+                progress.caption(f"Waiting for your other download (another tab)… {seconds:.0f} s"
+                                 if queued else f"Preparing {name}… {seconds:.0f} s")
             try:
-                data = pool.build(owner, job(kind, fmt, payload),
-                                  poll=lambda s: progress.caption(f"Preparing {name}… {s:.0f} s"))
+                size = len(pool.build(who, the_job, poll=shown))
             except ExportRefused as e:
                 status.warning(str(e), icon=":material/hourglass_top:")
                 return
-            status.download_button(f"Save {name} ({_size(len(data))})", data=data, file_name=name,
-                                   mime=_MIME[fmt], key=f"dl-{self.page}-save", on_click="ignore",
-                                   icon=":material/download:", type="primary")
+            status.download_button(f"Save {name} ({_size(size)})", data=saver(pool, who, the_job),
+                                   file_name=name, mime=_MIME[fmt], key=f"dl-{self.page}-save",
+                                   on_click="ignore", icon=":material/download:", type="primary")
+
+
+def saver(pool: ExportService, who: str, the_job: Job) -> Callable[[], bytes]:
+    """What the Save button runs when clicked (outside the script run): the file from the
+    shared cache, or made again for `who` if it was dropped meanwhile. It holds the job's
+    inputs (references to the page's cached arrays), never the file."""
+
+    def bytes_on_click() -> bytes:
+        data = pool.build(who, the_job)
+        if len(data) >= pool.BIG_FILE:
+            pool.trim_later()  # Streamlit keeps its served copy for two script runs
+        return data
+
+    return bytes_on_click
 
 
 _MIME = {"PNG": "image/png", "SVG": "image/svg+xml", "CSV": "text/csv",
