@@ -17,6 +17,7 @@ import streamlit as st
 
 from attention import charts
 from attention.dashboard.display import packed
+from attention.dashboard.forward_gate import model_turn
 from attention.pretrained import decoder_analysis as da
 from attention.pretrained import decoder_views as dv
 from attention.pretrained.analysis import head_stats_frame
@@ -56,16 +57,20 @@ def generation(model: str, prompt: str, new_tokens: int, max_prompt_tokens: int,
     Raises:
         ValueError: the prompt gives no tokens.
     """
-    return dv.generation_view(decoder(model).model, prompt, int(new_tokens),
-                              max_prompt_tokens=int(max_prompt_tokens),
-                              temperature=float(temperature), seed=int(seed), sample=bool(sample))
+    lm = decoder(model).model
+    with model_turn("this generation"):  # a few forwards at once per server, one per visitor
+        return dv.generation_view(lm, prompt, int(new_tokens),
+                                  max_prompt_tokens=int(max_prompt_tokens),
+                                  temperature=float(temperature), seed=int(seed),
+                                  sample=bool(sample))
 
 
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
 def prompt_run(model: str, prompt: str, max_prompt_tokens: int):
     """The prompt alone through the model: a `DecoderRun` (weights and layer inputs)."""
     lm = decoder(model).model
-    return lm.run(lm.encode(prompt, max_tokens=int(max_prompt_tokens)))
+    with model_turn("this prompt"):
+        return lm.run(lm.encode(prompt, max_tokens=int(max_prompt_tokens)))
 
 
 def prompt_tokens(model: str, prompt: str, max_prompt_tokens: int) -> tuple[list[str], int]:
@@ -100,8 +105,10 @@ def entropy_rows(model: str, prompt: str, max_prompt_tokens: int,
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
 def induction(model: str, copy_tokens: int, seed: int) -> dv.InductionView:
     """Random sequences of `copy_tokens` tokens, each repeated once, through the model."""
-    return dv.induction_view(decoder(model).model, length=int(copy_tokens),
-                             batch=INDUCTION_BATCH, seed=int(seed))
+    lm = decoder(model).model
+    with model_turn("the induction test"):
+        return dv.induction_view(lm, length=int(copy_tokens), batch=INDUCTION_BATCH,
+                                 seed=int(seed))
 
 
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from attention import charts
 from attention.dashboard.display import packed
+from attention.dashboard.forward_gate import model_turn
 from attention.pretrained import views as pv
 from attention.pretrained.encoder import DEFAULT_NAME, PretrainedModel, PretrainedRun, load_model
 
@@ -41,7 +42,9 @@ def model(name: str = DEFAULT_NAME) -> Loaded:
 @st.cache_resource(max_entries=RUN_ENTRIES, ttl=3600, show_spinner=False)
 def run(name: str, text: str, max_tokens: int) -> tuple[PretrainedRun, pv.ModelView]:
     """One sentence through the model: the run (for q, k, v) and its numpy view."""
-    r = model(name).model.attend(text, max_length=max_tokens)
+    m = model(name).model
+    with model_turn("this sentence"):  # a few forwards at once per server, one per visitor
+        r = m.attend(text, max_length=max_tokens)
     return r, pv.model_view(r)
 
 
