@@ -122,7 +122,7 @@ else:
 
 steps_logged = [s.step for s in run.snapshots]
 if st.session_state.get("_vision_step_for") not in (None, run_id):
-    st.session_state.pop("step", None)  # a new run opens at its end
+    ctl.reset("step")  # a new run opens at its end
 st.session_state["_vision_step_for"] = run_id
 step = ctl.draw("step", hi=steps_logged[-1], default=steps_logged[-1])
 idx = lv.snapshot_index(steps_logged, step)

@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from attention.dashboard.hosting import forget_widget_state, refused_widget_states
 from attention.dashboard.params import Param, bounded, clamp_state, clean_link
 from attention.settings import Limits
 
@@ -25,6 +26,8 @@ KIND_OF_WIDGET = {"number": {"int", "float"}, "slider": {"int", "float"}, "toggl
                   "select": {"choice", "int"}, "radio": {"choice", "int"},
                   "segmented": {"choice"}, "text_input": {"text"}, "text_area": {"text"}}
 INT_CAPS = {f.name for f in fields(Limits) if f.type in ("int", int)}
+REFUSED_NOTE = ("A value sent for a control was of a kind it cannot hold (a number for a "
+                "text, NaN or infinity); it was ignored and the control kept its value.")
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,19 @@ class Control:
                 format_func, a page's own label or help): never a range or a default,
                 which the declaration owns.
         """
+        try:
+            return self._draw(container, **shown)
+        except (TypeError, ValueError, OverflowError):
+            # A forged state for a widget this session had not drawn yet (its kind unknown
+            # when it arrived, so not refused then) fails in Streamlit's deserializer here.
+            forget_widget_state(self.key)
+            target = container if container is not None else st
+            target.warning(f"{self.label}: the value sent for this control cannot be held by "
+                           "it; it is back to its default (and shows again on the next run).",
+                           icon=":material/block:")
+            return self.bound(self.default)
+
+    def _draw(self, container=None, **shown) -> Any:
         target = container if container is not None else st
         label = shown.pop("label", self.label)
         common = dict(key=self.key, bind="query-params", help=self.help) | shown
@@ -173,6 +189,8 @@ class PageControls:
             raise ValueError(f"run-time ranges for undeclared controls: {sorted(unknown)}")
         self.controls = {c.key: c.resolved(limits, hi.get(c.key)) for c in controls}
         self.notes = clean_link([c.param() for c in self.controls.values()])
+        if refused_widget_states():
+            st.warning(REFUSED_NOTE, icon=":material/block:")
 
     def __getitem__(self, key: str) -> Control:
         try:
@@ -205,6 +223,12 @@ class PageControls:
         widget inside a section (`st.fragment`) reruns only that section: one that sets a
         control drawn outside it ends with `rerun_page()`."""
         st.session_state[key] = self[key].bound(value)
+
+    def reset(self, key: str) -> None:
+        """Forget control `key`'s value before its widget is drawn this run, so it opens at
+        the default its `draw` gives (a new run's slider opens at the run's last step)."""
+        self[key]
+        st.session_state.pop(key, None)
 
     def setter(self, key: str, page: bool = False) -> Callable[[Any], None]:
         """`set` for control `key` as a one-argument callback (a click that picks a row);
