@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from attention.dashboard.lab_runner import Gate, fit_size, train_live
+from attention.dashboard.lab_runner import AlreadyTraining, fit_size, train_live
+from attention.dashboard.training_gate import Gate
 from attention.lab import TrainConfig, check_caps
 from attention.settings import load_limits
 from tests.tensors import one_thread
@@ -99,7 +100,7 @@ def test_a_waiter_that_gives_up_leaves_the_queue():
     gate = Gate(1)
     assert gate.acquire()
     calls = []
-    assert gate.acquire(lambda pos: calls.append(pos) or len(calls) < 3, poll=0.01) is False
+    assert gate.acquire(lambda pos: calls.append(pos) or len(calls) < 3, poll=0.01) is None
     assert len(calls) == 3 and gate.waiting == 0 and gate.running == 1
 
 
@@ -148,3 +149,55 @@ def test_training_runs_on_one_torch_thread_and_restores_the_setting():
                on_log=lambda r: seen.append(torch.get_num_threads()))
     assert seen and set(seen) == {1}
     assert torch.get_num_threads() == 2
+
+
+def test_a_visitor_holds_one_place_whatever_its_tabs():
+    """A second Train from the same visitor (another tab) is refused at once and said; other
+    visitors queue as before, and the place is free again once the first run ends."""
+    gate, limits = Gate(1), load_limits({"ATTENTION_PROFILE": "local"})
+    held = gate.acquire(visitor="ip:192.0.2.7", steps=100)
+    assert held and gate.busy("ip:192.0.2.7") and not gate.busy("ip:192.0.2.8")
+    said = []
+    with pytest.raises(AlreadyTraining, match="already have a training"):
+        train_live(gate, limits, replace(TINY, steps=5), visitor="ip:192.0.2.7",
+                   on_wait=lambda pos: said.append(pos) or True)
+    assert said == [0] and gate.waiting == 0 and gate.running == 1
+    gate.release(held, 100)
+    assert not gate.busy("ip:192.0.2.7")
+    run = train_live(gate, limits, replace(TINY, steps=5), visitor="ip:192.0.2.7")
+    assert run.history[-1].step == 5 and not gate.busy("ip:192.0.2.7")
+
+
+def test_the_wait_estimate_counts_the_steps_ahead_over_the_slots():
+    gate = Gate(2)
+    gate.seconds_per_step = 0.01
+    assert gate.wait_estimate(1) == 0.0  # a free slot: no wait
+    a = gate.acquire(visitor="a", steps=1000)  # 10 s
+    b = gate.acquire(visitor="b", steps=3000)  # 30 s
+    assert 9.0 < gate.wait_estimate(1) <= 10.0  # the next starts when "a" ends
+    gate._queue.append(object())  # a queued run of 500 steps (5 s) before position 2
+    gate._steps[gate._queue[-1]] = 500
+    assert 14.0 < gate.wait_estimate(2) <= 15.0  # after "a", then that run, on one lane
+    gate.release(a, 1000)
+    gate.release(b, 3000)
+    assert gate.seconds_per_step < 0.01  # both ran far faster than the guess: it learns
+
+
+def test_a_waiting_training_is_told_its_estimated_wait():
+    gate, limits = Gate(1), load_limits({"ATTENTION_PROFILE": "local"})
+    held = gate.acquire(visitor="other", steps=400)
+    told = []
+
+    def wait(position, seconds):
+        told.append((position, seconds))
+        return len(told) < 2
+
+    assert train_live(gate, limits, replace(TINY, steps=5), visitor="me", on_wait=wait) is None
+    assert told and told[0][0] == 1 and told[0][1] > 0
+    gate.release(held)
+
+
+def test_a_pair_of_runs_shares_one_wall_time_budget():
+    limits = load_limits({"ATTENTION_PROFILE": "local"})
+    run = train_live(Gate(1), limits, replace(TINY, steps=20000), max_seconds=0.5)
+    assert run.stopped_early and run.stop_reason == "time" and run.history[-1].seconds < 5

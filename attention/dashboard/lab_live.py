@@ -46,15 +46,24 @@ class LiveView:
 
     # -- callbacks handed to the training ------------------------------------------
 
-    def on_wait(self, position: int) -> bool:
-        """While queued: say where we are; False (leave the queue) once the session moves on."""
+    def on_wait(self, position: int, seconds: float | None = None) -> bool:
+        """While queued: say where we are and about how long it will take (`seconds`); False
+        (leave the queue) once the session moves on. Position 0: refused (this visitor
+        already has a place)."""
+        if position == 0:
+            self._draw(self.progress.progress, 0.0,
+                       text=f"{self.label}: not started, you already have a training queued "
+                            "or running (in another tab?).")
+            return False
         if self._moving_on():
             return False
         if self._progress_tick.due():
             ahead = "you are next" if position == 1 else f"{position - 1} ahead of you"
+            when = "" if seconds is None else f", starting in about {_duration(seconds)}"
             self._draw(self.progress.progress, 0.0,
                        text=f"{self.label}: every training slot of this server is busy; waiting "
-                            f"in the queue, {ahead}. Stop (or any control) leaves the queue.")
+                            f"in the queue, {ahead}{when}. The run on screen stays meanwhile; "
+                            "Stop (or any control) leaves the queue.")
         return not self.interrupted
 
     def should_stop(self) -> bool:
@@ -104,3 +113,9 @@ class LiveView:
             self._draw(show, chart, key=f"live_{name}", container=self.slots[name], width="stretch")
         self._draw(show, lv.maps_chart(run, len(run.snapshots) - 1), key="live_maps",
                    container=self.slots["maps"])
+
+
+def _duration(seconds: float) -> str:
+    """A wait as a learner reads it: "20 s", "2 min"."""
+    seconds = max(0.0, seconds)
+    return f"{max(5, round(seconds / 5) * 5):.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

@@ -8,13 +8,17 @@ new run at once, while the old one finishes its step: the new run waits for it w
 `await_previous_training` before it reads what was trained.)
 
 At most `Limits.max_live_trainings` trainings run at once per process (a `Gate` shared
-through st.cache_resource); the others wait with their place in the queue shown, and leave
-the queue the same way. Each trains on one torch thread, within the profile's caps:
-`train_live` is the one door from the server to the training loop, and checks them there.
+through st.cache_resource); the others wait with their place in the queue and an estimate
+of the wait shown, and leave the queue the same way. A visitor (all its tabs) holds at most
+one place, queued or training: a second Train from another tab is refused and says so.
+Each trains on one torch thread, within the profile's caps: `train_live` is the one door
+from the server to the training loop, and checks them there. The caps are in steps, so a
+busy server gives every learner the same run (slower); the wall time is a guard.
 """
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -26,63 +30,10 @@ import torch
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from attention.dashboard.training_gate import Gate
 from attention.lab.config import TrainConfig, check_caps
 from attention.lab.training import TrainingRun, run_training
 from attention.settings import Limits
-
-
-class Gate:
-    """At most `slots` holders at once; the others wait in arrival order."""
-
-    def __init__(self, slots: int):
-        self.slots = max(1, int(slots))
-        self._cond = threading.Condition()
-        self._running = 0
-        self._queue: list[object] = []
-
-    def acquire(self, wait: Callable[[int], bool] | None = None, poll: float = 0.25) -> bool:
-        """Take a slot. While queued, `wait(position)` (1 = next) is called about every
-        `poll` seconds; it returns False to give up. True once a slot is held."""
-        ticket = object()
-        with self._cond:
-            self._queue.append(ticket)
-        try:
-            while True:
-                with self._cond:
-                    if self._queue[0] is ticket and self._running < self.slots:
-                        self._queue.pop(0)
-                        self._running += 1
-                        self._cond.notify_all()
-                        return True
-                    position = self._queue.index(ticket) + 1
-                if wait is not None and not wait(position):
-                    break
-                with self._cond:
-                    self._cond.wait(poll)
-        except BaseException:
-            self._leave(ticket)
-            raise
-        self._leave(ticket)
-        return False
-
-    def _leave(self, ticket: object) -> None:
-        with self._cond:
-            if ticket in self._queue:
-                self._queue.remove(ticket)
-            self._cond.notify_all()
-
-    def release(self) -> None:
-        with self._cond:
-            self._running = max(0, self._running - 1)
-            self._cond.notify_all()
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-    @property
-    def waiting(self) -> int:
-        return len(self._queue)
 
 
 def fit_size(config: TrainConfig, limits: Limits) -> tuple[TrainConfig, list[str]]:
@@ -115,27 +66,72 @@ def fit_size(config: TrainConfig, limits: Limits) -> tuple[TrainConfig, list[str
     return replace(config, d_model=d_model, heads=heads, layers=layers), notes
 
 
+class AlreadyTraining(ValueError):
+    """This visitor already has a training queued or running (another tab)."""
+
+
 def train_live(gate: Gate, limits: Limits, config: TrainConfig, *,
                on_log: Callable[[TrainingRun], None] | None = None,
                should_stop: Callable[[], bool] | None = None,
-               on_wait: Callable[[int], bool] | None = None) -> TrainingRun | None:
+               on_wait: Callable[[int], bool] | None = None,
+               visitor: str | None = None,
+               max_seconds: float | None = None) -> TrainingRun | None:
     """Train `config` on this server: once a slot of `gate` is free, on one torch thread,
-    for at most the profile's wall time.
+    for at most the profile's wall time (or `max_seconds`, if less: a pair of runs shares
+    one budget).
+
+    Args:
+        visitor: who asks (default on the hosted profile: this session's visitor); one
+            place each.
 
     Returns the run (possibly stopped early), or None when it gave up while queued.
 
     Raises:
-        ValueError: `config` is above the profile's caps (`check_caps`), before it queues.
+        ValueError: `config` is above the profile's caps (`check_caps`), before it queues;
+            `AlreadyTraining` when the visitor already holds a place (after `on_wait(0)`).
     """
     check_caps(config, limits)
-    if not gate.acquire(on_wait):
+    if visitor is None and limits.profile == "hosted":  # one person locally: any tabs
+        visitor = _visitor()
+    wait = on_wait
+    if on_wait is not None and _takes_estimate(on_wait):  # (position, seconds) -> bool
+        def wait(position: int) -> bool:
+            return on_wait(position, gate.wait_estimate(position))
+    ticket = gate.acquire(wait, visitor=visitor, steps=config.steps)
+    if ticket is None:
+        if gate.busy(visitor):
+            if on_wait is not None:
+                on_wait(0)  # 0: refused, another place of this visitor's is in the queue
+            raise AlreadyTraining("you already have a training queued or running (in another "
+                                  "tab?); it must end before this one can start")
         return None
+    seconds = float(limits.max_train_seconds)
+    if max_seconds is not None:
+        seconds = max(0.5, min(seconds, float(max_seconds)))
+    run = None
     try:
         with one_torch_thread():
-            return run_training(config, on_log=on_log, should_stop=should_stop,
-                                max_seconds=float(limits.max_train_seconds))
+            run = run_training(config, on_log=on_log, should_stop=should_stop,
+                               max_seconds=seconds)
+            return run
     finally:
-        gate.release()
+        gate.release(ticket, run.steps_done if run is not None else 0)
+
+
+def _takes_estimate(fn: Callable) -> bool:
+    try:
+        return len(inspect.signature(fn).parameters) >= 2
+    except (TypeError, ValueError):
+        return False
+
+
+def _visitor() -> str | None:
+    """This session's visitor (all its tabs; each session on a shared address), or None
+    outside a session."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    from attention.dashboard.forward_gate import fair_key
+    return fair_key()
 
 
 _threads_lock = threading.Lock()
