@@ -206,3 +206,92 @@ def test_chart_text_is_readable_on_a_projector():
         for part, key in (("axis", "labelColor"), ("axis", "titleColor"),
                           ("legend", "labelColor"), ("title", "color")):
             assert contrast_on_white(config[part][key]) >= 4.5, (part, key, config[part][key])
+
+
+# ---------------------------------------------------------------- charts in words, projector
+
+
+def test_a_map_is_described_by_its_strongest_cell_and_the_words_follow_the_data():
+    w = np.full((3, 3), 0.1)
+    w[1, 2] = 0.8
+    toks = ["the", "cat", "sat"]
+    text = charts.describe(charts.heatmap(w, toks, toks, title="Attention weights"))
+    assert text.startswith("Attention weights: 3 queries × 3 keys.")
+    assert "query 'cat' → key 'sat', 0.8" in text
+    w2 = w.copy()
+    w2[1, 2], w2[2, 0] = 0.1, 0.9
+    moved = charts.describe(charts.heatmap(w2, toks, toks, title="Attention weights"))
+    assert "query 'sat' → key 'the', 0.9" in moved and moved != text
+    # the same spec for both: only the words (and the data) change
+    assert charts.heatmap(w2, toks, toks, title="Attention weights").spec == \
+        charts.heatmap(w, toks, toks, title="Attention weights").spec
+
+
+def test_an_image_map_and_a_grid_say_their_size_heads_and_masked_cells():
+    L = 40
+    w = np.tril(np.full((L, L), 0.01))
+    w[L - 1, 3] = 0.95
+    toks = [f"t{i}" for i in range(L)]
+    mask = np.triu(np.ones((L, L), bool), 1)
+    chart = charts.heatmap(w, toks, toks, masked=mask, title="Causal")
+    assert charts.draws_as_image(L, L)  # no values in its data: the builder's words
+    text = charts.describe(chart)
+    assert "40 queries × 40 keys" in text and "'t39' → key 't3', 0.95" in text
+    w0 = w.copy()
+    w0[0, 0] = 1.0  # row 0 sees one key: all its weight, whatever the data, is no choice
+    assert "'t39' → key 't3'" in charts.describe(charts.heatmap(w0, toks, toks, masked=mask))
+    assert f"{int(mask.sum())} of {L * L} cells masked" in text
+    grid = charts.head_grid(np.stack([w, w.T]), toks, toks, ["head A", "head B"])
+    assert "2 maps of 40 queries × 40 keys" in charts.describe(grid)
+    assert "head A, query 't39'" in charts.describe(grid)
+
+
+def test_scores_give_highest_and_lowest_and_other_charts_are_read_from_their_data():
+    s = np.array([[2.0, -3.0], [0.5, 1.0]])
+    text = charts.describe(charts.heatmap(s, ["a", "b"], ["a", "b"], kind="scores", title="S"))
+    assert "Highest: query 'a' → key 'a', 2" in text and "lowest: query 'a' → key 'b', -3" in text
+    frame = pd.DataFrame({"position": [0, 1, 2], "token": ["x", "y", "z"],
+                          "entropy": [0.2, 1.5, 0.7]})
+    bars = charts.bars(frame, y="entropy", title="Entropy per query", y_title="entropy (nats)")
+    words = charts.describe(bars)
+    assert words.startswith("Entropy per query:") and "Highest 1.5 at query token 'y'" in words
+    assert "lowest 0.2 at query token 'x'" in words
+    frame.loc[0, "entropy"] = 3.0
+    assert "Highest 3 at query token 'x'" in charts.describe(
+        charts.bars(frame, y="entropy", title="Entropy per query", y_title="entropy (nats)"))
+
+
+def test_curves_of_several_heads_differ_by_dash_as_well_as_hue():
+    frame = pd.DataFrame({"step": [0, 1, 0, 1, 0, 1], "series": ["h0", "h0", "h1", "h1", "h2", "h2"],
+                          "value": [0.1, 0.2, 0.3, 0.9, 0.0, 0.4]})
+    colours = (("h0", "#111111"), ("h1", "#222222"), ("h2", "#333333"))
+    for chart in (charts.curves(frame, title="Induction", y_title="score", colours=colours),
+                  charts.lines(frame, x="step", y="value", title="t", x_title="s", y_title="v")):
+        line = chart.spec["layer"][0]
+        dash = line["encoding"]["strokeDash"]
+        assert dash["field"] == "series" and dash["scale"]["domain"] == ["h0", "h1", "h2"]
+        patterns = [tuple(p) for p in dash["scale"]["range"]]
+        assert len(set(patterns)) == 3  # each head its own dash
+        # one legend: colour and dash on the same field, drawn as short lines
+        assert line["encoding"]["color"]["legend"] == dash["legend"]
+        assert dash["legend"]["symbolType"] == "stroke"
+    assert "Highest 0.9 at series 'h1', training step 1" in charts.describe(
+        charts.curves(frame, title="Induction", y_title="score", colours=colours))
+
+
+def test_projector_text_is_larger_and_leaves_the_cached_spec_alone():
+    chart = charts.heatmap(_weights(), TOKS, TOKS, title="w")
+    before = json.dumps(chart.spec, sort_keys=True)
+    big = charts.for_projector(chart.spec)
+    assert json.dumps(chart.spec, sort_keys=True) == before
+    assert big["config"]["axis"]["labelFontSize"] >= 14 > 12  # Streamlit's theme: 12 px
+    assert big["config"]["legend"]["labelFontSize"] > 14  # the theme's legend labels: 14 px
+    assert big["config"]["axis"]["labelColor"] == chart.spec["config"]["axis"]["labelColor"]
+
+
+def test_a_token_vega_cannot_hold_as_a_value_is_padded_like_a_repeat():
+    """A bare "__proto__" on an axis made Vega log ~12 errors per page (its joins index
+    objects by value); padded, it looks the same and stays unique."""
+    labels = axis_labels(["__proto__", "a", "__proto__"])
+    assert labels == ["__proto__" + ZWSP, "a", "__proto__" + ZWSP * 2]
+    assert "__proto__" not in labels

@@ -17,6 +17,8 @@ This module is the chart layer's front door; the builders live in
   plots        `bars`, `lines`, `curves`
   stats_table  `stats_heat_table`: layers x heads coloured by one statistic
   classroom    `class_votes`: the room's answers to one question
+  induction    `induction_map`, `position_loss`: the lab's induction head against the ideal
+  summary      `describe`: a chart in words for a screen reader (its accessible name)
   image_maps   the image path's specs and data (used by heatmaps and grids)
 """
 
@@ -36,20 +38,24 @@ from attention.charts.base import (
     Chart,
     colour_domain,
     draws_as_image,
+    for_projector,
     nice_domain,
     side_px,
 )
 from attention.charts.classroom import class_votes
 from attention.charts.grids import RELATIVE_MAX, head_grid, relative_weights
 from attention.charts.heatmaps import TEXT_MAX_SIDE, heatmap
+from attention.charts.induction import induction_map, position_loss
 from attention.charts.plots import bars, curves, lines
 from attention.charts.raster import HIGHLIGHT_COLOR, MASK_COLOR
 from attention.charts.stats_table import stats_heat_table
+from attention.charts.summary import describe, map_summary
 
 __all__ = [
     "HIGHLIGHT_COLOR", "MARGIN_H", "MARGIN_W", "MASK_COLOR", "PENDING_COLOR", "RECT_MAX_CELLS",
-    "REFERENCE_COLOR", "RELATIVE_MAX", "SCALED_COLOR", "SELECTION", "SERIES_COLORS",
-    "TABLE", "TEXT_MAX_SIDE", "UNSCALED_COLOR", "Chart", "bars", "class_votes", "colour_domain", "curves",
-    "draws_as_image", "head_grid", "heatmap", "lines", "nice_domain", "relative_weights",
+    "REFERENCE_COLOR", "RELATIVE_MAX", "SCALED_COLOR", "SELECTION", "SERIES_COLORS", "TABLE",
+    "TEXT_MAX_SIDE", "UNSCALED_COLOR", "Chart", "bars", "class_votes", "colour_domain",
+    "curves", "describe", "draws_as_image", "for_projector", "head_grid", "heatmap",
+    "induction_map", "lines", "map_summary", "nice_domain", "position_loss", "relative_weights",
     "side_px", "stats_heat_table",
 ]

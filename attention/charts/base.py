@@ -41,6 +41,26 @@ READABLE_TEXT = {
     "title": {"color": TEXT_COLOR, "subtitleColor": TEXT_COLOR},
 }
 
+# Workshop mode (a projector at the back of a room): chart text a size or two up from
+# Streamlit's theme (axis labels 12 px, axis and legend titles 14, legend labels 14, facet
+# headers 12). Chart titles keep the theme's 16 px: larger, a long title is cut short.
+PROJECTOR_TEXT = {
+    "axis": {"labelFontSize": 14, "titleFontSize": 15},
+    "legend": {"labelFontSize": 15, "titleFontSize": 15},
+    "header": {"labelFontSize": 14, "titleFontSize": 15},
+}
+
+
+def for_projector(spec: dict) -> dict:
+    """`spec` with the larger chart text of `PROJECTOR_TEXT` (a copy: the cached spec stays);
+    sizes the chart sets itself (a header's own size) give way to the projector's."""
+    out = dict(spec)
+    config = {part: dict(v) for part, v in spec.get("config", {}).items()}
+    for part, sizes in PROJECTOR_TEXT.items():
+        config[part] = {**config.get(part, {}), **sizes}
+    out["config"] = config
+    return out
+
 
 def draws_as_image(rows: int, cols: int, maps: int = 1) -> bool:
     """Whether `maps` maps of rows x cols cells, drawn in one chart, are an image.
@@ -56,11 +76,14 @@ def draws_as_image(rows: int, cols: int, maps: int = 1) -> bool:
 @dataclass(frozen=True)
 class Chart:
     """A Vega-Lite spec whose data, if any, is the named dataset "table" (and, for image
-    maps, the label datasets in `more`)."""
+    maps, the label datasets in `more`); `summary`, the chart in words for a screen reader
+    when its builder says it (else `attention.charts.summary.describe` reads it from the
+    data)."""
 
     spec: dict
     data: pd.DataFrame | None = None
     more: dict[str, pd.DataFrame] | None = None
+    summary: str = ""
 
     def frames(self) -> dict[str, pd.DataFrame]:
         out = {} if self.data is None else {TABLE: self.data}

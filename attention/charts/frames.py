@@ -8,9 +8,15 @@ import pandas as pd
 ZWSP = "\u200b"  # zero-width space: keeps repeated tokens distinct on an axis, invisibly
 
 
+# Values Vega cannot hold as a key: its data joins index objects by value, and "__proto__"
+# there is the prototype (14 console errors, marks lost). Such a token is padded as a repeat.
+UNSAFE_LABELS = frozenset({"__proto__"})
+
+
 def axis_labels(tokens: list[str]) -> list[str]:
-    """Unique axis labels that look like the tokens: a repeat gets invisible padding."""
-    seen: dict[str, int] = {}
+    """Unique axis labels that look like the tokens: a repeat gets invisible padding (and
+    so does a token Vega cannot use as a value, from its first time)."""
+    seen: dict[str, int] = dict.fromkeys(UNSAFE_LABELS, 1)
     out = []
     for t in tokens:
         n = seen.get(t, 0)

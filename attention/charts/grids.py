@@ -28,6 +28,7 @@ from attention.charts.base import (
 from attention.charts.frames import matrix_frame
 from attention.charts.heatmaps import TOOLTIP_TEXT, token_axes
 from attention.charts.raster import HIGHLIGHT_COLOR, MASK_COLOR
+from attention.charts.summary import map_summary
 
 
 def relative_weights(weights: np.ndarray, masked: np.ndarray | None = None) -> np.ndarray:
@@ -69,16 +70,18 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
         domain = colour_domain(kind, weights)
     scheme = scheme_of(kind)
     row = None if highlight_row is None or not 0 <= int(highlight_row) < L else int(highlight_row)
+    summary = map_summary(weights, rows, cols, title=f"Attention {value_title}", kind=kind,
+                          masked=masked, head_titles=[str(t) for t in head_titles])
     if draws_as_image(L, S, H):
         hit = im.wants_hits(H * L * S, grid=True)
         spec = _raster_grid_template(H, L, S, scheme, domain, columns, size, axis_labels, hit,
                                      select, value_title, relative, row)
         frames = im.map_data(weights, rows, cols, scheme, domain, masked,
                              head_titles=[str(t) for t in head_titles], hit=hit)
-        return Chart(spec, frames.pop(TABLE), frames)
+        return Chart(spec, frames.pop(TABLE), frames, summary)
     frame = matrix_frame(weights, rows, cols, masked, head=np.asarray(head_titles, dtype=object))
     return Chart(_grid_template(kind, domain, size, columns, axis_labels, select, value_title,
-                                max(L, S) <= 16, relative, row), frame)
+                                max(L, S) <= 16, relative, row), frame, summary=summary)
 
 
 @functools.lru_cache(maxsize=TEMPLATES)

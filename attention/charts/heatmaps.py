@@ -30,6 +30,7 @@ from attention.charts.base import (
 )
 from attention.charts.frames import matrix_frame
 from attention.charts.raster import HIGHLIGHT_COLOR, MASK_COLOR
+from attention.charts.summary import map_summary
 
 TEXT_MAX_SIDE = 12  # write the numbers in the cells up to 12 x 12
 TOOLTIP_TEXT = "datum.masked ? 'masked (−∞)' : format(datum.value, '.4f')"
@@ -59,6 +60,11 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
     height = (height or side_px(L, per=per)) + MARGIN_H
     domain = colour_domain(kind, values)
     row = None if highlight_row is None else int(highlight_row)
+    pending = None if pending_from is None else np.arange(L)[:, None] >= int(pending_from)
+    summary = map_summary(values, rows, cols, title=title or value_title, kind=kind,
+                          masked=masked if pending is None else np.logical_or(
+                              pending, False if masked is None else masked),
+                          row_title=row_title, col_title=col_title)
     if draws_as_image(L, S):
         if pending_from is not None:
             masked = np.zeros((L, S), bool) if masked is None else np.array(masked, bool)
@@ -67,11 +73,11 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
         spec = _raster_template(L, S, scheme_of(kind), domain, title, value_title,
                                 (width, height), row_title, col_title, row, hit, select)
         frames = im.map_data(values, rows, cols, scheme_of(kind), domain, masked, hit=hit)
-        return Chart(spec, frames.pop(TABLE), frames)
+        return Chart(spec, frames.pop(TABLE), frames, summary)
     spec = _rect_template(kind, domain, title, value_title, row_title, col_title, width, height,
                           max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24, select,
                           None if pending_from is None else int(pending_from))
-    return Chart(spec, matrix_frame(values, rows, cols, masked))
+    return Chart(spec, matrix_frame(values, rows, cols, masked), summary=summary)
 
 
 @functools.lru_cache(maxsize=TEMPLATES)

@@ -22,6 +22,22 @@ from attention.charts.base import (
 )
 from attention.charts.raster import HIGHLIGHT_COLOR
 
+# A line's dash pattern by series, beside its colour: curves that differ by hue alone are
+# one curve to a colour-blind eye or a washed-out projector. The first series is solid.
+DASHES = ((1, 0), (6, 3), (2, 2), (8, 3, 2, 3), (1, 4), (12, 4), (4, 2, 1, 2))
+
+
+SERIES_LEGEND = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2,
+                           symbolSize=300)  # a short line in its dash, not a dot
+
+
+def series_dash(names: list[str]) -> alt.StrokeDash:
+    """strokeDash by `series`, one pattern per name (cycling past the last), on the same
+    bottom legend as the colour (Vega-Lite merges the two into one)."""
+    dashes = [list(DASHES[i % len(DASHES)]) for i in range(len(names))]
+    return alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=names, range=dashes),
+                          legend=SERIES_LEGEND)
+
 
 def bars(frame: pd.DataFrame, *, y: str, title: str, y_title: str, reference: float | None = None,
          reference_label: str = "", per_row_max: str | None = None,
@@ -90,8 +106,8 @@ def _lines_template(x: str, y: str, title: str, x_title: str, y_title: str, log_
     base = alt.Chart(named_data())
     layers = [base.mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", scale=scale, title=x_title), y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale),
-        color=alt.Color("series:N", title=None, scale=colour_scale,
-                        legend=alt.Legend(orient="bottom")),
+        color=alt.Color("series:N", title=None, scale=colour_scale, legend=SERIES_LEGEND),
+        strokeDash=series_dash([n for n, _ in colors]),
         tooltip=["series:N", alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".4f")])]
     layers += reference_rule(base, reference, reference_label)
     if marker_x is not None:
@@ -131,7 +147,8 @@ def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
         y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Undefined),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=hues),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=SERIES_LEGEND),
+        strokeDash=series_dash(names),
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", format=".4f", title=y_title)])]
     if event_x is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from attention.charts import SELECTION, Chart
-from attention.dashboard.display import show
+from attention.dashboard.display import show, vega_args
 
 
 def picked(key: str, *fields: str) -> int | None:
@@ -54,6 +54,6 @@ def show_pickable(chart: Chart, key: str, fields: tuple[str, ...],
         show(chart=chart, key=full_key, container=container, width=width)
         return
     target = container or st
-    target.vega_lite_chart(spec=chart.streamlit_spec(), key=full_key, width=width,
+    target.vega_lite_chart(**vega_args(chart), key=full_key, width=width,
                            on_select=functools.partial(_apply, full_key, tuple(fields), write),
                            selection_mode=[SELECTION])
