@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts
 from attention.dashboard import compute
+from attention.dashboard.chart_cache import charts
 from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads

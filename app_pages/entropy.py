@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from attention import charts
 from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import compute
+from attention.dashboard.chart_cache import charts
 from attention.dashboard.control import PageControls
 from attention.dashboard.control_catalog import PRESETS, TEMPERATURE
 from attention.dashboard.display import show

@@ -7,10 +7,9 @@ The flow is at the bottom: controls, the cached view, then a section per view.
 import numpy as np
 import streamlit as st
 
-from attention import charts
-from attention.charts import lessons as lesson_charts
 from attention.charts.frames import series_frame
 from attention.dashboard import compute, workshop
+from attention.dashboard.chart_cache import build_once, charts, lesson_charts
 from attention.dashboard.control import PageControls
 from attention.dashboard.control_catalog import PRESETS
 from attention.dashboard.display import show
@@ -77,24 +76,33 @@ def focus_section(mh, top: float, top_label: str, downloads: Downloads) -> None:
     H, L = mh.weights.shape[:2]
     mean_entropy = mh.entropy.mean(axis=1)  # (H,)
     st.subheader("Focused or spread: entropy and distance per head")
-    per_head = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")
-    per_head["distance"] = mh.mean_distance
-    per_head["head"] = [f"head {h}" for h in range(H)]
-    per_head["kind"] = mh.kinds
-    per_head["label"] = [f"{h} · {k}" for h, k in enumerate(mh.kinds)]
+
+    def per_head():  # the frame both charts read: built only when they are not kept
+        frame = series_frame(mean_entropy, [f"head {h}" for h in range(H)], name="entropy")
+        frame["distance"] = mh.mean_distance
+        frame["head"] = [f"head {h}" for h in range(H)]
+        frame["kind"] = mh.kinds
+        frame["label"] = [f"{h} · {k}" for h, k in enumerate(mh.kinds)]
+        return frame
+
+    # Everything the two charts read: the per-head numbers, the kinds, the bounds.
+    parts = (mean_entropy, mh.mean_distance, list(mh.kinds), top, top_label, L)
     left, right = st.columns(2)
-    show(container=left, chart=downloads.chart("entropy vs distance", lesson_charts.head_scatter(
-        per_head, title="Each head: how far it looks, how spread it is", y_max=top,
-        y_max_label=f"max {top_label}", x_max=float(max(L - 1, 1)))), width="stretch", key="chart_scatter")
-    show(container=right, chart=downloads.chart("entropy per head", charts.bars(
-        per_head, y="entropy", title="Mean entropy per head (low = focused, high = global)",
-        y_title="entropy (nats)", x_title="head", reference=top,
-        reference_label=f"max {top_label}")), width="stretch", key="chart_head_entropy")
+    show(container=left, chart=downloads.chart("entropy vs distance", build_once(
+        "multi_head.scatter", parts, lambda: lesson_charts.head_scatter(
+            per_head(), title="Each head: how far it looks, how spread it is", y_max=top,
+            y_max_label=f"max {top_label}", x_max=float(max(L - 1, 1))))),
+        width="stretch", key="chart_scatter")
+    show(container=right, chart=downloads.chart("entropy per head", build_once(
+        "multi_head.entropy_bars", parts, lambda: charts.bars(
+            per_head(), y="entropy", title="Mean entropy per head (low = focused, high = global)",
+            y_title="entropy (nats)", x_title="head", reference=top,
+            reference_label=f"max {top_label}"))), width="stretch", key="chart_head_entropy")
     st.caption("Local heads sit bottom-left (near keys, low entropy), global heads top-right (far "
                "keys, high entropy). Mean distance is Σ_j α_ij |i − j| averaged over queries.")
 
 
-def values_section(c, mh, causal: bool, downloads: Downloads) -> None:
+def values_section(c, mh, preset: str, causal: bool, downloads: Downloads) -> None:
     """Values, each head's output, their concatenation and W^O."""
     H, L, toks = c.heads, len(mh.tokens), mh.tokens
     st.subheader("Values, each head's output, Concat · $W^O$")
@@ -117,13 +125,13 @@ def values_section(c, mh, causal: bool, downloads: Downloads) -> None:
     show(container=left, chart=downloads.chart("output", charts.heatmap(
         mh.output, toks, dims, kind="scores", title=f"Output = Concat · W^O: {L} × {c.d_model}",
         value_title="output", col_title="dimension")), width="stretch", key="chart_output")
-    table = teaching.head_table(mh)
+    table = compute.head_table_of(c, LIMITS, preset=PRESETS[preset], causal=causal)  # Arrow
     # Narrow columns, the gap first: the whole table fits half the page at 1280 pixels.
     right.dataframe(table, hide_index=True, column_config={
         "head": st.column_config.TextColumn("head", width="small"),
         "kind": st.column_config.TextColumn("kind", width="small"),
         **{k: st.column_config.NumberColumn(k, format="%.3f", width="small")
-           for k in table.columns[2:]},
+           for k in table.column_names[2:]},
         "output − mean of v": st.column_config.NumberColumn(format="%.3f", width="medium")})
     right.caption("Each head's block of the Concat map is its weights times its own values, "
                   "Σ_j α_ij v_j. **output − mean of v** is the largest gap between a head's output "
@@ -196,7 +204,7 @@ downloads = Downloads("multi_head")
 heads_sections(c, mh, preset, causal, masked, top_label, ctl, downloads)
 focus_section(mh, top, top_label, downloads)
 with workshop.more("values and $W^O$, two heads compared, head similarity"):
-    values_section(c, mh, causal, downloads)
+    values_section(c, mh, preset, causal, downloads)
     compare_section(mh, masked, ctl, downloads)
 
 question("multi_head")

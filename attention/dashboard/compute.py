@@ -10,12 +10,13 @@ from dataclasses import make_dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import streamlit as st
 
 from attention.dashboard.page_registry import INPUTS
 from attention.dashboard.sidebar import Controls
 from attention.settings import Limits
-from attention.toy import views
+from attention.toy import teaching, views
 
 MAX_ENTRIES = 64
 
@@ -64,6 +65,20 @@ def multi_head(key: InputKey, *, preset: str, causal: bool,
 def multi_head_of(c: Controls, limits: Limits, *, preset: str = "random", causal: bool = False,
                   temperature: float = 1.0) -> views.MultiHeadView:
     return multi_head(key_of(c, limits), preset=preset, causal=bool(causal),
+                      temperature=float(temperature))
+
+
+@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+def head_table(key: InputKey, *, preset: str, causal: bool, temperature: float) -> pa.Table:
+    """The multi-head view's one row per head (`teaching.head_table`) as an Arrow table,
+    shared read-only by every session: a rerun sends it without building or converting it."""
+    mh = multi_head(key, preset=preset, causal=causal, temperature=temperature)
+    return pa.Table.from_pandas(teaching.head_table(mh), preserve_index=False)
+
+
+def head_table_of(c: Controls, limits: Limits, *, preset: str = "random", causal: bool = False,
+                  temperature: float = 1.0) -> pa.Table:
+    return head_table(key_of(c, limits), preset=preset, causal=bool(causal),
                       temperature=float(temperature))
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import altair as alt
 import numpy as np
@@ -12,7 +11,8 @@ import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
-from attention.charts import Chart
+from attention.charts import Chart, describe, for_projector
+from attention.dashboard import workshop
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,12 @@ class PackedChart(Chart):
     again (Streamlit passes bytes through as they are)."""
 
     arrow: tuple[tuple[str, bytes], ...] = ()  # (dataset name, Arrow bytes)
+    key: bytes = b""  # its fingerprint when kept by `chart_cache` (empty otherwise)
 
     def streamlit_spec(self) -> dict:
-        spec = copy.deepcopy(self.spec)
-        spec["datasets"] = dict(self.arrow)
-        return spec
+        """The spec with the Arrow bytes as its datasets: a new top-level dict over the
+        shared parts (Streamlit copies it again and changes only its top level)."""
+        return {**self.spec, "datasets": dict(self.arrow)}
 
 
 def _arrow_columns(frame: pd.DataFrame) -> dict[str, pa.Array] | None:
@@ -62,21 +63,32 @@ def arrow_bytes(frame: pd.DataFrame) -> bytes:
     return dataframe_util.convert_arrow_table_to_arrow_bytes(pa.table(columns))
 
 
-def packed(chart: Chart) -> Chart:
+def packed(chart: Chart, key: bytes = b"") -> Chart:
+    """`chart` with its frames converted to Arrow bytes once (`key`: its cache fingerprint)."""
     if isinstance(chart, PackedChart):
         return chart
     frames = chart.frames()
     if not frames:
         return chart
     arrow = tuple((name, arrow_bytes(frame)) for name, frame in frames.items())
-    return PackedChart(chart.spec, chart.data, chart.more, arrow)
+    own = {f.name: getattr(chart, f.name) for f in fields(chart)}  # every field a Chart has
+    return PackedChart(**own, arrow=arrow, key=key)
 
 
 def show(chart: Chart | alt.TopLevelMixin, key: str, container=None, width: str = "content") -> None:
     """Draw `chart`; a `Chart` goes through st.vega_lite_chart with no Altair work at all,
-    its frames sent as Arrow bytes made by `arrow_bytes`."""
+    its frames sent as Arrow bytes made by `arrow_bytes`, its data in words as the chart's
+    accessible name (`describe`), its text larger in workshop mode (`for_projector`)."""
     target = container or st
     if isinstance(chart, Chart):
-        target.vega_lite_chart(spec=packed(chart).streamlit_spec(), key=key, width=width)
+        target.vega_lite_chart(**vega_args(chart), key=key, width=width)
     else:
         target.altair_chart(chart, key=key, width=width)
+
+
+def vega_args(chart: Chart) -> dict:
+    """What st.vega_lite_chart takes to draw `chart` (every path that draws one uses it):
+    the spec with its Arrow datasets, in workshop mode with larger text, and the chart's
+    data in words as its accessible name."""
+    spec = packed(chart).streamlit_spec()
+    return {"spec": for_projector(spec) if workshop.is_on() else spec, "alt": describe(chart)}
