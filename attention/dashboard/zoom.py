@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from attention import charts
+from attention.dashboard.chart_cache import charts
 from attention.dashboard.display import show
 from attention.dashboard.params import bounded, clamp_state
 
@@ -15,11 +15,16 @@ WINDOW = 24  # rows and columns shown: small enough for rect marks with tooltips
 def zoom_window(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str = "weights",
                 masked: np.ndarray | None = None, title: str = "", key: str = "zoom") -> None:
     """If the (L, S) map is drawn as an image (`charts.draws_as_image`), offer a window of it
-    small enough for rect marks with exact values."""
+    small enough for rect marks with exact values. Folded, it costs nothing: its inputs and
+    chart are built only while it is open (opening it reruns the section it is in)."""
     L, S = values.shape
     if not charts.draws_as_image(L, S):
         return
-    with st.expander(f"Zoom in: exact values in a {WINDOW} × {WINDOW} window", expanded=False):
+    box = st.expander(f"Zoom in: exact values in a {WINDOW} × {WINDOW} window", expanded=False,
+                      key=f"{key}_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         a, b = st.columns(2)
         clamp_state(f"{key}_q", 0, max(L - WINDOW, 0))
         clamp_state(f"{key}_k", 0, max(S - WINDOW, 0))

@@ -181,6 +181,8 @@ def test_big_maps_are_images_with_a_zoom_window_of_exact_values():
     assert_clean(at)
     weights = chart_by_title(at, "3. Weights")
     assert "image" in json.dumps(spec(weights))  # drawn as a raster image
+    at.session_state["zoom_open"] = True  # the zoom window opens (folded it builds nothing)
+    at.run()
     zoom = chart_by_title(at, "Weights: queries 0–23")
     frame = chart_data(zoom)[0]
     assert len(frame) == 24 * 24 and frame["value"].between(0, 1).all()

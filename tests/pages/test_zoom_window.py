@@ -27,8 +27,13 @@ def test_zoom_is_offered_exactly_when_the_map_is_an_image(L, S):
     assert not at.exception
     assert bool(at.expander) == charts.draws_as_image(L, S)
     if at.expander:
+        assert not charts_of(at) and not at.number_input  # folded: nothing built or sent
+        at.session_state["zoom_open"] = True  # the learner opens it
+        at.run()
+        assert not at.exception
         (zoom,) = charts_of(at)
         assert spec(zoom)["layer"][0]["mark"]["type"] == "rect"  # exact values, tooltips
+        assert len(at.number_input) == 2  # where the window starts
 
 
 def test_the_window_itself_is_drawn_with_rect_marks():
