@@ -1,10 +1,13 @@
 """GPT-style model: a real causal LM (SmolLM2-135M) generating row by row, its induction
 heads, attention sinks, grouped-query heads with RoPE, and row entropy.
 
-The flow: the model (or how to install it), the page's controls, the prompt, then the one
-view the learner picked (each view computes only what it shows). The local profile may name
-another causal LM (`gpt_model`); the hosted one always shows the packaged model.
+The flow: the model (or how to install it), the page's controls, then the one view the
+learner picked, a section that reruns alone (each view computes only what it shows). The
+local profile may name another causal LM (`gpt_model`); the hosted one always shows the
+packaged model.
 """
+
+import copy
 
 import streamlit as st
 
@@ -88,6 +91,25 @@ def show_view(ctl: PageControls, model: str, view: str, downloads: Downloads) ->
         section(ctl, model, prompt, max_prompt, downloads)
 
 
+@st.fragment
+def view_section(ctl: PageControls, model: str, name: str, view: str,
+                 downloads: Downloads) -> None:
+    """The chosen view, a section that reruns alone: its own controls (the prompt, a step,
+    a layer or head, the sampling, the induction test's length) rerun only it; the model
+    and the view chosen above rerun the page."""
+    # The ranges a view narrows (the step's, to the tokens generated) start afresh on every
+    # run: a section's rerun reuses the page's last `ctl`.
+    ctl = copy.copy(ctl)
+    ctl.controls = dict(ctl.controls)
+    try:
+        show_view(ctl, model, view, downloads)
+    except ValueError as e:  # a named model this view cannot read (not Llama-style)
+        if model == gm.PACKAGED:
+            raise
+        st.error(f"This view cannot read **{escape(name)}**: {escape(str(e))}",
+                 icon=":material/error:")
+
+
 shared()
 st.title("GPT-style model")
 lesson("gpt")
@@ -113,13 +135,7 @@ ran_on(str(lm.device))
 
 view = ctl.draw("gpt_view", label_visibility="collapsed")  # its options say what it is
 downloads = Downloads("gpt")
-try:
-    show_view(ctl, model, view, downloads)
-except ValueError as e:  # a named model this view cannot read (not Llama-style)
-    if model == gm.PACKAGED:
-        raise
-    st.error(f"This view cannot read **{escape(lm.name)}**: {escape(str(e))}",
-             icon=":material/error:")
+view_section(ctl, model, lm.name, view, downloads)
 
 if model == gm.PACKAGED:
     st.caption(f"**{lm.name}**: {lm.num_layers} layers × {lm.num_heads} query heads over "

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from attention import charts
 from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import gpt_models as gm
+from attention.dashboard.chart_cache import charts
 from attention.dashboard.control import PageControls
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
@@ -76,7 +76,8 @@ def generate_section(ctl: PageControls, model: str, prompt: str, max_prompt: int
                       f"token through the model, reusing the keys and values of the earlier ones "
                       f"(the KV cache), so it computed one new row per head. Recomputing all {T} "
                       f"rows in one pass over the whole text gives the same weights: the largest "
-                      f"difference over 30 × 9 maps is **{g.row_drift:.1e}** (float rounding). "
+                      f"difference over {g.weights.shape[0]} × {g.weights.shape[1]} maps is "
+                      f"**{g.row_drift:.1e}** (float rounding). "
                       f"The causal mask is why: no row can see a later token.")
     row = g.weights[layer, :, n - 1, :n]  # (H, n) the newest row of every head
     H = row.shape[0]
@@ -210,11 +211,12 @@ def model_view_section(ctl: PageControls, model: str, prompt: str, max_prompt: i
                        downloads: Downloads) -> None:
     show(chart=downloads.chart("model view", gm.model_view_chart(model, prompt, max_prompt)),
          key="chart_model_view")
-    st.caption("All 270 maps of the prompt, one row of 9 heads per layer, layer 0 at the top: "
-               "queries down, keys across, weights on one [0, 1] scale. The bright left column "
-               "of most maps is the first-token sink.")
-    number = st.column_config.NumberColumn
     stats = gm.head_stats(model, prompt, max_prompt)
+    layers, heads = stats["layer"].nunique(), stats["head"].nunique()
+    st.caption(f"All {layers * heads} maps of the prompt, one row of {heads} heads per layer, "
+               "layer 0 at the top: queries down, keys across, weights on one [0, 1] scale. The "
+               "bright left column of most maps is the first-token sink.")
+    number = st.column_config.NumberColumn
     st.dataframe(stats, hide_index=True, height=280, column_config={
         "entropy": number("entropy (nats)", format="%.3f"),
         "previous_token": number("previous token", format="%.3f"),

@@ -86,3 +86,31 @@ def test_a_page_control_reruns_its_section_and_the_url_follows(page, dashboard_u
         assert wait_for_charts_settled(linked) == drawn
     finally:
         other.close()
+
+
+
+def test_a_gpt_step_reruns_its_view_only_and_the_url_follows(page, dashboard_url, browser):
+    """/gpt: the step slider reruns the chosen view (a section), not the page: it sends
+    far fewer messages than the page's own run; the URL follows and the link draws the same."""
+    page.context.add_init_script(COUNT_MESSAGES_JS)
+    page.goto(dashboard_url + "/gpt?new_tokens=3", wait_until="domcontentloaded")
+    wait_for_run(page)
+    wait_for_charts_settled(page)
+    # A rerun of the whole page (Streamlit's "R" key), then the step moved: the view alone.
+    whole = sent_by(page, lambda: (page.evaluate("document.activeElement?.blur()"),
+                                   page.keyboard.press("r")))
+    step = page.get_by_role("slider", name="Generation step").first
+    section = sent_by(page, lambda: (step.focus(), step.press("ArrowLeft")))
+    assert 0 < section < whole * 0.75, (section, whole)
+    assert query(page).get("gpt_step") == "2" and query(page).get("new_tokens") == "3"
+
+    drawn = wait_for_charts_settled(page)
+    other = new_context(browser)
+    try:
+        linked = other.new_page()
+        linked.goto(page.url, wait_until="domcontentloaded")
+        wait_for_run(linked)
+        wait_for_a_drawn_chart(linked)
+        assert wait_for_charts_settled(linked) == drawn
+    finally:
+        other.close()

@@ -98,6 +98,7 @@ def test_model_view_has_every_head_and_its_statistics():
     assert len(grid) == 270 and grid["head_title"].iloc[-1] == "layer 29 · head 8"
     stats = at.dataframe[0].value
     assert stats.shape[0] == 270
+    assert any("All 270 maps of the prompt, one row of 9 heads" in c.value for c in at.caption)
     lm = shared_decoder()
     share = sink_share(lm.attention(lm.encode(PROMPT))).numpy()
     assert (stats["label"] == "sink").sum() > 100 and share.mean() > 0.5
