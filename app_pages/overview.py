@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from attention.dashboard import workshop
+from attention.dashboard import handout, workshop
+from attention.dashboard.page_parts import LIMITS, shared
 from attention.dashboard.page_registry import PAGES
 
 st.title("Attention Explorer")
@@ -54,4 +55,5 @@ st.caption("Every control lives in the URL: copy the address bar to share exactl
 
 st.subheader("Workshop path")
 workshop.path_table()
+handout.offer(shared(), LIMITS)
 workshop.next_step("")

@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from attention import charts
 from attention.charts.frames import series_frame
 from attention.dashboard import models, workshop
+from attention.dashboard.chart_cache import charts
 from attention.dashboard.control import PageControls, rerun_page
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
@@ -112,15 +112,16 @@ def statistics_section(src: Src, view: pv.ModelView, ctl: PageControls,
                "entropy, mean distance ≤ 2); unlabelled heads are mixed. Statistics of the full "
                "maps, special tokens included.")
     number = st.column_config.NumberColumn
-    st.dataframe(view.stats, hide_index=True, height=280, column_config={
-        "entropy": number("entropy (nats)", format="%.3f"),
-        "previous_token": number("previous token", format="%.3f"),
-        "cls": number("[CLS]", format="%.3f"),
-        "sep": number("[SEP]", format="%.3f"),
-        "mean_distance": number("mean distance", format="%.2f"),
-        "label": st.column_config.TextColumn("label", width="medium")})
-    st.caption("Click a column header to sort: the most focused heads, the strongest "
-               "previous-token heads, the biggest sinks.")
+    with workshop.more("every statistic of every head, as a sortable table"):
+        st.dataframe(view.stats, hide_index=True, height=280, column_config={
+            "entropy": number("entropy (nats)", format="%.3f"),
+            "previous_token": number("previous token", format="%.3f"),
+            "cls": number("[CLS]", format="%.3f"),
+            "sep": number("[SEP]", format="%.3f"),
+            "mean_distance": number("mean distance", format="%.2f"),
+            "label": st.column_config.TextColumn("label", width="medium")})
+        st.caption("Click a column header to sort: the most focused heads, the strongest "
+                   "previous-token heads, the biggest sinks.")
 
 
 def head_detail_section(src: Src, maps: Maps, view: pv.ModelView, hide: bool, layer: int, head: int,
@@ -133,13 +134,16 @@ def head_detail_section(src: Src, maps: Maps, view: pv.ModelView, hide: bool, la
         st.warning(f"{e}. The model view above still shows its real weights.")
         return None
     n, dims = len(d.tokens), [str(i) for i in range(d.d_head)]
-    left, right = st.columns(2)
-    show(container=left, chart=downloads.chart("q", charts.heatmap(
-        d.q, d.tokens, dims, kind="scores", title=f"Queries q: {n} × {d.d_head}",
-        value_title="q", row_title="token", col_title="dimension")), width="stretch", key="chart_q")
-    show(container=right, chart=downloads.chart("k", charts.heatmap(
-        d.k, d.tokens, dims, kind="scores", title=f"Keys k: {n} × {d.d_head}",
-        value_title="k", row_title="token", col_title="dimension")), width="stretch", key="chart_k")
+    with workshop.more(f"this head's queries q and keys k, {n} × {d.d_head} each"):
+        left, right = st.columns(2)
+        show(container=left, chart=downloads.chart("q", charts.heatmap(
+            d.q, d.tokens, dims, kind="scores", title=f"Queries q: {n} × {d.d_head}",
+            value_title="q", row_title="token", col_title="dimension")), width="stretch",
+            key="chart_q")
+        show(container=right, chart=downloads.chart("k", charts.heatmap(
+            d.k, d.tokens, dims, kind="scores", title=f"Keys k: {n} × {d.d_head}",
+            value_title="k", row_title="token", col_title="dimension")), width="stretch",
+            key="chart_k")
     left, right = st.columns(2)
     show(container=left, chart=downloads.chart("scores", charts.heatmap(
         d.scores, d.tokens, d.tokens, kind="scores", title="1. Scores q·kᵀ",
