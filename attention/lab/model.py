@@ -60,10 +60,23 @@ class Block(nn.Module):
             self.mlp = nn.Sequential(nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(),
                                      nn.Linear(mlp_ratio * d_model, d_model))
 
-    def forward(self, x: Tensor, need_weights: bool = False) -> tuple[Tensor, MultiHeadResult]:
-        """x (B, L, d_model) -> new x and the attention's result (maps if need_weights)."""
+    def forward(self, x: Tensor, need_weights: bool = False,
+                knockout: tuple[int, ...] = ()) -> tuple[Tensor, MultiHeadResult]:
+        """x (B, L, d_model) -> new x and the attention's result (maps if need_weights).
+
+        Args:
+            knockout: heads whose output is zeroed before W_O (an ablation); the result
+                keeps every head's maps as computed.
+        """
         res = self.attn(self.norm1(x), need_weights=need_weights, is_causal=self.causal)
-        x = x + res.output  # (B, L, d_model)
+        out = res.output  # (B, L, d_model)
+        if knockout:
+            W_O = self.attn.out_proj.weight  # (d_model, H * d_head)
+            d_head = res.heads.shape[-1]
+            for h in knockout:  # remove head h's share of W_O @ concat
+                cols = W_O[:, h * d_head:(h + 1) * d_head]  # (d_model, d_head)
+                out = out - res.heads[..., h, :, :] @ cols.T  # (B, L, d_head) x (d_head, d_model)
+        x = x + out  # (B, L, d_model)
         if self.mlp is not None:
             x = x + self.mlp(self.norm2(x))  # (B, L, d_model)
         return x, res
@@ -109,18 +122,25 @@ class LabTransformer(SeededInit, nn.Module):
                 if isinstance(m, nn.LayerNorm):
                     m.reset_parameters()
 
-    def features(self, tokens: Tensor, need_weights: bool = False) -> tuple[Tensor, list]:
+    def features(self, tokens: Tensor, need_weights: bool = False,
+                 knockout: frozenset[tuple[int, int]] = frozenset()) -> tuple[Tensor, list]:
         """tokens (B, L) long, L <= max_len -> final residual stream (B, L, d_model), normed,
-        and the per-layer MultiHeadResult (weights (B, H, L, L) if need_weights, else None)."""
+        and the per-layer MultiHeadResult (weights (B, H, L, L) if need_weights, else None).
+
+        Args:
+            knockout: (layer, head) pairs whose output is zeroed (an ablation).
+        """
         B, L = tokens.shape
         x = self.embed(tokens) + self.pos.weight[:L]  # (B, L, d_model)
         results = []
-        for block in self.blocks:
-            x, res = block(x, need_weights)  # (B, L, d_model)
+        for i, block in enumerate(self.blocks):
+            off = tuple(sorted(h for layer, h in knockout if layer == i))
+            x, res = block(x, need_weights, knockout=off)  # (B, L, d_model)
             results.append(res)
         return self.norm(x), results
 
-    def forward(self, tokens: Tensor, need_weights: bool = False) -> tuple[Tensor, list]:
+    def forward(self, tokens: Tensor, need_weights: bool = False,
+                knockout: frozenset[tuple[int, int]] = frozenset()) -> tuple[Tensor, list]:
         """tokens (B, L) -> next-token logits (B, L, vocab) and the per-layer results."""
-        x, results = self.features(tokens, need_weights)  # (B, L, d_model)
+        x, results = self.features(tokens, need_weights, knockout)  # (B, L, d_model)
         return self.unembed(x), results

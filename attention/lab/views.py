@@ -6,24 +6,31 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from attention import charts
 from attention.core.functional import causal_mask
+from attention.lab.analysis import induction_heads
+from attention.lab.tasks import induction_targets
+from attention.lab.verdicts import (  # noqa: F401 (what /lab says of a run, offered here too)
+    FORMED,
+    PREDICT_CHOICES,
+    FormedHead,
+    Reference,
+    best_heads,
+    heads_summary,
+    jump_summary,
+    phase_change,
+    predicted_right,
+)
 
 # A fixed colour per meaning on every chart of the lab, from the app's palette
 # (attention/charts/base.py): the reference red marks a phase change, never a series.
 LOSS_COLOUR, ACCURACY_COLOUR = charts.SERIES_COLORS[0], charts.SERIES_COLORS[2]
 SCALED_COLOUR, UNSCALED_COLOUR = charts.SCALED_COLOR, charts.UNSCALED_COLOR
 HEAD_COLOURS = charts.SERIES_COLORS  # head h: HEAD_COLOURS[h % len], cycling past the last
-PHASE_MIN_GAIN = 0.25  # accuracy must rise at least this much for a phase change to be named
-FORMED = 0.3  # a head "has formed" once its score passes this (a uniform causal head scores ~0.1)
-PREDICT_CHOICES = ("before step 150", "step 150–500", "step 500–1000", "after step 1000",
-                   "it never jumps")
-PREDICT_BINS = ((0, 150), (150, 500), (500, 1000), (1000, math.inf))
 
 
 def head_label(h: int) -> str:
@@ -59,70 +66,6 @@ def compare_frame(runs: dict[str, object], field: str) -> pd.DataFrame:
     rows = [(r.step, label, _finite(getattr(r, field)))
             for label, run in runs.items() for r in run.history]
     return pd.DataFrame(rows, columns=["step", "series", "value"])
-
-
-def phase_change(history) -> int | None:
-    """The first logged step where accuracy passes halfway from its first to its last value,
-    or None when it rose by less than PHASE_MIN_GAIN (no jump to speak of)."""
-    if len(history) < 2:
-        return None
-    first, last = history[0].accuracy, history[-1].accuracy
-    if not (math.isfinite(first) and math.isfinite(last)) or last - first < PHASE_MIN_GAIN:
-        return None
-    half = (first + last) / 2
-    return next((r.step for r in history if r.accuracy >= half), None)
-
-
-def predicted_right(choice: str, phase: int | None) -> bool:
-    """Whether a PREDICT_CHOICES answer contains the measured phase change."""
-    if phase is None:
-        return choice == PREDICT_CHOICES[-1]
-    lo, hi = PREDICT_BINS[PREDICT_CHOICES.index(choice)] if choice in PREDICT_CHOICES[:-1] else (-1, -1)
-    return lo <= phase < hi
-
-
-@dataclass(frozen=True)
-class FormedHead:
-    layer: int
-    head: int
-    score: float
-    formed: bool  # score passed FORMED
-
-
-def best_heads(record, layers: int) -> tuple[FormedHead, FormedHead]:
-    """(the layer-0 head with the highest previous-token score, the last layer's head with
-    the highest induction score) at one logged step."""
-    prev = np.nan_to_num(np.asarray(record.prev_token_score[0], dtype=float))
-    ind = np.nan_to_num(np.asarray(record.induction_score[layers - 1], dtype=float))
-    p, i = int(prev.argmax()), int(ind.argmax())
-    return (FormedHead(0, p, float(prev[p]), bool(prev[p] >= FORMED)),
-            FormedHead(layers - 1, i, float(ind[i]), bool(ind[i] >= FORMED)))
-
-
-def heads_summary(step: int, prev: FormedHead, ind: FormedHead, layers: int) -> str:
-    """What the probe maps show at `step` (markdown): the best previous-token head and, with
-    two layers or more, the best induction head; what a score measures."""
-    def formed(head: FormedHead) -> str:
-        return "has formed" if head.formed else "has not formed (yet)"
-
-    text = (f"The probe is one sequence with a repeat. At step {step}, the strongest "
-            f"previous-token head is **layer 0 head {prev.head}** (score {prev.score:.2f}: it "
-            f"{formed(prev)}), a stripe just below the diagonal. ")
-    measure = ("A score is the mean weight a head puts on the position that role looks at "
-               "(for induction: in the rows of the repeat, the token just after each token's "
-               f"earlier copy); {FORMED} or more counts as formed here.")
-    if layers < 2:
-        return text + (
-            "**In a 1-layer model no head can be an induction head**: to find the token after "
-            "the current token's earlier copy, a key must carry which token came before it, and "
-            "only a previous-token head in an earlier layer can write that. The highest "
-            f"induction score here, layer 0 head {ind.head} at {ind.score:.2f}, is weight on "
-            "those positions of this one probe, not the copying rule: the held-out accuracy, "
-            "on sequences whose repeat sits elsewhere, is what tests that. " + measure)
-    return text + (
-        f"The strongest induction head is **layer {ind.layer} head {ind.head}** (score "
-        f"{ind.score:.2f}: it {formed(ind)}): in the rows of the repeat, a line parallel to the "
-        "diagonal, on the token just after each token's earlier copy. " + measure)
 
 
 def snapshot_index(steps: list[int], step: int) -> int:
@@ -220,3 +163,77 @@ def maps_chart(run, index: int):
     labels = token_labels(run.probe[:L])
     return charts.head_grid(weights, labels, labels, titles, masked=causal_masked(L),
                             columns=run.config.heads, axis_labels=False)
+
+
+# ---------------------------------------------------------------- induction, measured
+
+
+def repeat_start(run) -> int:
+    """The probe's first position inside its repeat (its first predictable position)."""
+    hits = np.flatnonzero(np.asarray(run.probe_predictable))
+    return int(hits[0]) if hits.size else 0
+
+
+def induction_chart(run, index: int, head: FormedHead):
+    """`head`'s map on the probe at snapshot `index`, the ideal induction pattern (each
+    query of the repeat on the token after its earlier copy) outlined, the repeat's start
+    marked."""
+    weights = np.asarray(run.snapshots[index].weights[head.layer, head.head], dtype=np.float32)
+    L = weights.shape[-1]  # (L, L)
+    probe = run.probe[:L]
+    targets = induction_targets(probe.cpu()).numpy()  # (L, L) bool
+    return charts.induction_map(
+        weights, token_labels(probe), targets=targets, masked=causal_masked(L),
+        repeat_start=repeat_start(run),
+        title=f"L{head.layer} H{head.head} at step {run.snapshots[index].step} (outlined: ideal)")
+
+
+KNOCKOUTS = ("none", "best", "all")  # the Knock out control's choices
+
+
+def knockout_heads(run, choice: str) -> tuple[tuple[int, int], ...]:
+    """The (layer, head) pairs a KNOCKOUTS choice zeroes: "best", the best induction head of
+    the last layer; "all", every one of its heads scoring FORMED or more (possibly none)."""
+    if choice not in KNOCKOUTS[1:]:
+        return ()
+    return induction_heads(run, None if choice == "best" else FORMED)
+
+
+def repeat_loss_chart(rep) -> charts.Chart:
+    """The loss at each position of a sequence repeated twice (and with heads knocked out)."""
+    knocked = ", ".join(f"L{layer} H{h}" for layer, h in rep.knocked)
+    return charts.position_loss(
+        rep.loss, rep.knocked_loss, repeat_start=rep.repeat_start, chance=rep.chance,
+        knocked_label=f"{knocked} knocked out" if knocked else "knocked out",
+        title=f"Per-position loss: {rep.repeat_start} random tokens, then the same again")
+
+
+# ---------------------------------------------------------------- √d_k, trained
+
+
+def scaling_charts(runs: dict, colours, x_max: int | None = None) -> dict:
+    """Loss, accuracy and the typical row's logit gradient of the scaled and unscaled runs
+    (label -> run, possibly still training; `x_max`: the planned steps, fixing the x axis)."""
+    specs = [("loss", "Loss", "cross-entropy (nats)", None, False),
+             ("accuracy", "Accuracy", "accuracy", (0.0, 1.0), False),
+             ("logit_grad_median", "Logit gradient, typical row", "median row norm (log)",
+              None, True)]
+    x_domain = None if x_max is None else (0.0, float(max(x_max, 1)))
+    out = {}
+    for field, title, y_title, domain, log_y in specs:
+        frame = compare_frame(runs, field)
+        if log_y:
+            frame = frame[frame["value"] > 0]
+        out[field] = charts.curves(frame, title=title, y_title=y_title, colours=colours,
+                                   y_domain=domain, log_y=log_y, x_domain=x_domain)
+    return out
+
+
+def sweep_chart(points, colours) -> charts.Chart:
+    """Final held-out accuracy against d_head, scaled and unscaled (SweepPoint list)."""
+    frame = pd.DataFrame([(p.d_head, "scaled" if p.scaled else "unscaled", p.final_accuracy)
+                          for p in points], columns=["d_head", "series", "value"])
+    steps = max(p.steps[-1] for p in points)
+    return charts.lines(frame, x="d_head", y="value", title=f"Accuracy after {steps} steps, by "
+                        "d_head", x_title="d_head (log scale)", y_title="held-out accuracy",
+                        log_x=True, colors=tuple(colours))
