@@ -14,6 +14,7 @@ from attention.lab.training import TrainingRun
 from attention.lab.vision_training import VisionRun
 
 DIRECTORY = Path(__file__).resolve().parent
+SWEEP_FILE = DIRECTORY / "dhead_sweep.json"  # the √d_k sweep (attention.lab.sweep)
 
 # name -> (config, one line saying what it shows)
 SHIPPED: dict[str, tuple[TrainConfig, str]] = {
