@@ -18,7 +18,8 @@ from attention.settings import PROFILES, Limits
 ROOT = Path(__file__).resolve().parents[1]
 # Integer controls whose upper end is a property of the value, not a cap on work.
 DOMAINS = {"seed": "torch seeds are integers; 2**31 - 1 keeps them portable",
-           "gpt_seed": "/gpt's sampler and random sequence: the same domain as seed"}
+           "gpt_seed": "/gpt's sampler and random sequence: the same domain as seed",
+           "run_seed": "/lab's seed of a run trained live: the same domain as seed"}
 ALL = [*SHARED, *(c for p in PAGES for c in p.controls)]
 
 
@@ -210,3 +211,32 @@ def test_a_number_picked_from_options_takes_the_nearest_option_and_says_so():
     assert param.clean("4") == ("4", None)
     assert param.clean("3") == ("2", "`size=3` is not one of 1, 2, 4; using 2")
     assert param.clean("99")[0] == "4" and param.clean("-5")[0] == "1"
+
+
+def _opens_a_slider_at_its_default_after_a_reset():
+    import streamlit as st
+
+    from attention.dashboard.control import PageControls
+    from attention.dashboard.control_catalog import QUERY
+    from attention.settings import PROFILES
+
+    ctl = PageControls((QUERY,), PROFILES["local"], hi={"query": 9})
+    if st.session_state.get("_new_run"):
+        ctl.reset("query")  # a new run: the slider opens at the default draw gives
+    st.session_state["_new_run"] = False
+    st.button("new run", key="new_run", on_click=lambda: st.session_state.update(_new_run=True))
+    ctl.draw("query", default=7)
+    try:
+        ctl.reset("not_here")
+    except KeyError as e:
+        st.text(str(e))
+
+
+def test_a_reset_control_opens_at_its_default_and_only_a_declared_one():
+    at = AppTest.from_function(_opens_a_slider_at_its_default_after_a_reset).run()
+    assert not at.exception and at.slider(key="query").value == 7
+    at.slider(key="query").set_value(3).run()
+    assert at.slider(key="query").value == 3
+    at.button(key="new_run").click().run()
+    assert at.slider(key="query").value == 7
+    assert "not declared for this page" in at.text[0].value

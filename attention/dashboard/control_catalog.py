@@ -117,6 +117,15 @@ GENERATE = Control("gen", "New tokens", "number", default=8, lo=1)  # 1..room le
 GENERATION_STEP = Control("gen_step", "Generation step", "slider", default=16, lo=1,  # 1..gen
                           help="Each step adds one query row: the new token's look back at "
                                "everything before it.")
+RUN_SEED = Control("run_seed", "Seed of your run", "number", default=None, lo=0, hi=MAX_SEED,
+                   step=1, allow_empty=True,
+                   help="Train draws a fresh seed and writes it here (and in the link); "
+                        "Retrain trains this seed again with the settings above: the same "
+                        "numbers on the same machine.")
+KNOCKOUT = Control("knockout", "Knock out induction heads", "segmented", default="none",
+                   options=("none", "best", "all"),
+                   help="Zero the output of the last layer's best induction head, or of all its "
+                        "heads scoring 0.3 or more, and measure the loss again.")
 
 # The vision page.
 DIGIT = Control("digit", "Test digit", "number", default=0, lo=0, step=1,  # 0..test digits - 1

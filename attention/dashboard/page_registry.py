@@ -90,7 +90,7 @@ PAGES = (
          "Train a small transformer and watch induction heads form, live.",
          15, "Train a tiny model and watch an induction head form.",
          controls=(cc.TASK, cc.LAYERS, cc.TRAIN_STEPS, cc.SCALED, cc.TRAINING_STEP, cc.PREFIX,
-                   cc.GENERATE, cc.GENERATION_STEP),
+                   cc.GENERATE, cc.GENERATION_STEP, cc.RUN_SEED, cc.KNOCKOUT),
          reads=(cc.D_MODEL, cc.HEADS, cc.SEED),
          unused_why="The lab trains on random token sequences with learned positions, on the "
                     "CPU: it takes Heads, d_model and Seed from here."),

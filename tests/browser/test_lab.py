@@ -1,5 +1,7 @@
-"""/lab in a real browser: Train redraws the charts while it runs, Stop keeps the run so
-far, and with one training slot a second session queues until the first one leaves."""
+"""/lab in a real browser: Train redraws the charts while it runs (the shipped run hidden
+meanwhile) and leaves its fresh seed in the link, Stop keeps the run so far, with one
+training slot a second session queues until the first one leaves; the step and generation
+controls rerun only their sections; the key chart is above the fold at 1280x720."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from harness.browser import CHART_SIGNATURES_JS, wait_for_charts_settled
 
 from .conftest import SCRIPT_TIMEOUT_MS, new_context, serve, wait_for_run
 from .test_pages import assert_no_exception
+from .test_sections import COUNT_MESSAGES_JS, arrow, query, sent_by, type_into
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +29,24 @@ def press(page, name: str) -> None:
 def test_train_redraws_the_charts_while_it_runs(open_app):
     page = open_app(f"/lab?steps=400&{TINY}")
     before = wait_for_charts_settled(page)
+    page.get_by_text("no big jump", exact=True).click()  # predict: the curves then train live
+    wait_for_run(page)
     press(page, "Train")
     expect(page.locator(PROGRESS)).to_contain_text("step", timeout=SCRIPT_TIMEOUT_MS)
-    # While the progress bar is up, a chart already differs from the shipped run's.
+    # While the progress bar is up, a chart already differs from the shipped run's, and the
+    # shipped run is not on the page.
     page.wait_for_function(
         "before => document.querySelector('[data-testid=stProgress]') && (" + CHART_SIGNATURES_JS
         + ")().some((s, i) => s !== null && s !== before[i])", arg=before, timeout=SCRIPT_TIMEOUT_MS)
+    assert page.locator(PROGRESS).count() == 1
+    assert page.get_by_text("Showing the shipped run").count() == 0
     expect(page.get_by_text("Showing your run")).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
     wait_for_run(page)
     assert_no_exception(page)
-    assert "400 steps" in page.locator("[data-testid=stAlert]").first.inner_text()
+    alert = page.locator("[data-testid=stAlert]").first.inner_text()
+    assert "400 steps" in alert
+    seed = query(page).get("run_seed")  # the fresh seed: in the link and on the page
+    assert seed is not None and f"seed {seed}" in alert
 
 
 def test_stop_keeps_the_run_so_far(open_app):
@@ -86,3 +97,31 @@ def test_second_training_queues_until_the_first_session_leaves(browser, one_slot
                 ctx.close()
             except Exception:
                 pass
+
+
+@pytest.mark.parametrize("label, key", [("Training step", "step"), ("Generation step", "gen_step")])
+def test_the_step_and_generation_controls_rerun_only_their_section(page, dashboard_url, label, key):
+    page.context.add_init_script(COUNT_MESSAGES_JS)
+    page.goto(dashboard_url + "/lab?step=200&gen_step=3", wait_until="domcontentloaded")
+    wait_for_run(page)
+    whole = sent_by(page, type_into(page, "Seed", "7"))  # a shared input: the whole page
+    section = sent_by(page, arrow(page, label))
+    assert 0 < section * 2 < whole, (section, whole)
+    moved = query(page)
+    assert moved.get(key) not in (None, "200" if key == "step" else "3") and moved.get("seed") == "7"
+    assert_no_exception(page)
+
+
+def test_the_key_chart_is_above_the_fold_at_1280x720(browser, dashboard_url):
+    ctx = new_context(browser, {"width": 1280, "height": 720})
+    try:
+        page = ctx.new_page()
+        page.goto(dashboard_url + "/lab", wait_until="domcontentloaded")
+        wait_for_run(page)
+        chart = page.locator("[data-testid=stVegaLiteChart]").first
+        expect(chart).to_be_visible(timeout=SCRIPT_TIMEOUT_MS)
+        box = chart.bounding_box()
+        # the page's first chart, the loss on a repeated sequence: at least 80 % of it shows
+        assert box is not None and box["height"] > 150 and box["y"] + 0.8 * box["height"] <= 720, box
+    finally:
+        ctx.close()

@@ -103,6 +103,9 @@ def test_link_reproduces_the_view_built_with_widgets():
     ({"step": "-4"}, "step=-4"),
     ({"gen": "nan"}, "`gen` is not a number"),
     ({"scaled": "maybe"}, "`scaled` must be true or false"),
+    ({"knockout": "bogus"}, "`knockout` must be one of"),
+    ({"run_seed": "-3"}, "run_seed=-3"),
+    ({"run_seed": "1e99"}, "run_seed="),
 ])
 def test_bad_link_values_get_a_notice(query, said):
     at = open_page("lab", query)
@@ -200,3 +203,120 @@ def test_every_series_takes_the_palette_never_the_reference_red():
         assert ch.REFERENCE_COLOR not in colours
         assert set(colours) <= set(ch.SERIES_COLORS) | {ch.SCALED_COLOR, ch.UNSCALED_COLOR}
     assert ch.REFERENCE_COLOR in str(spec(chart_by_title(at, "Loss")))  # the rule keeps its red
+
+
+# ---------------------------------------------------------------- a real experiment
+
+
+def success(at) -> str:
+    return " ".join(s.value for s in at.success)
+
+
+def test_each_train_press_draws_a_fresh_seed_that_the_page_and_link_keep():
+    at = open_page("lab", TINY)
+    assert at.number_input(key="run_seed").value is None
+    assert at.button(key="retrain_button").disabled  # nothing to retrain yet
+    seeds = []
+    for _ in range(2):
+        at.button(key="train_button").click().run()
+        assert_clean(at)
+        seed = at.number_input(key="run_seed").value
+        assert seed is not None and f"seed {seed}**" in success(at)
+        seeds.append(seed)
+    assert seeds[0] != seeds[1]  # 1 in 10^6 that two fresh seeds agree
+
+
+def test_a_link_with_a_run_seed_retrains_that_very_run():
+    """A copied link reproduces the run: Retrain trains the link's seed, and the numbers are
+    those of the same config trained directly (one thread, as the server trains)."""
+    import torch
+
+    from attention.lab import TrainConfig, run_training
+
+    at = open_page("lab", {**TINY, "run_seed": "1234"})
+    assert_clean(at)
+    assert "This link names seed 1234" in " ".join(c.value for c in at.caption)
+    at.button(key="retrain_button").click().run()
+    assert_clean(at)
+    assert "seed 1234**" in success(at) and at.number_input(key="run_seed").value == 1234
+    at.radio(key="predict").set_value(GUESS).run()
+    trained = chart_data(chart_by_title(at, "Loss"))[0]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        direct = run_training(TrainConfig(d_model=16, heads=2, steps=30, seed=1234))
+    finally:
+        torch.set_num_threads(threads)
+    np.testing.assert_allclose(trained["value"], [r.loss for r in direct.history], rtol=1e-6)
+
+
+def test_knocking_out_every_induction_head_is_measured_on_the_page():
+    from attention.lab.analysis import induction_heads, repeat_loss
+
+    at = open_page("lab", {"knockout": "all"})
+    assert_clean(at)
+    run = load_shipped("induction_2l")
+    heads = induction_heads(run, 0.3)
+    rep = repeat_loss(run, heads)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"accuracy **{rep.accuracy:.2f}**" in text
+    assert f"knocked out (output zeroed), accuracy on the second copy is **{rep.knocked_accuracy:.2f}**" in text
+    assert rep.knocked_accuracy < 0.2 < 0.9 < rep.accuracy
+    data = chart_data(chart_by_title(at, "Per-position loss"))[0]
+    assert data["series"].nunique() == 2
+    # the control alone: nothing knocked out, one curve
+    plain = chart_data(chart_by_title(open_page("lab"), "Per-position loss"))[0]
+    assert plain["series"].nunique() == 1
+
+
+def test_the_one_layer_verdict_says_what_its_numbers_show():
+    at = open_page("lab", {"layers": "1", "step": "288"})
+    at.radio(key="predict").set_value("no big jump").run()
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    one, two = load_shipped("induction_1l"), load_shipped("induction_2l")
+    assert "You said *no big jump*: right" in text
+    assert (f"accuracy goes from {one.history[0].accuracy:.2f} to {one.history[-1].accuracy:.2f}"
+            in text)
+    assert f"{two.history[-1].accuracy:.2f} for the 2-layer run" in text
+    assert "it has formed" not in text  # neither head, at a probe score of 0.47
+
+
+def test_the_probe_map_marks_the_repeat_and_the_ideal_pattern():
+    at = open_page("lab")
+    chart = chart_by_title(at, "L1 H")
+    assert "repeat starts" in str(spec(chart))
+    data = chart_data(chart)[0]
+    assert data["ideal"].sum() == 12
+
+
+def test_train_both_live_draws_both_runs_as_they_train(monkeypatch):
+    """The pair trains live into the comparison charts: while the unscaled run trains, the
+    charts hold the scaled run (done) and the unscaled one so far; the shipped pair is not
+    drawn meanwhile, and the result keeps its fresh seed."""
+    from dataclasses import replace
+
+    from attention.dashboard import lab_sections
+    from attention.lab import views
+
+    monkeypatch.setattr(lab_sections, "scaling_configs", lambda base, limits, seed: {
+        label: replace(base, d_model=16, heads=1, steps=20, seed=seed, scaled=label == "scaled")
+        for label in ("scaled", "unscaled")})
+    drawn = []
+    original = views.scaling_charts
+
+    def spy(runs, colours, x_max=None):
+        drawn.append({label: run.history[-1].step for label, run in runs.items()} | {"x": x_max})
+        return original(runs, colours, x_max)
+
+    monkeypatch.setattr(views, "scaling_charts", spy)
+    at = open_page("lab")
+    drawn.clear()
+    at.button(key="scaling_train").click().run()
+    assert_clean(at)
+    live = [d for d in drawn if d["x"] == 20]
+    assert any(set(d) == {"scaled", "unscaled", "x"} and d["scaled"] == 20 for d in live), drawn
+    assert any(set(d) == {"scaled", "x"} for d in live)  # the first run, before the second
+    assert "Trained live, seed" in " ".join(c.value for c in at.caption)
+    acc = chart_data(chart_by_title(at, "Accuracy"))  # the run's own curves wait for a guess
+    assert acc and acc[0]["step"].max() == 20
