@@ -130,6 +130,7 @@ class Client:
         self.downloads: dict[str, str] = {}  # download button label -> deferred file id or URL
         self.buttons: dict[str, str] = {}  # button label -> widget id
         self.triggers: set[str] = set()  # buttons pressed in the next rerun
+        self.headers: dict[str, str] = {}  # sent with every request (X-Forwarded-For...)
         self.ws = None
 
     async def open(self) -> None:
@@ -138,7 +139,7 @@ class Client:
         page = self.path + (f"?{self.query}" if self.query else "")
         for path in (page, "/_stcore/health", "/_stcore/host-config"):
             status, _ = await asyncio.to_thread(http_request, self.host, self.port, path,
-                                                self.cookies, t)
+                                                self.cookies, t, headers=self.headers)
             if status != 200:
                 raise RunError("http", f"GET {path} -> {status}")
         for name, value in self.cookies.items():
@@ -146,7 +147,7 @@ class Client:
                 key = f"{name}={value}"
                 self.results.backends[key] = self.results.backends.get(key, 0) + 1
         xsrf = self.cookies.get("_streamlit_xsrf", "PLACEHOLDER_AUTH_TOKEN")
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {**self.headers, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         self.ws = await connect(
             f"ws://{self.host}:{self.port}/_stcore/stream",
             subprotocols=["streamlit", xsrf], additional_headers=headers,
