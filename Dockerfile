@@ -48,7 +48,10 @@ USER 1000
 # Streamlit reads only at start-up (.streamlit/config.toml holds the rest: uploads off,
 # client messages <= 1 MB). One torch thread: one process per core serves best. No fast
 # reruns: one tab's burst of reruns queues instead of stacking script threads. One live
-# training at once, whatever cores the node has (settings.HOSTED_LIVE_TRAININGS).
+# training at once, whatever cores the node has (settings.HOSTED_LIVE_TRAININGS). glibc
+# malloc with two arenas, so memory freed after big downloads is reused and handed back
+# (deploy/README.md "Memory"). Behind a balancer, set ATTENTION_TRUSTED_PROXIES to its
+# address so each visitor is counted by their own address (attention/dashboard/visitor.py).
 ENV HOME=/home/user \
     PYTHONUNBUFFERED=1 \
     ATTENTION_PROFILE=hosted \
@@ -59,6 +62,7 @@ ENV HOME=/home/user \
     STREAMLIT_SERVER_MAX_MESSAGE_SIZE=2 \
     STREAMLIT_RUNNER_FAST_RERUNS=false \
     ATTENTION_MAX_LIVE_TRAININGS=1 \
+    MALLOC_ARENA_MAX=2 \
     STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
     STREAMLIT_SERVER_HEADLESS=true \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false

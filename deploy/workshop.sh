@@ -124,6 +124,13 @@ render() {
   printf '%s\n' "$cfg"
 }
 
+# Per-visitor limits count a client address. Behind this script's HAProxy every connection
+# comes from loopback, and HAProxy sets X-Forwarded-For to the visitor's address: trust it
+# from loopback only. An app machine (--no-proxy) trusts the front named in the caller's
+# ATTENTION_TRUSTED_PROXIES (e.g. its address), else no balancer: students connect directly.
+trusted="${ATTENTION_TRUSTED_PROXIES:-}"
+((proxy)) && [[ -z "$backends" && -z "$trusted" ]] && trusted="127.0.0.1,::1"
+
 st_cmd() { # sets cmd to the command line of the Streamlit process on port $1
   # No file watcher (nobody edits the code mid-workshop) and no forced gc.collect(2)
   # after every run: with torch, pandas and altair loaded a full collection walks
@@ -137,6 +144,7 @@ st_cmd() { # sets cmd to the command line of the Streamlit process on port $1
 if ((dry)); then
   ((proxy)) && { echo "# haproxy.cfg"; render; echo; }
   echo "# environment: OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads" \
+       "MALLOC_ARENA_MAX=2 ATTENTION_TRUSTED_PROXIES=$trusted" \
        "STREAMLIT_SERVER_COOKIE_SECRET=<shared>"
   for p in "${local_ports[@]}"; do st_cmd "$p"; echo "${cmd[*]}"; done
   ((proxy)) && echo "haproxy -f <run dir>/haproxy.cfg -db"
@@ -192,6 +200,7 @@ for p in "${local_ports[@]}"; do
   st_cmd "$p"
   OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads ATTENTION_TORCH_THREADS=$threads \
   STREAMLIT_SERVER_COOKIE_SECRET=$secret HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+  ATTENTION_TRUSTED_PROXIES="$trusted" MALLOC_ARENA_MAX=2 \
     "${cmd[@]}" >"$run_dir/streamlit-$p.log" 2>&1 &
   pids+=($!)
 done
