@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from attention.charts.induction import induction_map, position_loss
+from attention.export.worker import svg
 from attention.lab import verdicts
 from attention.lab import views as lv
 from attention.lab.analysis import induction_heads, repeat_loss, repeated_tokens
@@ -101,6 +102,8 @@ def test_the_loss_chart_draws_both_series_and_marks_the_second_copy(two):
     alone = position_loss(rep.loss, None, repeat_start=16, chance=math.log(64),
                           knocked_label="x", title="t")
     assert set(alone.data["series"]) == {"trained model"}
+    drawn = svg(alone.spec, alone.data).decode()  # each label once, not once per data row
+    assert drawn.count(">second copy starts<") == 1 and drawn.count(">uniform guess (ln V") == 1
 
 
 # ---------------------------------------------------------------- the ideal pattern, drawn
@@ -132,6 +135,7 @@ def test_induction_map_is_rect_marks_on_positions():
                           masked=np.zeros((L, L), bool), repeat_start=3, title="t")
     assert len(chart.data) == L * L and chart.data["ideal"].sum() == L
     assert '"datum": 2.5' in json.dumps(chart.spec)
+    assert svg(chart.spec, chart.data).decode().count(">repeat starts<") == 1
 
 
 # ---------------------------------------------------------------- verdicts with numbers

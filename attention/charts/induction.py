@@ -13,6 +13,7 @@ from attention.charts.base import (
     REFERENCE_COLOR,
     SERIES_COLORS,
     TEMPLATES,
+    TEXT_COLOR,
     Chart,
     colour_scale,
     named_data,
@@ -72,11 +73,11 @@ def _induction_template(L: int, repeat_start: int, title: str, size: int) -> dic
     ideal = base.mark_rect(fill=None, stroke=IDEAL_COLOR, strokeWidth=1.5).encode(
         **cells).transform_filter("datum.ideal")
     edge = repeat_start - 0.5
-    rules = [alt.Chart(named_data()).mark_rule(color=REFERENCE_COLOR, strokeDash=[5, 3])
-             .encode(**{axis_name: alt.datum(edge)}) for axis_name in ("x", "y")]
-    label = alt.Chart(named_data()).mark_text(
+    rules = [_once(alt.Chart(named_data()).mark_rule(color=REFERENCE_COLOR, strokeDash=[5, 3])
+                   .encode(**{axis_name: alt.datum(edge)})) for axis_name in ("x", "y")]
+    label = _once(alt.Chart(named_data()).mark_text(
         align="left", baseline="bottom", dx=3, dy=-2, color=REFERENCE_COLOR,
-        text="repeat starts").encode(x=alt.datum(edge), y=alt.datum(edge))
+        text="repeat starts").encode(x=alt.datum(edge), y=alt.datum(edge)))
     chart = alt.layer(heat, ideal, *rules, label).properties(
         title=title, width=size, height=size)
     return vega_spec(chart)
@@ -116,13 +117,18 @@ def _position_loss_template(names: tuple[str, ...], n: int, repeat_start: int, c
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("position:Q"),
                  alt.Tooltip("value:Q", format=".3f", title="loss (nats)")])
     start = repeat_start - 0.5
-    marks = [
+    marks = [_once(m) for m in (
         base.mark_rule(color=REFERENCE_COLOR, strokeDash=[5, 3]).encode(x=alt.datum(start)),
         base.mark_text(align="left", baseline="top", dx=4, dy=4, color=REFERENCE_COLOR,
                        text="second copy starts").encode(x=alt.datum(start), y=alt.value(0)),
-        base.mark_rule(color="gray", strokeDash=[2, 2]).encode(y=alt.datum(chance)),
-        base.mark_text(align="left", baseline="bottom", dx=2, dy=-2, color="gray",
+        base.mark_rule(color=TEXT_COLOR, strokeDash=[2, 2]).encode(y=alt.datum(chance)),
+        base.mark_text(align="left", baseline="bottom", dx=2, dy=-2, color=TEXT_COLOR,
                        text=f"uniform guess (ln V = {chance:.2f})").encode(
             x=alt.value(0), y=alt.datum(chance)),
-    ]
+    )]
     return vega_spec(alt.layer(line, *marks).properties(title=title, height=300))
+
+
+def _once(mark: alt.Chart) -> alt.Chart:
+    """A rule or label drawn once, not once per row of the chart's data (which overprints)."""
+    return mark.transform_aggregate(rows="count()")
