@@ -295,3 +295,17 @@ def test_a_token_vega_cannot_hold_as_a_value_is_padded_like_a_repeat():
     labels = axis_labels(["__proto__", "a", "__proto__"])
     assert labels == ["__proto__" + ZWSP, "a", "__proto__" + ZWSP * 2]
     assert "__proto__" not in labels
+
+
+def test_reference_lines_and_their_labels_are_drawn_once():
+    """A label beside a rule is one mark, not one per data row (which overprints)."""
+    from attention.export.worker import svg
+
+    frame = pd.DataFrame({"step": np.tile(np.arange(20), 2), "value": np.linspace(0, 1, 40),
+                          "series": ["a"] * 20 + ["b"] * 20})
+    line = charts.lines(frame, x="step", y="value", title="t", x_title="x", y_title="y",
+                        reference=0.5, reference_label="chance level")
+    assert svg(line.spec, line.data).decode().count(">chance level<") == 1
+    curve = charts.curves(frame, title="t", y_title="y", colours=(("a", "#4c78a8"), ("b", "#f58518")),
+                          event_x=7, event_label="the jump")
+    assert svg(curve.spec, curve.data).decode().count(">the jump<") == 1

@@ -124,6 +124,11 @@ def named_data() -> alt.Data:
     return alt.Data(name=TABLE)
 
 
+def once(mark: alt.Chart) -> alt.Chart:
+    """A rule or label drawn once, not once per row of the chart's data (which overprints)."""
+    return mark.transform_aggregate(rows="count()")
+
+
 def vega_spec(chart: alt.TopLevelMixin) -> dict:
     """An Altair chart as the Vega-Lite dict a `Chart` holds (drawn on canvas)."""
     spec = chart.to_dict()

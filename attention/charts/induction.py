@@ -17,6 +17,7 @@ from attention.charts.base import (
     Chart,
     colour_scale,
     named_data,
+    once,
     vega_spec,
 )
 from attention.charts.raster import MASK_COLOR
@@ -73,9 +74,9 @@ def _induction_template(L: int, repeat_start: int, title: str, size: int) -> dic
     ideal = base.mark_rect(fill=None, stroke=IDEAL_COLOR, strokeWidth=1.5).encode(
         **cells).transform_filter("datum.ideal")
     edge = repeat_start - 0.5
-    rules = [_once(alt.Chart(named_data()).mark_rule(color=REFERENCE_COLOR, strokeDash=[5, 3])
+    rules = [once(alt.Chart(named_data()).mark_rule(color=REFERENCE_COLOR, strokeDash=[5, 3])
                    .encode(**{axis_name: alt.datum(edge)})) for axis_name in ("x", "y")]
-    label = _once(alt.Chart(named_data()).mark_text(
+    label = once(alt.Chart(named_data()).mark_text(
         align="left", baseline="bottom", dx=3, dy=-2, color=REFERENCE_COLOR,
         text="repeat starts").encode(x=alt.datum(edge), y=alt.datum(edge)))
     chart = alt.layer(heat, ideal, *rules, label).properties(
@@ -117,7 +118,7 @@ def _position_loss_template(names: tuple[str, ...], n: int, repeat_start: int, c
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("position:Q"),
                  alt.Tooltip("value:Q", format=".3f", title="loss (nats)")])
     start = repeat_start - 0.5
-    marks = [_once(m) for m in (
+    marks = [once(m) for m in (
         base.mark_rule(color=REFERENCE_COLOR, strokeDash=[5, 3]).encode(x=alt.datum(start)),
         base.mark_text(align="left", baseline="top", dx=4, dy=4, color=REFERENCE_COLOR,
                        text="second copy starts").encode(x=alt.datum(start), y=alt.value(0)),
@@ -127,8 +128,3 @@ def _position_loss_template(names: tuple[str, ...], n: int, repeat_start: int, c
             x=alt.value(0), y=alt.datum(chance)),
     )]
     return vega_spec(alt.layer(line, *marks).properties(title=title, height=300))
-
-
-def _once(mark: alt.Chart) -> alt.Chart:
-    """A rule or label drawn once, not once per row of the chart's data (which overprints)."""
-    return mark.transform_aggregate(rows="count()")

@@ -18,6 +18,7 @@ from attention.charts.base import (
     TEMPLATES,
     Chart,
     named_data,
+    once,
     vega_spec,
 )
 from attention.charts.raster import HIGHLIGHT_COLOR
@@ -72,9 +73,10 @@ def reference_rule(base: alt.Chart, value: float | None, label: str) -> list:
     """A dashed horizontal line at `value`, labelled, drawn without data of its own."""
     if value is None:
         return []
-    return [base.mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3]).encode(y=alt.datum(value)),
-            base.mark_text(align="left", dx=4, dy=-6, color=REFERENCE_COLOR, text=label).encode(
-                y=alt.datum(value), x=alt.value(0))]
+    return [once(base.mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3]).encode(
+                y=alt.datum(value))),
+            once(base.mark_text(align="left", dx=4, dy=-6, color=REFERENCE_COLOR, text=label)
+                 .encode(y=alt.datum(value), x=alt.value(0)))]
 
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, y_title: str,
@@ -152,10 +154,11 @@ def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", format=".4f", title=y_title)])]
     if event_x is not None:
-        layers += [base.mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3]).encode(
-                       x=alt.datum(event_x)),
-                   base.mark_text(align="left", baseline="top", dx=4, dy=4, color=REFERENCE_COLOR,
-                                  text=event_label).encode(x=alt.datum(event_x), y=alt.value(0))]
+        layers += [once(base.mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3]).encode(
+                       x=alt.datum(event_x))),
+                   once(base.mark_text(align="left", baseline="top", dx=4, dy=4,
+                                       color=REFERENCE_COLOR, text=event_label)
+                        .encode(x=alt.datum(event_x), y=alt.value(0)))]
     if marker_x is not None:
-        layers.append(base.mark_rule(color="gray").encode(x=alt.datum(marker_x)))
+        layers.append(once(base.mark_rule(color="gray").encode(x=alt.datum(marker_x))))
     return vega_spec(alt.layer(*layers).properties(title=title, height=height + MARGIN_H))
