@@ -35,7 +35,7 @@ PAGES = {  # name -> (path and query, README height)
     "entropy": ("/entropy?causal=true&preset=designed", 1400),
     "pretrained": ("/pretrained?text=The+animal+didn%27t+cross+the+street+because+it+was+too+tired",
                    2000),
-    "lab": ("/lab", 0),  # README's lab.png shows a live training, taken by hand
+    "lab": ("/lab", 1900),
     "gpt": ("/gpt", 1500),
     "vision": ("/vision", 1700),
     "classroom": ("/classroom", 0),
