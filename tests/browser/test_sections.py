@@ -54,6 +54,20 @@ def arrow(page, label: str):
     return move
 
 
+def assert_link_draws_the_same(page, browser) -> None:
+    """The page's link, opened in a fresh context, draws the same charts as the page."""
+    drawn = wait_for_charts_settled(page)
+    other = new_context(browser)
+    try:
+        linked = other.new_page()
+        linked.goto(page.url, wait_until="domcontentloaded")
+        wait_for_run(linked)
+        wait_for_a_drawn_chart(linked)
+        assert wait_for_charts_settled(linked) == drawn
+    finally:
+        other.close()
+
+
 def query(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
 
@@ -76,16 +90,7 @@ def test_a_page_control_reruns_its_section_and_the_url_follows(page, dashboard_u
     assert query(page).get(key) == value and query(page).get("seed") == "7"
 
     # The copied link draws the same charts as the page the control was moved on.
-    drawn = wait_for_charts_settled(page)
-    other = new_context(browser)
-    try:
-        linked = other.new_page()
-        linked.goto(page.url, wait_until="domcontentloaded")
-        wait_for_run(linked)
-        wait_for_a_drawn_chart(linked)
-        assert wait_for_charts_settled(linked) == drawn
-    finally:
-        other.close()
+    assert_link_draws_the_same(page, browser)
 
 
 
@@ -104,13 +109,4 @@ def test_a_gpt_step_reruns_its_view_only_and_the_url_follows(page, dashboard_url
     assert 0 < section < whole * 0.75, (section, whole)
     assert query(page).get("gpt_step") == "2" and query(page).get("new_tokens") == "3"
 
-    drawn = wait_for_charts_settled(page)
-    other = new_context(browser)
-    try:
-        linked = other.new_page()
-        linked.goto(page.url, wait_until="domcontentloaded")
-        wait_for_run(linked)
-        wait_for_a_drawn_chart(linked)
-        assert wait_for_charts_settled(linked) == drawn
-    finally:
-        other.close()
+    assert_link_draws_the_same(page, browser)
