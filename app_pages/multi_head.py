@@ -14,6 +14,7 @@ from attention.dashboard.control import PageControls
 from attention.dashboard.control_catalog import PRESETS
 from attention.dashboard.display import show
 from attention.dashboard.downloads import Downloads
+from attention.dashboard.markdown import escape
 from attention.dashboard.page_parts import (
     LIMITS,
     answered,
@@ -42,7 +43,7 @@ def heads_section(c, mh, preset: str, masked, top_label: str, ctl: PageControls,
     show_pickable(downloads.chart("heads", charts.head_grid(
         mh.weights, toks, toks, titles, masked=masked, select="query",
         relative=relative, highlight_row=query)), "chart_heads", ("query",),
-        ctl.setter("query"), query)
+        ctl.setter("query"))
     st.caption(("Colour: weight × n, n the keys a row may see, on [0, 4]: 1 is what a uniform row "
                 "gives, brighter is more than uniform, 4 or more is the brightest. " if relative else "")
                + "Click a row of any map to see where that token looks in every head.")
@@ -63,12 +64,14 @@ def query_heads_section(mh, causal: bool, masked, ctl: PageControls,
     H, L = mh.weights.shape[:2]
     st.subheader("Where one token looks, in every head")
     query = ctl.draw("query", help="Or click a row of a map above.")
+    # One title for every query (named in the caption below): a move sends new data only.
     show(chart=downloads.chart("query across heads", charts.heatmap(
         mh.weights[:, query, :], [f"head {h} · {mh.kinds[h]}" for h in range(H)], toks,
-        title=f"Row {query} (“{toks[query]}”) of every head: where it looks", value_title="weight",
+        title="The query's row in every head: where it looks", value_title="weight",
         row_title="head", col_title="key token",
         masked=np.broadcast_to(masked[query], (H, L)) if causal else None)),
         width="stretch", key="chart_query_heads")
+    st.caption(f"Row {query}, “{escape(toks[query])}”, of each head's map above.")
 
 
 def focus_section(mh, top: float, top_label: str, downloads: Downloads) -> None:

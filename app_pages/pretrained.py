@@ -91,7 +91,7 @@ def model_view_section(src: Src, maps: Maps, hide: bool, layer: int, head: int, 
         ctl.set("head", head_)
 
     show_pickable(downloads.chart("model view", model_view), "chart_model_view",
-                  ("head", "head_index"), open_head, (layer, head))
+                  ("head", "head_index"), open_head)
     toks = maps.tokens
     st.caption(f"{layers * H} maps of {L} × {L}, layer by layer ({per_row} heads a row): queries "
                f"down from “{toks[0]}” to “{toks[-1]}”, keys across, weights on one [0, 1] scale. "
@@ -157,7 +157,7 @@ def head_detail_section(src: Src, maps: Maps, view: pv.ModelView, hide: bool, la
     show_pickable(downloads.chart("weights", charts.heatmap(
         d.weights, d.tokens, d.tokens, kind="weights", title="3. Weights: softmax of each row",
         value_title="weight", highlight_row=query, select=True)), "chart_weights", ("query",),
-        ctl.setter("query"), query, container=left, width="stretch")
+        ctl.setter("query"), container=left, width="stretch")
     right.markdown(f"**From q and k to the weights**\n\n"
                    f"1. every query meets every key: **q·kᵀ**, {n} × {n};\n"
                    f"2. the scores are scaled by **1/√d_head = 1/√{d.d_head} = {d.scale:.4f}**;\n"

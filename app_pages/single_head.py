@@ -12,7 +12,7 @@ from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import compute
 from attention.dashboard.chart_cache import charts
 from attention.dashboard.control import PageControls
-from attention.dashboard.display import show
+from attention.dashboard.display import show, show_numbers
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.page_parts import LIMITS, lesson, page_controls, question, ran_on, shared
 from attention.dashboard.selection import show_pickable
@@ -41,13 +41,13 @@ def pipeline_section(v, d_k: int, temperature: float, scaled: bool, causal: bool
         show_pickable(downloads.chart("logits", charts.heatmap(
             v.logits, toks, toks, kind="scores", masked=masked,
             title=f"2. Logits: scores {scale_txt} ÷ T={temperature:g}", value_title="logit",
-            highlight_row=query, select=True)), "chart_logits", ("query",), pick_query, query,
+            highlight_row=query, select=True)), "chart_logits", ("query",), pick_query,
             width="stretch")
     with right:
         show_pickable(downloads.chart("weights", charts.heatmap(
             v.weights, toks, toks, kind="weights", title="3. Weights: softmax of each row",
             masked=masked if causal else None, highlight_row=query, value_title="weight",
-            select=True)), "chart_weights", ("query",), pick_query, query, width="stretch")
+            select=True)), "chart_weights", ("query",), pick_query, width="stretch")
         dims = [str(i) for i in range(v.output.shape[1])]
         show(chart=downloads.chart("output", charts.heatmap(
             v.output, toks, dims, kind="scores", title="4. Output: weights × V",
@@ -59,8 +59,9 @@ def query_row_section(v, query: int, downloads: Downloads) -> None:
     toks = v.tokens
     st.subheader(f"Query {query}: “{toks[query]}”")
     row = series_frame(v.weights[query], toks, name="weight")
+    # One title for every query (named in the heading above): a move sends new data only.
     show(chart=downloads.chart("query row", charts.bars(
-        row, y="weight", title=f"Where “{toks[query]}” looks (row {query} of the weights)",
+        row, y="weight", title="Where the query looks: its row of the weights",
         y_title="weight", x_title="key token")), width="stretch", key="chart_query_row")
     st.caption(f"Row sum = {v.weights[query].sum():.4f}; entropy = {v.entropy[query]:.3f} nats "
                f"of at most {v.max_entropy[query]:.3f}.")
@@ -77,9 +78,7 @@ def worked_example_section(v, d_k: int, temperature: float, scaled: bool, query:
         f"the row's largest logit changes nothing but keeps exp from overflowing). The output is "
         f"**Σ_j α_j v_j** (chart 4); the last columns show α_j v_j for the first {ex.dims} of "
         f"{v.v.shape[1]} value dimensions, and their sums are the output.")
-    st.dataframe(ex.table, hide_index=True, column_config={
-        c_: st.column_config.NumberColumn(c_, format="%.4f") for c_ in ex.table.columns
-        if c_ not in ("position", "key")})
+    show_numbers(ex.table, {c_: 4 for c_ in ex.table.columns if c_ not in ("position", "key")})
     sums = ", ".join(f"{x:.4f}" for x in ex.table.filter(like="α·v").sum().to_numpy())
     shown = ", ".join(f"{x:.4f}" for x in ex.output[:ex.dims])
     st.caption(f"Σ α = {ex.table['weight α'].sum():.4f}. Column sums of α·v: ({sums}); output row "

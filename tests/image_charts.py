@@ -16,6 +16,7 @@ import altair as alt
 import numpy as np
 
 from attention.charts import image_maps as im
+from attention.charts.outline import OUTLINE, outline_frame
 from attention.charts.raster import check_domain
 
 
@@ -73,10 +74,12 @@ def raster_heatmap(values, query_labels=None, key_labels=None, *, scheme: str = 
     hit = im.wants_hits(L * S) if tooltips is None else bool(tooltips)
     width, height = _size(size, L, S, 28, 240, 480)
     frames = im.map_data(v, query_labels, key_labels, scheme.lower(), dom, masked, hit=hit)
+    if highlight_row is not None:
+        frames[OUTLINE] = outline_frame(highlight_row, frames)
     chart = alt.layer(*im.layers(
         L, S, scheme=scheme, domain=dom, value_title=value_title, size=(width, height),
         row_title=row_title, col_title=col_title, hit=hit, smooth=S > width or L > height,
-        facet=False, select=select, highlight_row=highlight_row),
+        facet=False, select=select, outline=highlight_row is not None),
         datasets=_records(frames)).properties(width=width, height=height)
     return chart.properties(title=title) if title is not None else chart
 

@@ -27,7 +27,8 @@ from attention.charts.base import (
 )
 from attention.charts.frames import matrix_frame
 from attention.charts.heatmaps import TOOLTIP_TEXT, token_axes
-from attention.charts.raster import HIGHLIGHT_COLOR, MASK_COLOR
+from attention.charts.outline import OUTLINE, outline_frame, outline_layer
+from attention.charts.raster import MASK_COLOR
 from attention.charts.summary import map_summary
 
 
@@ -69,26 +70,29 @@ def head_grid(weights: np.ndarray, rows: list[str], cols: list[str], head_titles
     else:
         domain = colour_domain(kind, weights)
     scheme = scheme_of(kind)
-    row = None if highlight_row is None or not 0 <= int(highlight_row) < L else int(highlight_row)
+    outline = highlight_row is not None
     summary = map_summary(weights, rows, cols, title=f"Attention {value_title}", kind=kind,
                           masked=masked, head_titles=[str(t) for t in head_titles])
     if draws_as_image(L, S, H):
         hit = im.wants_hits(H * L * S, grid=True)
         spec = _raster_grid_template(H, L, S, scheme, domain, columns, size, axis_labels, hit,
-                                     select, value_title, relative, row)
+                                     select, value_title, relative, outline)
         frames = im.map_data(weights, rows, cols, scheme, domain, masked,
                              head_titles=[str(t) for t in head_titles], hit=hit)
+        if outline:
+            frames[OUTLINE] = outline_frame(highlight_row, frames)
         return Chart(spec, frames.pop(TABLE), frames, summary)
     frame = matrix_frame(weights, rows, cols, masked, head=np.asarray(head_titles, dtype=object))
+    more = {OUTLINE: outline_frame(highlight_row, {TABLE: frame})} if outline else None
     return Chart(_grid_template(kind, domain, size, columns, axis_labels, select, value_title,
-                                max(L, S) <= 16, relative, row), frame, summary=summary)
+                                max(L, S) <= 16, relative, outline), frame, more, summary)
 
 
 @functools.lru_cache(maxsize=TEMPLATES)
 def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: int,
                    axis_labels: bool, select: str | None = None, value_title: str = "weights",
                    every_label: bool = False, open_top: bool = False,
-                   highlight_row: int | None = None) -> dict:
+                   outline: bool = False) -> dict:
     colour = (alt.when("datum.masked").then(alt.value(MASK_COLOR))
               .otherwise(alt.Color("value:Q", scale=colour_scale(kind, domain), title=value_title,
                                    legend=im.legend_of(domain, open_top))))
@@ -102,10 +106,8 @@ def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: i
         rect = rect.add_params(alt.selection_point(name=SELECTION, fields=[field], on="click",
                                                    clear="dblclick"))
     layers = [rect]
-    if highlight_row is not None:
-        layers.append(alt.Chart().mark_rect(fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=1.5)
-                      .encode(**token_axes(None, None, labels=every_label))
-                      .transform_filter(f"datum.query == {int(highlight_row)}"))
+    if outline:
+        layers.append(outline_layer(token_axes(None, None, labels=every_label)["y"], 1.5))
     # Shared x and y scales: token labels only on the outer panels, so the grid stays narrow.
     grid = alt.layer(*layers, data=named_data()).facet(
         facet=alt.Facet("head:N", sort=alt.EncodingSortField("head_index", op="min"), title=None),
@@ -118,12 +120,12 @@ def _grid_template(kind: str, domain: tuple[float, float], size: int, columns: i
 def _raster_grid_template(H: int, L: int, S: int, scheme: str, domain: tuple[float, float],
                           columns: int, size: int, axis_labels: bool, hit: bool,
                           select: str | None, value_title: str, open_top: bool = False,
-                          highlight_row: int | None = None) -> dict:
+                          outline: bool = False) -> dict:
     inner = alt.layer(*im.layers(
         L, S, scheme=scheme, domain=domain, value_title=value_title, size=(size, size),
         row_title=None if not axis_labels else "query", col_title=None if not axis_labels else "key",
         hit=hit, smooth=S > size or L > size, facet=True, select=select,
-        labels=axis_labels, open_top=open_top, highlight_row=highlight_row,
+        labels=axis_labels, open_top=open_top, outline=outline,
     )).properties(width=size, height=size)
     return vega_spec(alt.FacetChart(
         data=alt.Data(name=TABLE), spec=inner, columns=columns,

@@ -29,7 +29,8 @@ from attention.charts.base import (
     vega_spec,
 )
 from attention.charts.frames import matrix_frame
-from attention.charts.raster import HIGHLIGHT_COLOR, MASK_COLOR
+from attention.charts.outline import OUTLINE, outline_frame, outline_layer
+from attention.charts.raster import MASK_COLOR
 from attention.charts.summary import map_summary
 
 TEXT_MAX_SIDE = 12  # write the numbers in the cells up to 12 x 12
@@ -47,7 +48,7 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
     Args:
         values: (L, S); kind: "weights" (viridis, [0, 1]) or "scores" (diverging at 0).
         masked: (L, S) bool, True = masked (drawn grey).
-        highlight_row: a query row to outline.
+        highlight_row: a query row to outline (sent as data: `attention.charts.outline`).
         select: a click on a row selects its query (the point selection "query_row", read
             back by Streamlit); off, a click does nothing.
         pending_from: rows from this one on are not computed yet: a pale fill of their own
@@ -59,7 +60,7 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
     width = (width or side_px(S, per=per)) + MARGIN_W
     height = (height or side_px(L, per=per)) + MARGIN_H
     domain = colour_domain(kind, values)
-    row = None if highlight_row is None else int(highlight_row)
+    outline = highlight_row is not None
     pending = None if pending_from is None else np.arange(L)[:, None] >= int(pending_from)
     summary = map_summary(values, rows, cols, title=title or value_title, kind=kind,
                           masked=masked if pending is None else np.logical_or(
@@ -71,25 +72,29 @@ def heatmap(values: np.ndarray, rows: list[str], cols: list[str], *, kind: str =
             masked[pending_from:] = True
         hit = im.wants_hits(L * S)
         spec = _raster_template(L, S, scheme_of(kind), domain, title, value_title,
-                                (width, height), row_title, col_title, row, hit, select)
+                                (width, height), row_title, col_title, outline, hit, select)
         frames = im.map_data(values, rows, cols, scheme_of(kind), domain, masked, hit=hit)
+        if outline:
+            frames[OUTLINE] = outline_frame(highlight_row, frames)
         return Chart(spec, frames.pop(TABLE), frames, summary)
     spec = _rect_template(kind, domain, title, value_title, row_title, col_title, width, height,
-                          max(L, S) <= TEXT_MAX_SIDE, row, S > 24, L > 24, select,
+                          max(L, S) <= TEXT_MAX_SIDE, outline, S > 24, L > 24, select,
                           None if pending_from is None else int(pending_from))
-    return Chart(spec, matrix_frame(values, rows, cols, masked), summary=summary)
+    table = matrix_frame(values, rows, cols, masked)
+    more = {OUTLINE: outline_frame(highlight_row, {TABLE: table})} if outline else None
+    return Chart(spec, table, more, summary)
 
 
 @functools.lru_cache(maxsize=TEMPLATES)
 def _raster_template(L: int, S: int, scheme: str, domain: tuple[float, float], title: str,
                      value_title: str, size: tuple[int, int], row_title: str, col_title: str,
-                     highlight_row: int | None, hit: bool, select: bool) -> dict:
+                     outline: bool, hit: bool, select: bool) -> dict:
     """An image heatmap's spec, its data (images, labels, hit grid) detached: built once per
     shape, never from the tokens themselves."""
     chart = alt.layer(*im.layers(
         L, S, scheme=scheme, domain=domain, value_title=value_title, size=size,
         row_title=row_title, col_title=col_title, hit=hit, smooth=S > size[0] or L > size[1],
-        facet=False, select="query" if select else None, highlight_row=highlight_row,
+        facet=False, select="query" if select else None, outline=outline,
     )).properties(title=title, width=size[0], height=size[1])
     return vega_spec(chart)
 
@@ -109,7 +114,7 @@ def token_axes(row_title: str | None, col_title: str | None, labels: bool = True
 @functools.lru_cache(maxsize=TEMPLATES)
 def _rect_template(kind: str, domain: tuple[float, float], title: str, value_title: str,
                    row_title: str, col_title: str, width: int, height: int, text: bool,
-                   highlight_row: int | None, thin_x: bool = False, thin_y: bool = False,
+                   outline: bool, thin_x: bool = False, thin_y: bool = False,
                    select: bool = False, pending_from: int | None = None) -> dict:
     """Rect marks over a `matrix_frame`; with `select`, a click on a cell selects its query;
     rows from `pending_from` on are drawn as not computed yet."""
@@ -133,9 +138,9 @@ def _rect_template(kind: str, domain: tuple[float, float], title: str, value_tit
         rect = rect.add_params(alt.selection_point(name=SELECTION, fields=["query"], on="click",
                                                    clear="dblclick"))
     layers = [rect]
-    if highlight_row is not None:
-        layers.append(base.mark_rect(fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=2)
-                      .transform_filter(f"datum.query == {highlight_row}"))
+    if outline:
+        layers.append(outline_layer(token_axes(row_title, col_title, thin_x=thin_x,
+                                               thin_y=thin_y)["y"]))
     if text:
         dark = "datum.value < 0.5" if kind == "weights" else f"abs(datum.value) > {0.6 * domain[1]}"
         layers.append(base.mark_text(fontSize=10).encode(

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from attention.charts.frames import axis_labels
-from attention.charts.raster import DIVERGING, HIGHLIGHT_COLOR, color_indices, palette, png_data_url
+from attention.charts.outline import outline_layer
+from attention.charts.raster import DIVERGING, color_indices, palette, png_data_url
 
 TABLE, KEYS, QUERIES = "table", "keys", "queries"
 # Invisible tooltip rects cost the browser about as much as visible ones (~0.1 ms each):
@@ -166,7 +167,7 @@ def _channel(b: dict):
 def layers(L: int, S: int, *, scheme: str, domain: tuple[float, float], value_title: str,
            size: tuple[int, int], row_title: str | None, col_title: str | None,
            hit: bool, smooth: bool, facet: bool, select: str | None = None,
-           labels: bool = True, highlight_row: int | None = None, open_top: bool = False) -> list:
+           labels: bool = True, outline: bool = False, open_top: bool = False) -> list:
     """The layers of one map: image, axis carriers, legend, optional hit grid and outline.
 
     Args:
@@ -207,9 +208,6 @@ def layers(L: int, S: int, *, scheme: str, domain: tuple[float, float], value_ti
         pick = alt.selection_point(name=SELECTION, fields=[select], on="click", clear="dblclick",
                                    empty=False)
         out[-1 if hit else 0] = out[-1 if hit else 0].add_params(pick)
-    if highlight_row is not None and 0 <= int(highlight_row) < L:
-        out.append(alt.Chart(alt.Data(name=QUERIES)).mark_rect(
-            fill=None, stroke=HIGHLIGHT_COLOR, strokeWidth=2, tooltip=None).encode(
-            y=_channel(y), x=alt.value(0), x2=alt.value("width"),
-        ).transform_filter(f"datum.query == {int(highlight_row)}"))
+    if outline:  # the row named by the "outline" dataset (`attention.charts.outline`)
+        out.append(outline_layer(_channel(y)))
     return out

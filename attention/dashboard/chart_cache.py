@@ -30,6 +30,7 @@ import pandas as pd
 from attention import charts as _charts
 from attention.charts import Chart
 from attention.charts import lessons as _lessons
+from attention.charts.outline import OUTLINE, outline_frame
 from attention.dashboard.display import PackedChart, packed
 
 MAX_BYTES = 96 * 2**20  # the Arrow bytes and frames kept, all sessions together
@@ -156,10 +157,16 @@ def build_once(name: str, parts: tuple, build: Callable[[], Chart]) -> Chart:
 
 
 def cached(builder, name: str):
-    """`builder` (returning a `Chart`) with its packed results kept in `CACHE`."""
+    """`builder` (returning a `Chart`) with its packed results kept in `CACHE`.
+
+    A map's outlined row (`highlight_row`) is not part of the key: it is a one-row dataset
+    of its own (`attention.charts.outline`), swapped into the kept chart, so moving the
+    query reuses the map's packed data and sends the same spec."""
     def build(*args, **kwargs):
+        outlined = kwargs.get("highlight_row")
         try:
-            key = fingerprint(name, args, kwargs)
+            key = fingerprint(name, args, {**kwargs, "highlight_row": outlined is not None}
+                              if "highlight_row" in kwargs else kwargs)
         except Unkeyable:
             return builder(*args, **kwargs)
         chart = CACHE.get(key)
@@ -169,6 +176,10 @@ def cached(builder, name: str):
                 return chart
             chart = _with_summary(packed(chart, key))
             CACHE.put(key, chart)
+        elif outlined is not None and OUTLINE in (chart.more or {}):
+            frames = chart.frames()
+            if frames[OUTLINE]["query"].tolist() != [int(outlined)]:
+                chart = chart.with_frame(OUTLINE, outline_frame(outlined, frames))
         return chart
     build.__name__ = build.__qualname__ = getattr(builder, "__name__", name)
     build.__doc__ = builder.__doc__

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import altair as alt
 import numpy as np
@@ -28,6 +28,13 @@ class PackedChart(Chart):
         """The spec with the Arrow bytes as its datasets: a new top-level dict over the
         shared parts (Streamlit copies it again and changes only its top level)."""
         return {**self.spec, "datasets": dict(self.arrow)}
+
+    def with_frame(self, name: str, frame: pd.DataFrame) -> PackedChart:
+        """This chart with its dataset `name` replaced by `frame` (a small one: the others'
+        bytes are shared, not converted again)."""
+        return replace(self, more={**(self.more or {}), name: frame},
+                       arrow=tuple((n, b) for n, b in self.arrow if n != name)
+                       + ((name, arrow_bytes(frame)),))
 
 
 def _arrow_columns(frame: pd.DataFrame) -> dict[str, pa.Array] | None:
@@ -84,6 +91,35 @@ def show(chart: Chart | alt.TopLevelMixin, key: str, container=None, width: str 
         target.vega_lite_chart(**vega_args(chart), key=key, width=width)
     else:
         target.altair_chart(chart, key=key, width=width)
+
+
+# A static table: Streamlit's own table look, scrolling past NUMBERS_HEIGHT_PX with its header
+# kept in view.
+NUMBERS_HEIGHT_PX = 320
+NUMBERS_CSS = """<style>
+.numbers {max-height: HEIGHTpx; overflow: auto; margin-bottom: 1rem;}
+.numbers table {border-collapse: collapse; width: 100%; font-size: 0.875rem;}
+.numbers th, .numbers td {padding: 0.25rem 0.5rem; border-bottom: 1px solid rgba(49, 51, 63, 0.2);
+                          text-align: right; white-space: nowrap;}
+.numbers th {position: sticky; top: 0; background: #fff; font-weight: 600;}
+</style>""".replace("HEIGHT", str(NUMBERS_HEIGHT_PX))
+
+
+def show_numbers(frame: pd.DataFrame, decimals: dict[str, int], container=None) -> None:
+    """A table of numbers as one static HTML table: each column in `decimals` to that many
+    places, every cell escaped (a visitor's tokens are text, never markup).
+
+    Not a data grid: it redraws with its section at once, costs the browser one HTML element
+    (not a canvas and a hidden accessible copy), and a screen reader reads it as a table.
+    """
+    formatters = {c: (lambda x, p=p: f"{x:.{p}f}") for c, p in decimals.items()}
+    table = frame.to_html(index=False, escape=True, formatters=formatters, border=0,
+                          na_rep="", justify=None)
+    # The text columns (tokens) read left to right, the numbers line up on the right.
+    left = "".join(f".numbers td:nth-child({i + 1}), .numbers th:nth-child({i + 1}) "
+                   "{text-align: left;}" for i, c in enumerate(frame.columns)
+                   if not pd.api.types.is_numeric_dtype(frame[c]))
+    (container or st).html(f'{NUMBERS_CSS}<style>{left}</style><div class="numbers">{table}</div>')
 
 
 def vega_args(chart: Chart) -> dict:

@@ -3,9 +3,12 @@
 A chart built with `select=` carries the point selection "query_row". Drawn through
 `show_pickable`, a click reruns the page with a callback that writes the picked value
 into the page's own widgets (`PageControls.setter`), so the slider, the outlined row,
-every other chart and the URL follow, before the script runs. The chart's key includes
-the current value, so after any change the chart is a fresh widget and the next click
-always counts.
+every other chart and the URL follow, before the script runs.
+
+The chart's key changes with each click it applies, and only then: after a click the chart
+is a fresh widget with no selection, so the next click always counts, even on the row
+picked before; a move of the slider keeps the key, so the browser keeps the chart's view
+and swaps only the datasets that changed (the outline: `attention.charts.outline`).
 """
 
 from __future__ import annotations
@@ -34,26 +37,30 @@ def picked(key: str, *fields: str) -> int | None:
     return None
 
 
-def _apply(key: str, fields: tuple[str, ...], write: Callable[[int], None]) -> None:
-    value = picked(key, *fields)
-    if value is not None:
+def _clicks_key(key: str) -> str:
+    return f"{key}-clicks"
+
+
+def _apply(key: str, fields: tuple[str, ...], write: Callable[[int], None], full_key: str) -> None:
+    value = picked(full_key, *fields)
+    if value is not None:  # counted first: `write` may rerun at once (a page-wide control)
+        st.session_state[_clicks_key(key)] = st.session_state.get(_clicks_key(key), 0) + 1
         write(value)
 
 
 def show_pickable(chart: Chart, key: str, fields: tuple[str, ...],
-                  write: Callable[[int], None], current: object = None, container=None,
+                  write: Callable[[int], None], container=None,
                   width: str = "content") -> None:
     """Draw `chart`; if it is selectable, a click calls `write(picked value)` and reruns.
 
     Args:
         fields: the selection fields to read ("query"; "head" or "head_index").
-        current: what the page shows now (part of the widget key, see the module doc).
     """
-    full_key = f"{key}-{current}"
+    full_key = f"{key}-{st.session_state.get(_clicks_key(key), 0)}"
     if not chart.selectable():
         show(chart=chart, key=full_key, container=container, width=width)
         return
     target = container or st
     target.vega_lite_chart(**vega_args(chart), key=full_key, width=width,
-                           on_select=functools.partial(_apply, full_key, tuple(fields), write),
+                           on_select=functools.partial(_apply, key, tuple(fields), write, full_key),
                            selection_mode=[SELECTION])

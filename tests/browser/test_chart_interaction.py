@@ -139,6 +139,21 @@ def test_click_on_a_row_picks_that_query_everywhere(open_app, path):
     slider = page.locator("[data-testid=stSlider]").filter(has_text="Query token")
     expect(slider.locator("[data-testid=stSliderThumbValue]")).to_have_text(str(row))
 
+    # The slider moves away (the map keeps its view), then the same row is clicked again:
+    # the click still counts.
+    mark = run_mark(page)
+    thumb = page.get_by_role("slider", name="Query token").first
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    wait_for_run(page, mark)
+    expect(slider.locator("[data-testid=stSliderThumbValue]")).to_have_text(str(row - 1))
+    wait_for_charts_settled(page)
+    mark = run_mark(page)
+    page.mouse.click(x, y)
+    wait_for_run(page, mark)
+    expect(slider.locator("[data-testid=stSliderThumbValue]")).to_have_text(str(row))
+    assert parse_qs(urlparse(page.url).query).get("query") == [str(row)]
+
 
 def test_click_on_a_thumbnail_opens_that_head(open_app):
     page = open_app("/pretrained")

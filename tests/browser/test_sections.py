@@ -110,3 +110,45 @@ def test_a_gpt_step_reruns_its_view_only_and_the_url_follows(page, dashboard_url
     assert query(page).get("gpt_step") == "2" and query(page).get("new_tokens") == "3"
 
     assert_link_draws_the_same(page, browser)
+
+
+# The weights map's canvas, tagged so a rebuilt view (a new canvas) shows; and the rows of it
+# painted in the outline's colour (HIGHLIGHT_COLOR, #ff4b4b), as fractions of its height.
+WEIGHTS_CANVAS_JS = """(tag) => {
+  const chart = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+    .find(c => (c.getAttribute('aria-label') || '').startsWith('3. Weights'));
+  const canvas = chart && chart.querySelector('canvas');
+  if (!canvas) return null;
+  if (tag) canvas.dataset.tag = tag;
+  const {width, height} = canvas;
+  const px = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = 4 * (y * width + x);
+      if (Math.abs(px[i] - 255) < 8 && Math.abs(px[i + 1] - 75) < 8 && Math.abs(px[i + 2] - 75) < 8) {
+        rows.push(y); break;
+      }
+    }
+  }
+  return {tag: canvas.dataset.tag || null, top: rows.length ? rows[0] / height : null};
+}"""
+
+
+def test_the_query_moves_the_outline_on_the_same_view(page, dashboard_url):
+    """The query slider sends the outline as data: the weights map keeps its view (its
+    canvas) and only the box moves, one row down; the URL follows."""
+    page.goto(dashboard_url + "/single_head?query=1", wait_until="domcontentloaded")
+    wait_for_run(page)
+    wait_for_charts_settled(page)
+    before = page.evaluate(WEIGHTS_CANVAS_JS, "kept")
+    assert before and before["top"] is not None, before
+    mark = run_mark(page)
+    arrow(page, "Query token")()
+    wait_for_run(page, mark)
+    page.wait_for_function(f"(top) => {{ const s = ({WEIGHTS_CANVAS_JS})(null); "
+                           "return s && s.top !== null && s.top > top; }", arg=before["top"],
+                           timeout=30_000)
+    after = page.evaluate(WEIGHTS_CANVAS_JS, None)
+    assert after["tag"] == "kept"  # the same canvas: the view was updated, not rebuilt
+    assert query(page).get("query") == "2"

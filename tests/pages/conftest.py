@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,51 @@ def spec(chart) -> dict:
 
 def chart_data(chart) -> list[pd.DataFrame]:
     return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+
+
+class _TableReader(HTMLParser):
+    """The header and body cells of the HTML tables in a page (st.html)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(([], []))
+        elif tag == "tr" and self.tables:
+            self.tables[-1][1].append([])
+        elif tag in ("th", "td"):
+            self.cell = []
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self.cell is not None and self.tables:
+            head, rows = self.tables[-1]
+            text = "".join(self.cell).strip()
+            (head if tag == "th" else rows[-1]).append(text)
+            self.cell = None
+
+
+def html_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The static tables a page drew with st.html, as frames of their cells' text."""
+    found = []
+    for element in at.get("html"):
+        reader = _TableReader()
+        reader.feed(element.proto.body)
+        found += [pd.DataFrame([r for r in rows if r], columns=head) for head, rows in reader.tables]
+    return found
+
+
+def outlined_rows(chart) -> list[int]:
+    """The query rows a map outlines: its "outline" dataset (`attention.charts.outline`)."""
+    names = [d.name for d in chart.proto.datasets]
+    assert "outline" in names, names
+    return chart_data(chart)[names.index("outline")]["query"].tolist()
 
 
 def chart_by_title(at: AppTest, prefix: str):

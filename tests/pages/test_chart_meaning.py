@@ -11,7 +11,15 @@ import pytest
 from attention import charts as ch
 from attention.core.inputs import tokenize
 
-from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
+from .conftest import (
+    assert_clean,
+    chart_by_title,
+    chart_data,
+    charts,
+    open_page,
+    outlined_rows,
+    spec,
+)
 
 # Words a JavaScript expression would read as code, and odd tokens.
 ODD = ["if", "constructor", "toString", "valueOf", "__proto__", "hasOwnProperty", "</script>",
@@ -57,8 +65,12 @@ def test_image_map_labels_are_data_in_position_order():
     at = open_page("single_head", {"text": ODD_TEXT})
     weights = chart_by_title(at, "3. Weights")
     names = [d.name for d in weights.proto.datasets]
-    assert names == ["table", "keys", "queries"]
-    keys = chart_data(weights)[1]
+    assert names == ["table", "keys", "queries", "outline"]
+    _, keys, queries, outline = chart_data(weights)
+    # The outlined query is data too: its index and the label its row shows.
+    row = outline["query"].tolist()
+    assert row == [at.slider(key="query").value]
+    assert outline["query_token"].tolist() == queries["query_token"].iloc[row].tolist()
     toks = tokenize(ODD_TEXT)
     assert [t.replace("\u200b", "") for t in keys["key_token"]] == toks
     assert keys["key"].tolist() == list(range(len(toks)))
@@ -134,9 +146,10 @@ def test_query_across_heads_is_that_row_of_every_head():
     at = open_page("multi_head", {"query": "3", "preset": "designed"})
     assert_clean(at)
     assert at.slider(key="query").value == 3
-    assert "datum.query == 3" in json.dumps(spec(charts(at)[0]))  # outlined in every head
-    grid = chart_data(charts(at)[0])[0]
-    across = chart_data(chart_by_title(at, "Row 3"))[0]
+    grid, outline = chart_data(charts(at)[0])  # row 3 outlined in every head: data, not spec
+    assert outline["query"].tolist() == [3]
+    across = chart_data(chart_by_title(at, "The query's row in every head"))[0]
+    assert "Row 3, “on”" in " ".join(c.value for c in at.caption)
     for h in range(4):
         want = grid[(grid["head_index"] == h) & (grid["query"] == 3)].sort_values("key")["value"]
         got = across[across["query"] == h].sort_values("key")["value"]
@@ -161,5 +174,4 @@ def test_a_linked_query_outlines_that_row_on_first_load(page, title):
     at = open_page(page, {"query": "5"})
     assert_clean(at)
     assert at.slider(key="query").value == 5
-    s = json.dumps(spec(chart_by_title(at, title)))
-    assert "datum.query == 5" in s and "datum.query == 0" not in s
+    assert outlined_rows(chart_by_title(at, title)) == [5]

@@ -11,7 +11,16 @@ import pytest
 from attention.dashboard.lessons import LESSONS
 from attention.dashboard.page_registry import PAGES, PATH
 
-from .conftest import assert_clean, chart_by_title, chart_data, charts, open_page, spec
+from .conftest import (
+    assert_clean,
+    chart_by_title,
+    chart_data,
+    charts,
+    html_tables,
+    open_page,
+    outlined_rows,
+    spec,
+)
 
 MEAN_LN = float(np.mean(np.log(np.arange(1, 9))))  # 1.326
 
@@ -117,8 +126,7 @@ def test_generation_starts_small_with_the_newest_row_outlined():
     assert at.slider(key="step").value == 3
     layers = spec(chart)["layer"]
     assert "datum.query >= 3" in json.dumps(layers[0]["encoding"]["color"])  # pale, not grey
-    outline = [ly for ly in layers if ly.get("transform") and "datum.query == 2" in json.dumps(ly)]
-    assert outline
+    assert outlined_rows(chart) == [2]
 
 
 ALL = {"text", "tokens", "pos", "d_model", "heads", "seed", "device"}
@@ -173,10 +181,12 @@ def test_overview_bound_counts_the_keys():
 def test_worked_example_equals_the_weights_chart():
     at = open_page("single_head", {"query": "3"})
     assert_clean(at)
-    table = next(d.value for d in at.dataframe if "weight α" in d.value.columns)
+    # A static table (it redraws with its section at once), its numbers to 4 places.
+    table = next(t for t in html_tables(at) if "weight α" in t.columns)
     weights = chart_data(chart_by_title(at, "3. Weights"))[0]
     row = weights[weights["query"] == 3].sort_values("key")["value"].to_numpy()
-    np.testing.assert_allclose(table["weight α"], row, atol=1e-6)
+    np.testing.assert_allclose(table["weight α"].astype(float), row, atol=5e-5)
+    assert all(len(x.split(".")[1]) == 4 for x in table["weight α"])
 
 
 def test_positions_lesson_points_at_identical_rows():
@@ -340,3 +350,12 @@ def test_scatter_names_never_overprint(preset):
         for b in range(a + 1, H):
             near = abs(data["distance"].iloc[a] - data["distance"].iloc[b]) < 1.0  # names overlap across
             assert not near or abs(ys[a] - ys[b]) >= line - 1e-9, (a, b, ys)
+
+
+def test_the_worked_example_shows_a_visitors_tokens_as_text():
+    at = open_page("single_head", {"text": "<b>big</b> <img src=x onerror=alert(1)>"})
+    assert_clean(at)
+    body = next(h.proto.body for h in at.get("html") if "weight α" in h.proto.body)
+    assert "<b>" not in body and "<img" not in body and "&lt;" in body
+    keys = next(t for t in html_tables(at) if "weight α" in t.columns)["key"]
+    assert any("<" in k for k in keys)  # shown as the characters typed
