@@ -78,7 +78,8 @@ def worked_example_section(v, d_k: int, temperature: float, scaled: bool, query:
         f"the row's largest logit changes nothing but keeps exp from overflowing). The output is "
         f"**Σ_j α_j v_j** (chart 4); the last columns show α_j v_j for the first {ex.dims} of "
         f"{v.v.shape[1]} value dimensions, and their sums are the output.")
-    show_numbers(ex.table, {c_: 4 for c_ in ex.table.columns if c_ not in ("position", "key")})
+    show_numbers(ex.table, {c_: 4 for c_ in ex.table.columns if c_ not in ("position", "key")},
+                 "worked")
     sums = ", ".join(f"{x:.4f}" for x in ex.table.filter(like="α·v").sum().to_numpy())
     shown = ", ".join(f"{x:.4f}" for x in ex.output[:ex.dims])
     st.caption(f"Σ α = {ex.table['weight α'].sum():.4f}. Column sums of α·v: ({sums}); output row "

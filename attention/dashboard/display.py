@@ -96,6 +96,7 @@ def show(chart: Chart | alt.TopLevelMixin, key: str, container=None, width: str 
 # A static table: Streamlit's own table look, scrolling past NUMBERS_HEIGHT_PX with its header
 # kept in view.
 NUMBERS_HEIGHT_PX = 320
+STATIC_ROWS = 64  # longer tables go to a data grid (1024 static rows took longer to draw)
 NUMBERS_CSS = """<style>
 .numbers {max-height: HEIGHTpx; overflow: auto; margin-bottom: 1rem;}
 .numbers table {border-collapse: collapse; width: 100%; font-size: 0.875rem;}
@@ -105,21 +106,40 @@ NUMBERS_CSS = """<style>
 </style>""".replace("HEIGHT", str(NUMBERS_HEIGHT_PX))
 
 
-def show_numbers(frame: pd.DataFrame, decimals: dict[str, int], container=None) -> None:
+def show_numbers(frame: pd.DataFrame, decimals: dict[str, int], key: str, *,
+                 bars: tuple[str, ...] = (), container=None) -> None:
     """A table of numbers as one static HTML table: each column in `decimals` to that many
-    places, every cell escaped (a visitor's tokens are text, never markup).
+    places, booleans as ✓, every cell escaped (a visitor's tokens are text, never markup).
 
     Not a data grid: it redraws with its section at once, costs the browser one HTML element
     (not a canvas and a hidden accessible copy), and a screen reader reads it as a table.
+    Past STATIC_ROWS rows it is a data grid after all, which draws only the rows in view.
+    `bars`: columns in [0, 1] drawn with a bar behind the number (pandas' Styler; for small
+    tables, it costs about ten times pandas' plain HTML). `key` names the table's styles.
     """
-    formatters = {c: (lambda x, p=p: f"{x:.{p}f}") for c, p in decimals.items()}
-    table = frame.to_html(index=False, escape=True, formatters=formatters, border=0,
-                          na_rep="", justify=None)
-    # The text columns (tokens) read left to right, the numbers line up on the right.
-    left = "".join(f".numbers td:nth-child({i + 1}), .numbers th:nth-child({i + 1}) "
-                   "{text-align: left;}" for i, c in enumerate(frame.columns)
-                   if not pd.api.types.is_numeric_dtype(frame[c]))
-    (container or st).html(f'{NUMBERS_CSS}<style>{left}</style><div class="numbers">{table}</div>')
+    target = container or st
+    if len(frame) > STATIC_ROWS and not bars:  # a long table: a data grid draws what is in view
+        target.dataframe(frame, hide_index=True, key=f"numbers-{key}", column_config={
+            c: st.column_config.NumberColumn(c, format=f"%.{p}f") for c, p in decimals.items()})
+        return
+    marks = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
+    shown = frame.assign(**{c: np.where(frame[c], "✓", "") for c in marks})
+    places = {c: f"{{:.{p}f}}" for c, p in decimals.items()}
+    if bars:
+        table = (shown.style.hide(axis="index").format(escape="html")
+                 .format(places, subset=list(places))
+                 .bar(subset=list(bars), vmin=0.0, vmax=1.0, color="#9ecae1", height=70)
+                 .set_uuid(key).to_html())
+    else:
+        table = shown.to_html(index=False, escape=True, border=0, na_rep="", justify=None,
+                              formatters={c: f.format for c, f in places.items()})
+    # The text columns (tokens) read left to right, and a number drawn on its bar starts where
+    # the bar does; the other numbers line up on the right.
+    left = "".join(f".numbers-{key} td:nth-child({i + 1}), .numbers-{key} th:nth-child({i + 1}) "
+                   "{text-align: left;}" for i, c in enumerate(shown.columns)
+                   if c in bars or not pd.api.types.is_numeric_dtype(shown[c]))
+    target.html(f'{NUMBERS_CSS}<style>{left}</style>'
+                           f'<div class="numbers numbers-{key}">{table}</div>')
 
 
 def vega_args(chart: Chart) -> dict:

@@ -9,7 +9,7 @@ from attention.charts.frames import series_frame, sweep_frame
 from attention.dashboard import gpt_models as gm
 from attention.dashboard.chart_cache import charts
 from attention.dashboard.control import PageControls
-from attention.dashboard.display import show
+from attention.dashboard.display import show, show_numbers
 from attention.dashboard.downloads import Downloads
 from attention.dashboard.markdown import escape
 from attention.pretrained import decoder_views as dv
@@ -62,10 +62,8 @@ def generate_section(ctl: PageControls, model: str, prompt: str, max_prompt: int
     top = dv.top_frame(g, step)
     right.markdown(f"**What comes after “{escape(shown[-1])}”**: the five likeliest next tokens"
                    + (f" at temperature {g.temperature:g}" if g.sample else "") + ".")
-    right.dataframe(top, hide_index=True, column_config={
-        "probability": st.column_config.ProgressColumn("probability", format="%.3f",
-                                                       min_value=0.0, max_value=1.0),
-        "picked": st.column_config.CheckboxColumn("taken next")})
+    show_numbers(top.rename(columns={"picked": "taken next"}), {"probability": 3}, "top5",
+                 bars=("probability",), container=right)
     how = (f"sampled at temperature {g.temperature:g}, seed {seed}" if g.sample
            else "greedy: always the likeliest")
     right.caption(f"{g.new_tokens} tokens, {how}"
