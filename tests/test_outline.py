@@ -68,3 +68,14 @@ def test_a_kept_map_moves_its_outline_without_packing_its_data_again():
     assert moved.frames()["outline"]["query_token"].tolist() == ["t6"]
     again = cc.charts.heatmap(w, TOKS8, TOKS8, highlight_row=1, select=True)
     assert outline_boxes(again) == outline_boxes(first)  # the kept chart was not changed
+
+
+def test_an_exported_map_keeps_its_labels_and_its_outline():
+    """The download of an image map carries its small datasets: token labels, the outline."""
+    from attention import export
+
+    w = np.random.default_rng(3).random((40, 40))
+    chart = charts.heatmap(w, TOKS40, TOKS40, highlight_row=7)
+    svg = export.svg(*export.chart_parts(chart)).decode()
+    assert ">t7<" in svg and ">t39<" in svg  # the axes' token labels
+    assert f'stroke="{HIGHLIGHT_COLOR}"'.lower() in svg.lower()
