@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attention import charts
+from attention import charts, export
 from attention.lab import views as lv
 from attention.lab.generation import earlier_rows_changes, expected_continuation
 from attention.lab.generation_view import GenerationView, generation_charts, generation_view
@@ -147,8 +147,17 @@ def test_curves_chart_keeps_a_fixed_colour_per_series():
     assert colour["range"] == list(lv.HEAD_COLOURS[:3])
     assert ch.spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 1500]
     rules = [layer for layer in ch.spec["layer"] if layer["mark"]["type"] == "rule"]
-    assert {r["encoding"]["x"]["datum"] for r in rules} == {10.0, 300.0}
+    # The phase change is fixed in the spec; the step on screen is data ("marker"), so
+    # moving it leaves the spec as it is.
+    assert [r["encoding"]["x"]["datum"] for r in rules if "datum" in r["encoding"]["x"]] == [300.0]
+    assert ch.frames()["marker"]["step"].tolist() == [10.0]
+    moved = charts.curves(frame, title="t", y_title="score", colours=lv.head_colours(3),
+                          x_domain=(0, 1500), marker_x=700.0, event_x=300.0,
+                          event_label="phase change")
+    assert moved.spec == ch.spec and moved.frames()["marker"]["step"].tolist() == [700.0]
     assert "phase change" in str(ch.spec)
+    svg = export.svg(*export.chart_parts(moved)).decode()
+    assert svg.count('stroke="gray"') == 1  # one rule at the step on screen
 
 
 def test_lab_series_take_the_palette_and_never_the_reference_red(shipped):

@@ -21,6 +21,7 @@ from attention.charts.base import (
     once,
     vega_spec,
 )
+from attention.charts.marker import MARKER, marker_frame, marker_layer
 from attention.charts.raster import HIGHLIGHT_COLOR
 
 # A line's dash pattern by series, beside its colour: curves that differ by hue alone are
@@ -95,25 +96,27 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, y_ti
         colors = tuple(zip(names, SERIES_COLORS * (len(names) // len(SERIES_COLORS) + 1),
                            strict=False))  # the colours cycle past the last
     return Chart(_lines_template(x, y, title, x_title, y_title, log_x, reference, reference_label,
-                                 marker_x, log_y, colors), frame)
+                                 marker_x is not None, log_y, colors), frame,
+                 None if marker_x is None else {MARKER: marker_frame(marker_x, x)})
 
 
 @functools.lru_cache(maxsize=TEMPLATES)
 def _lines_template(x: str, y: str, title: str, x_title: str, y_title: str, log_x: bool,
-                    reference: float | None, reference_label: str, marker_x: float | None,
+                    reference: float | None, reference_label: str, marker: bool,
                     log_y: bool = False, colors: tuple[tuple[str, str], ...] = ()) -> dict:
     scale = alt.Scale(type="log", base=2) if log_x else alt.Scale()
     y_scale = alt.Scale(type="log") if log_y else alt.Scale()
     colour_scale = alt.Scale(domain=[n for n, _ in colors], range=[c for _, c in colors])
     base = alt.Chart(named_data())
+    x_channel = alt.X(f"{x}:Q", scale=scale, title=x_title)
     layers = [base.mark_line(point=True).encode(
-        x=alt.X(f"{x}:Q", scale=scale, title=x_title), y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale),
+        x=x_channel, y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale),
         color=alt.Color("series:N", title=None, scale=colour_scale, legend=SERIES_LEGEND),
         strokeDash=series_dash([n for n, _ in colors]),
         tooltip=["series:N", alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".4f")])]
     layers += reference_rule(base, reference, reference_label)
-    if marker_x is not None:
-        layers.append(base.mark_rule(color="gray").encode(x=alt.datum(marker_x)))
+    if marker:
+        layers.append(marker_layer(x_channel))
     return vega_spec(alt.layer(*layers).properties(title=title, height=360))
 
 
@@ -131,21 +134,23 @@ def curves(frame: pd.DataFrame, *, title: str, y_title: str, colours: tuple[tupl
         marker_x: a grey rule (the step on screen); event_x: a dashed red rule with `event_label`.
     """
     return Chart(_curves_template(x, y, title, x_title, y_title, colours, x_domain, y_domain,
-                                  log_y, marker_x, event_x, event_label, height), frame)
+                                  log_y, marker_x is not None, event_x, event_label, height), frame,
+                 None if marker_x is None else {MARKER: marker_frame(marker_x, x)})
 
 
 @functools.lru_cache(maxsize=TEMPLATES)
 def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
                      colours: tuple[tuple[str, str], ...], x_domain: tuple[float, float] | None,
-                     y_domain: tuple[float, float] | None, log_y: bool, marker_x: float | None,
+                     y_domain: tuple[float, float] | None, log_y: bool, marker: bool,
                      event_x: float | None, event_label: str, height: int) -> dict:
     names, hues = [n for n, _ in colours], [c for _, c in colours]
     y_scale = alt.Scale(type="log") if log_y else alt.Scale(
         domain=list(y_domain) if y_domain else alt.Undefined)
     base = alt.Chart(named_data())
+    x_channel = alt.X(f"{x}:Q", title=x_title,
+                      scale=alt.Scale(domain=list(x_domain)) if x_domain else alt.Scale())
     layers = [base.mark_line(point=alt.OverlayMarkDef(size=14), clip=True).encode(
-        x=alt.X(f"{x}:Q", title=x_title,
-                scale=alt.Scale(domain=list(x_domain)) if x_domain else alt.Scale()),
+        x=x_channel,
         y=alt.Y(f"{y}:Q", title=y_title, scale=y_scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Undefined),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=hues),
@@ -159,6 +164,6 @@ def _curves_template(x: str, y: str, title: str, x_title: str, y_title: str,
                    once(base.mark_text(align="left", baseline="top", dx=4, dy=4,
                                        color=REFERENCE_COLOR, text=event_label)
                         .encode(x=alt.datum(event_x), y=alt.value(0)))]
-    if marker_x is not None:
-        layers.append(once(base.mark_rule(color="gray").encode(x=alt.datum(marker_x))))
+    if marker:
+        layers.append(marker_layer(x_channel))
     return vega_spec(alt.layer(*layers).properties(title=title, height=height + MARGIN_H))
