@@ -18,7 +18,9 @@ after the server's end-of-run message and --quiet-ms without events; see its doc
   the time runs from navigation start to the same end point. One visit to "/" first
   warms the server (imports torch), so this is a newcomer's load on a running server.
   Each case's first load is taken twice: the first newcomer to a page also fills its
-  caches (the table shows that one), the second shows what everyone after sees.
+  caches (the table shows that one), the second shows what everyone after sees. Three
+  first loads of the no-op app give what Streamlit's own page costs a newcomer; the table
+  shows each page's first load as a ratio to theirs too.
 - Each case: a fresh context opens the case's URL, --warmup changes, then --repeats
   measured ones; the median is reported, and its ratio to the no-op app's median
   rerun measured in the same run (before and after the dashboard cases, pooled).
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     servers: list[Server] = []
     loads: dict[str, Timing | None] = {}
+    noop_loads: list[Timing | None] = []
     results: dict[str, list[Timing | None]] = {}
     load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
                 bench = Bench(browser, quiet_ms, timeout)
                 bench.first_load(app.url + "/")  # warm the server: imports, caches
                 noop_times = bench.reruns(noop.url + "/", warmup, noop_repeats)
+                # A newcomer's load of the no-op app: what Streamlit's page itself costs.
+                noop_loads = ([] if args.no_first_load else
+                              [bench.first_load(noop.url + "/") for _ in range(3)])
                 loaded: set[str] = set()
                 for c in cases:
                     if not args.no_first_load and c.path not in loaded:
@@ -199,11 +205,15 @@ def main(argv: list[str] | None = None) -> int:
                 s.stop()
 
     base = median(totals(noop_times))
+    noop_load = median(totals(noop_loads))
+    if noop_load is not None:
+        print(f"\nno-op first load (a newcomer, empty cache): median {fmt(noop_load)} of "
+              f"{', '.join(fmt(t, '') for t in totals(noop_loads))}")
     print(f"\nno-op rerun (bench/noop_app.py): median {fmt(base)} of "
           f"{sum(t is not None for t in noop_times)} "
           f"[{', '.join(fmt(t, '') for t in totals(noop_times))}]; "
           f"load average before/after {load_before} / {load_average()}")
-    head = (f"{'case (control moved)':<48} {'first load':>10} {'finished':>9} {'busy':>8} {'redrawn':>9} "
+    head = (f"{'case (control moved)':<48} {'first load':>17} {'finished':>9} {'busy':>8} {'redrawn':>9} "
             f"{'x no-op':>8} {'goal':>5}  ok")
     print(head)
     print("-" * len(head))
@@ -219,9 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         load_s = None if load is None else load.total / 1000
         load_ok = args.no_first_load or (load_s is not None and load_s <= FIRST_LOAD_GOAL_S)
         all_ok &= ok and load_ok
-        load_txt = "-" if args.no_first_load else fmt(load_s, "s", 2)
+        load_txt = "-" if args.no_first_load else fmt(load_s, "s", 2) + (
+            f" ({load.total / noop_load:.1f}x)" if load and noop_load else "")
         mark = ("yes" if ok else "NO") + ("" if load_ok else ", load NO")
-        print(f"{c.name:<48} {load_txt:>10} {fmt(fin):>9} {fmt(busy):>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
+        print(f"{c.name:<48} {load_txt:>17} {fmt(fin):>9} {fmt(busy):>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
               f"{c.goal:>5.1f}  {mark}")
     print(f"\nfinished: median time from the change to the arrival of the server's "
           f"end-of-run message; busy: the page's main-thread long tasks (> 50 ms) in "
