@@ -23,7 +23,8 @@ def test_query_slider_reruns_only_the_query_sections():
     assert not at.exception
     redrawn = titles(at)
     assert not at.title and not at.sidebar.number_input, "the page reran, not its section"
-    assert any(t.endswith("(row 3 of the weights)") for t in redrawn), redrawn
+    assert any(t.startswith("Where the query looks") for t in redrawn), redrawn
+    assert any(h.value.startswith("Query 3:") for h in at.subheader)  # the bars' heading
     # The sections the query does not change (the scaling experiment, the positional
     # encoding) were not sent again.
     assert len(redrawn) < len(everything)
