@@ -49,3 +49,14 @@ def test_a_long_table_is_a_data_grid():
     (kind, data, kw), = box.drawn
     assert kind == "dataframe" and data is frame
     assert kw["column_config"]["weight"]["type_config"]["format"] == "%.4f"
+
+
+def test_a_table_grows_on_a_projector(monkeypatch):
+    frame = pd.DataFrame({"key": ["a"], "weight": [0.5]})
+    sizes = {}
+    for on in (False, True):
+        box = Recorder()
+        monkeypatch.setattr(display.workshop, "is_on", lambda on=on: on)
+        display.show_numbers(frame, {"weight": 4}, "w", container=box)
+        sizes[on] = ".numbers-w table {font-size: 1rem;}" in box.drawn[0][1]
+    assert sizes == {False: False, True: True}

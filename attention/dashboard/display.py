@@ -138,6 +138,8 @@ def show_numbers(frame: pd.DataFrame, decimals: dict[str, int], key: str, *,
     left = "".join(f".numbers-{key} td:nth-child({i + 1}), .numbers-{key} th:nth-child({i + 1}) "
                    "{text-align: left;}" for i, c in enumerate(shown.columns)
                    if c in bars or not pd.api.types.is_numeric_dtype(shown[c]))
+    if workshop.is_on():  # on a projector, as the charts' text grows there
+        left += f".numbers-{key} table {{font-size: 1rem;}}"
     target.html(f'{NUMBERS_CSS}<style>{left}</style>'
                            f'<div class="numbers numbers-{key}">{table}</div>')
 
