@@ -28,6 +28,9 @@ after the server's end-of-run message and --quiet-ms without events; see its doc
   tasks), to tell server time from drawing time, and the machine's load average (the
   figures are only as quiet as the machine).
 
+--floor also times bench/floor_app.py, the least a section that follows a control can
+cost in Streamlit: one map in a fragment rerun, and one moved in the browser itself.
+
 Goals (ratio to the no-op rerun): default pages <= 1.3; 12 heads x 128 tokens <= 1.5;
 12 x 512 and 1 x 1024 <= 3; first load of any page <= 3 s.
 """
@@ -94,6 +97,13 @@ CASES = [
          "text", "/gpt?gpt_view=Model view&prompt=(128 tokens)"),
 ]
 FIRST_LOAD_GOAL_S = 3.0
+# --floor: bench/floor_app.py's section that follows a query row, built on the server (a
+# fragment: Streamlit's least for a section with one map) and in the browser (a Vega-Lite
+# selection bound to a range input, synced back for the link). The reference the
+# dashboard's page-local ratios are read against; no goal of their own.
+FLOOR_CASES = [Case("/", 0.0, "Query token", "slider", "floor: a fragment with one map"),
+               Case("/?mode=browser", 0.0, "Query row", "slider",
+                    "floor: a map moved in the browser")]
 
 
 def median(xs: list[float | None]) -> float | None:
@@ -103,6 +113,11 @@ def median(xs: list[float | None]) -> float | None:
 
 def totals(ts: list[Timing | None]) -> list[float | None]:
     return [None if t is None else t.total for t in ts]
+
+
+def first_draw(ts: list[Timing | None]) -> float | None:
+    """The median time to the first chart draw after the change (None: no chart drew)."""
+    return median([None if t is None else t.first_draw for t in ts])
 
 
 def fmt(x: float | None, unit: str = "ms", nd: int = 0) -> str:
@@ -133,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--noop-repeats", type=int, default=None,
                     help="no-op reruns measured before and after the cases (default: repeats)")
     ap.add_argument("--no-first-load", action="store_true", help="skip the first-load times")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time bench/floor_app.py's section, built on the server and in "
+                         "the browser: Streamlit's floor for a page-local control")
     ap.add_argument("--quiet-ms", type=int, default=400,
                     help="idle time that marks the end of a redraw (not part of the figure)")
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds allowed per step")
@@ -164,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     loads: dict[str, Timing | None] = {}
     noop_loads: list[Timing | None] = []
+    floor_loads: list[Timing | None] = []
     results: dict[str, list[Timing | None]] = {}
     load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(noop)
             app = Server("streamlit_app.py", Path(tmp))
             servers.append(app)
+            floor = Server("bench/floor_app.py", Path(tmp)) if args.floor else None
+            servers += [floor] if floor else []
             with sync_playwright() as p:
                 browser = launch_chromium(p)
                 print(f"Streamlit {streamlit.__version__}, Chromium {browser.version}, "
@@ -198,6 +219,14 @@ def main(argv: list[str] | None = None) -> int:
                                                    c.control, c.widget, c.first)
                     print(f"  {c.name[:70]}: {', '.join(fmt(t) for t in totals(results[c.name]))}",
                           flush=True)
+                # A newcomer's load of the floor app: 13 small maps, and nothing else.
+                floor_loads = ([] if args.no_first_load or not floor else
+                               [bench.first_load(floor.url + "/") for _ in range(3)])
+                for c in FLOOR_CASES if floor else []:
+                    results[c.name] = bench.reruns(floor.url + c.path, warmup, repeats,
+                                                   c.control, c.widget, c.first)
+                    print(f"  {c.name}: {', '.join(fmt(t) for t in totals(results[c.name]))}",
+                          flush=True)
                 noop_times += bench.reruns(noop.url + "/", warmup, noop_repeats)
                 browser.close()
         finally:
@@ -209,11 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     if noop_load is not None:
         print(f"\nno-op first load (a newcomer, empty cache): median {fmt(noop_load)} of "
               f"{', '.join(fmt(t, '') for t in totals(noop_loads))}")
+    if floor_loads:
+        print(f"floor app's first load (13 small maps): median {fmt(median(totals(floor_loads)))} "
+              f"of {', '.join(fmt(t, '') for t in totals(floor_loads))}")
     print(f"\nno-op rerun (bench/noop_app.py): median {fmt(base)} of "
           f"{sum(t is not None for t in noop_times)} "
           f"[{', '.join(fmt(t, '') for t in totals(noop_times))}]; "
           f"load average before/after {load_before} / {load_average()}")
-    head = (f"{'case (control moved)':<48} {'first load':>17} {'finished':>9} {'busy':>8} {'redrawn':>9} "
+    head = (f"{'case (control moved)':<48} {'first load':>17} {'first draw':>10} {'finished':>9} "
+            f"{'busy':>8} {'redrawn':>9} "
             f"{'x no-op':>8} {'goal':>5}  ok")
     print(head)
     print("-" * len(head))
@@ -232,10 +265,17 @@ def main(argv: list[str] | None = None) -> int:
         load_txt = "-" if args.no_first_load else fmt(load_s, "s", 2) + (
             f" ({load.total / noop_load:.1f}x)" if load and noop_load else "")
         mark = ("yes" if ok else "NO") + ("" if load_ok else ", load NO")
-        print(f"{c.name:<48} {load_txt:>17} {fmt(fin):>9} {fmt(busy):>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} "
-              f"{c.goal:>5.1f}  {mark}")
-    print(f"\nfinished: median time from the change to the arrival of the server's "
-          f"end-of-run message; busy: the page's main-thread long tasks (> 50 ms) in "
+        print(f"{c.name:<48} {load_txt:>17} {fmt(first_draw(ts)):>10} {fmt(fin):>9} {fmt(busy):>8} "
+              f"{fmt(m):>9} {fmt(ratio, '', 2):>8} {c.goal:>5.1f}  {mark}")
+    for c in FLOOR_CASES if args.floor else []:
+        m = median(totals(results[c.name]))
+        fin = median([None if t is None else t.finished for t in results[c.name]])
+        ratio = m / base if (m is not None and base) else None
+        print(f"{c.name:<48} {'-':>17} {fmt(first_draw(results[c.name])):>10} {fmt(fin):>9} "
+              f"{'':>8} {fmt(m):>9} {fmt(ratio, '', 2):>8} {'':>5}  (reference)")
+    print(f"\nfirst draw: median time from the change to the first chart draw after it (when "
+          f"a learner first sees the change); finished: median time from the change to the "
+          f"arrival of the server's end-of-run message; busy: the page's main-thread long tasks (> 50 ms) in "
           f"that time; redrawn: to the last painted frame (the figure the ratio uses). "
           f"First-load goal <= {FIRST_LOAD_GOAL_S:.0f} s. "
           f"{'All goals met.' if all_ok else 'Some goals missed.'}")

@@ -20,8 +20,10 @@ performance.now() clock:
   events) - t0: the server's last message, React's update, Vega's parse and draw (image
   marks decode their PNGs asynchronously; their draws count) all lie inside it.
 - Also measured: the time until that end-of-run message arrives ("finished": the server's
-  run and the page's handling of the messages before it) and the page's main-thread long
-  tasks over 50 ms in the meantime ("busy": Vega and React work, from the Long Tasks API).
+  run and the page's handling of the messages before it), the page's main-thread long
+  tasks over 50 ms in the meantime ("busy": Vega and React work, from the Long Tasks API),
+  and the first chart draw after the change ("first draw": when a learner first sees the
+  change on a chart; for a chart moved in the browser, long before the run that follows).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from harness.browser import new_context
 # long tasks, and t0 at the Enter key of a change.
 PROBE_JS = """
 (() => {
-  const B = window.__bench = {t0: 0, lastDraw: 0, lastFrame: 0, raf: false, longTasks: []};
+  const B = window.__bench = {t0: 0, lastDraw: 0, firstDraw: 0, lastFrame: 0, raf: false,
+                              longTasks: []};
   // Main-thread tasks over 50 ms (script, style, layout, paint work of the page).
   try {
     new PerformanceObserver((list) => {
@@ -55,11 +58,12 @@ PROBE_JS = """
     const native = proto[name];
     proto[name] = function (...args) {
       B.lastDraw = performance.now(); frame();
+      if (B.t0 && !B.firstDraw) B.firstDraw = B.lastDraw;
       return native.apply(this, args);
     };
   }
   document.addEventListener('keydown', (e) => {
-    if (B.armed) { B.t0 = performance.now(); B.armed = false; }
+    if (B.armed) { B.t0 = performance.now(); B.firstDraw = 0; B.armed = false; }
   }, true);
 })();
 """
@@ -76,7 +80,8 @@ DONE_JS = """
 """
 RESULT_JS = ("() => { const B = window.__bench; const busy = B.longTasks"
              ".filter(([s]) => s >= B.t0 && s <= B.lastFrame).reduce((a, [, d]) => a + d, 0);"
-             " return {t0: B.t0, frame: B.lastFrame, done: window.__runs.doneAt, busy}; }")
+             " return {t0: B.t0, frame: B.lastFrame, done: window.__runs.doneAt, busy,"
+             " first: B.firstDraw ? B.firstDraw - B.t0 : null}; }")
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Timing:
     total: float  # ms from the change (or navigation start) to the last painted frame
     finished: float  # ms from the change to the arrival of the server's end-of-run message
     busy: float  # ms of main-thread long tasks (> 50 ms each) in the page meanwhile
+    first_draw: float | None = None  # ms from the change to the first chart draw after it
 
 
 class Bench:
@@ -112,7 +118,8 @@ class Bench:
             print(f"    timed out: {type(e).__name__}", file=sys.stderr)
             return None
         r = page.evaluate(RESULT_JS)
-        return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"], busy=r["busy"])
+        return Timing(total=r["frame"] - r["t0"], finished=r["done"] - r["t0"], busy=r["busy"],
+                      first_draw=r["first"])
 
     def open(self, page, url: str) -> Timing | None:
         """Navigate page to url; the time from navigation start to the end point."""
