@@ -15,7 +15,9 @@ performance.now() clock:
   that key.
 - Done when the server's end-of-run message for a run after t0 has arrived
   (session_status_changed with script_is_running false after true), stApp shows
-  notRunning, and nothing (websocket message, canvas draw, DOM mutation) has happened for
+  notRunning, no element shows Streamlit's loading skeleton and every chart has its
+  canvas (a newcomer's page can sit quiet while the chart code loads, before any chart
+  is drawn), and nothing (websocket message, canvas draw, DOM mutation) has happened for
   quiet_ms. The redraw time is then (the first animation frame after the last of those
   events) - t0: the server's last message, React's update, Vega's parse and draw (image
   marks decode their PNGs asynchronously; their draws count) all lie inside it.
@@ -75,7 +77,14 @@ DONE_JS = """
 ([n, quiet]) => {
   const R = window.__runs, B = window.__bench;
   const last = Math.max(R.lastMessage, R.lastMutation, B.lastDraw);
-  return B.t0 !== null && R.ended(n) && performance.now() - last >= quiet && B.lastFrame >= last;
+  // No element waits for its code (Streamlit shows a skeleton meanwhile) and every chart
+  // has its canvas: a first load can sit quiet for longer than `quiet` while the chart
+  // code loads, before any chart is drawn.
+  const drawn = !document.querySelector('[data-testid=stSkeleton]')
+    && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+      .every((c) => c.querySelector('canvas, svg'));
+  return B.t0 !== null && R.ended(n) && drawn && performance.now() - last >= quiet
+    && B.lastFrame >= last;
 }
 """
 RESULT_JS = ("() => { const B = window.__bench; const busy = B.longTasks"
