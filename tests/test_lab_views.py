@@ -3,7 +3,6 @@ the curves chart and its colours."""
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 
 from attention import charts, export
+from attention.dashboard import lab_data
 from attention.lab import views as lv
 from attention.lab.generation import earlier_rows_changes, expected_continuation
 from attention.lab.generation_view import GenerationView, generation_charts, generation_view
@@ -110,7 +110,11 @@ def test_generation_view_holds_what_the_page_shows(shipped):
         view.step(7)
     with pytest.raises(ValueError, match="n_new"):
         generation_view(shipped, prefix, 0)
-    back = pickle.loads(pickle.dumps(view))  # what st.cache_data stores
+    # The page's cached function: its second call returns the copy st.cache_data stored.
+    lab_data.shipped_generation.clear()
+    first = lab_data.shipped_generation("induction_2l", tuple(prefix), 6)
+    back = lab_data.shipped_generation("induction_2l", tuple(prefix), 6)
+    assert back is not first
     assert back.tokens == view.tokens and np.array_equal(back.maps[-1], view.maps[-1])
 
 
