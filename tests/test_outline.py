@@ -7,6 +7,7 @@ import pytest
 import vl_convert as vlc
 
 from attention import charts
+from attention.charts.frames import sweep_frame
 from attention.charts.raster import HIGHLIGHT_COLOR
 from attention.dashboard import chart_cache as cc
 from attention.dashboard.display import vega_args
@@ -80,3 +81,21 @@ def test_an_exported_map_keeps_its_labels_and_its_outline():
     svg = export.svg(*export.chart_parts(chart)).decode()
     assert ">t7<" in svg and ">t39<" in svg  # the axes' token labels
     assert f'stroke="{HIGHLIGHT_COLOR}"'.lower() in svg.lower()
+
+
+def test_a_kept_curve_moves_its_marker_without_packing_its_data_again():
+    """The grey rule (`marker_x`, the d_k or step on screen) is placed like the outline."""
+    cc.CACHE.clear()
+    hits, misses = cc.CACHE.hits, cc.CACHE.misses
+    frame = sweep_frame([1, 2, 4, 8], {"a": [1.0, 2.0, 3.0, 4.0]}, "d_k", "variance")
+    first = cc.charts.lines(frame, x="d_k", y="variance", title="v", x_title="d_k",
+                            y_title="v", marker_x=2.0)
+    moved = cc.charts.lines(frame, x="d_k", y="variance", title="v", x_title="d_k",
+                            y_title="v", marker_x=8.0)
+    assert (cc.CACHE.misses - misses, cc.CACHE.hits - hits) == (1, 1)
+    a, b = vega_args(first)["spec"], vega_args(moved)["spec"]
+    assert a["datasets"]["table"] is b["datasets"]["table"]
+    assert moved.frames()["marker"]["d_k"].tolist() == [8.0]
+    assert first.frames()["marker"]["d_k"].tolist() == [2.0]  # the kept chart is unchanged
+    assert {k: v for k, v in a.items() if k != "datasets"} == {
+        k: v for k, v in b.items() if k != "datasets"}

@@ -30,6 +30,7 @@ import pandas as pd
 from attention import charts as _charts
 from attention.charts import Chart
 from attention.charts import lessons as _lessons
+from attention.charts.marker import MARKER, marker_frame
 from attention.charts.outline import OUTLINE, outline_frame
 from attention.dashboard.display import PackedChart, packed
 
@@ -156,17 +157,24 @@ def build_once(name: str, parts: tuple, build: Callable[[], Chart]) -> Chart:
     return chart
 
 
-def cached(builder, name: str):
-    """`builder` (returning a `Chart`) with its packed results kept in `CACHE`.
+def _marker_frame(x: float, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return marker_frame(x, frames[MARKER].columns[0])  # the chart's own x field
 
-    A map's outlined row (`highlight_row`) is not part of the key: it is a one-row dataset
-    of its own (`attention.charts.outline`), swapped into the kept chart, so moving the
-    query reuses the map's packed data and sends the same spec."""
+
+# Arguments that only place a one-row dataset of their own (the outlined row, the grey rule):
+# the spec and the other data do not depend on them. The key holds only whether one is
+# given; a kept chart takes the value by swapping that dataset in (name, its frame from the
+# value and the chart's frames), so a move reuses the packed data and sends the same spec.
+PLACED = {"highlight_row": (OUTLINE, outline_frame), "marker_x": (MARKER, _marker_frame)}
+
+
+def cached(builder, name: str):
+    """`builder` (returning a `Chart`) with its packed results kept in `CACHE`; the
+    arguments in PLACED swap a small dataset into the kept chart instead of keying it."""
     def build(*args, **kwargs):
-        outlined = kwargs.get("highlight_row")
+        placed = {arg: kwargs[arg] for arg in PLACED if kwargs.get(arg) is not None}
         try:
-            key = fingerprint(name, args, {**kwargs, "highlight_row": outlined is not None}
-                              if "highlight_row" in kwargs else kwargs)
+            key = fingerprint(name, args, {**kwargs, **{arg: True for arg in placed}})
         except Unkeyable:
             return builder(*args, **kwargs)
         chart = CACHE.get(key)
@@ -176,10 +184,14 @@ def cached(builder, name: str):
                 return chart
             chart = _with_summary(packed(chart, key))
             CACHE.put(key, chart)
-        elif outlined is not None and OUTLINE in (chart.more or {}):
+            return chart
+        for arg, value in placed.items():
+            dataset, frame_of = PLACED[arg]
             frames = chart.frames()
-            if frames[OUTLINE]["query"].tolist() != [int(outlined)]:
-                chart = chart.with_frame(OUTLINE, outline_frame(outlined, frames))
+            if dataset in frames:
+                frame = frame_of(value, frames)
+                if not frame.equals(frames[dataset]):
+                    chart = chart.with_frame(dataset, frame)
         return chart
     build.__name__ = build.__qualname__ = getattr(builder, "__name__", name)
     build.__doc__ = builder.__doc__

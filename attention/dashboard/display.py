@@ -141,7 +141,7 @@ def show_numbers(frame: pd.DataFrame, decimals: dict[str, int], key: str, *,
     if workshop.is_on():  # on a projector, as the charts' text grows there
         left += f".numbers-{key} table {{font-size: 1rem;}}"
     target.html(f'{NUMBERS_CSS}<style>{left}</style>'
-                           f'<div class="numbers numbers-{key}">{table}</div>')
+                f'<div class="numbers numbers-{key}">{table}</div>')
 
 
 def vega_args(chart: Chart) -> dict:
