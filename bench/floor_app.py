@@ -40,6 +40,7 @@ def heatmap(row: int = 0, bound: bool = False, size: int = 240) -> dict:
     box = {"mark": {"type": "rect", "fill": None, "stroke": "black", "strokeWidth": 2},
            "encoding": {"x": {"field": "key", "type": "ordinal"},
                         "y": {"field": "query", "type": "ordinal"}}}
+    datasets = {"cells": CELLS}  # named datasets travel beside the spec, as Arrow
     if bound:
         cells["params"] = [{"name": "row", "select": {"type": "point", "fields": ["query"],
                                                       "on": "click", "clear": False},
@@ -47,14 +48,11 @@ def heatmap(row: int = 0, bound: bool = False, size: int = 240) -> dict:
                             "bind": {"input": "range", "min": 0, "max": L - 1, "step": 1,
                                      "name": "Query row "}}]
         box["transform"] = [{"filter": {"param": "row"}}]
-        return {"width": size, "height": size, "data": {"name": "cells"}, "usermeta": CANVAS,
-                "datasets": {"cells": CELLS}, "layer": [cells, box]}
-    # Named datasets travel beside the spec (as Arrow): a new row changes data, not the spec.
-    box["data"] = {"name": "outline"}
+    else:  # a new row changes a dataset, not the spec
+        box["data"] = {"name": "outline"}
+        datasets["outline"] = CELLS[CELLS["query"] == row]
     return {"width": size, "height": size, "data": {"name": "cells"}, "usermeta": CANVAS,
-            "layer": [cells, box],
-            "datasets": {"cells": CELLS, "outline": CELLS[CELLS["query"] == row]}}
-
+            "layer": [cells, box], "datasets": datasets}
 
 st.title("Redraw floor")
 cols = st.columns(4)
