@@ -78,7 +78,9 @@ class LiveView:
 
     def on_log(self, run) -> None:
         self.run = run
-        st.session_state[self.store_key] = run
+        # Setting session state is an interruption point too (Streamlit checks for a rerun or
+        # stop there): caught like a draw's, so the training ends with the run so far.
+        self._draw(st.session_state.__setitem__, self.store_key, run)
         if not self._moving_on() and self._chart_tick.due():
             self._draw_charts()
 
